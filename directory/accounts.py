@@ -1,0 +1,144 @@
+"""Staff accounts: password hashing (argon2), sign-in (Flask-Login) and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort
+from flask_login import LoginManager, current_user
+from sqlalchemy import func, select
+
+from . import vocab
+from .db import DbSession, db
+from .models import Organization, Service, User
+from .operations import Actor
+from .validation import ValidationFailed, email
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see that page."
+_hasher = PasswordHasher()
+
+STAFF_ROLES = ("admin", "link-worker", "community-development")
+MIN_PASSWORD_LENGTH = 12
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+
+
+@login_manager.user_loader  # type: ignore[untyped-decorator]
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(session: DbSession, email_address: str, password: str) -> User | None:
+    user = session.scalars(select(User).where(func.lower(User.email) == (email_address or "").strip().lower())).first()
+    if user is None:
+        _hasher.hash(password or "x")  # same work either way, so timing does not reveal accounts
+        return None
+    if not user.active or not check_password(user, password):
+        return None
+    return user
+
+
+def create_user(
+    session: DbSession,
+    *,
+    email_address: str,
+    role: str,
+    password: str,
+    organization_id: int | None = None,
+) -> User:
+    """Add a staff account; every problem is named, and nothing is written on error."""
+    errors: dict[str, str] = {}
+    try:
+        address = email(email_address)
+    except ValueError as exc:
+        errors["email"] = str(exc)
+        address = None
+    if not address and "email" not in errors:
+        errors["email"] = "An email address is needed."
+    if role not in vocab.ROLES:
+        errors["role"] = f"{role!r} is not a role; use one of: {', '.join(vocab.ROLES)}."
+    if role == "group-editor":
+        if organization_id is None:
+            errors["organisation"] = "A group editor needs an organisation (--organisation ID)."
+        elif session.get(Organization, organization_id) is None:
+            errors["organisation"] = f"There is no organisation {organization_id}."
+    elif organization_id is not None and role in vocab.ROLES:
+        errors["organisation"] = "Only group editors belong to an organisation."
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Use a password of at least {MIN_PASSWORD_LENGTH} characters."
+    if address and session.scalars(select(User).where(func.lower(User.email) == address.lower())).first():
+        errors["email"] = f"There is already an account for {address}."
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(
+        email=address,
+        role=role,
+        password_hash=hash_password(password),
+        organization_id=organization_id,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def actor_for(user: User) -> Actor:
+    if user.role == "group-editor":
+        return Actor(label=f"group: {user.email}", source="group", organization_id=user.organization_id)
+    return Actor(label=f"staff: {user.email}", source="staff")
+
+
+def can_edit_service(user: Any, service: Service) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in STAFF_ROLES:
+        return True
+    return bool(user.role == "group-editor" and user.organization_id == service.organization_id)
+
+
+def can_edit_organization(user: Any, organization: Organization) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in STAFF_ROLES:
+        return True
+    return bool(user.role == "group-editor" and user.organization_id == organization.id)
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Anonymous visitors are sent to sign in; signed-in users without the role get 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+ANY_SIGNED_IN = (*STAFF_ROLES, "group-editor")

@@ -1,0 +1,134 @@
+"""The ``asset-directory`` command: a Flask group with the product's own commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from . import create_app
+from .db import db
+from .taxonomy import ensure_categories
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def cli() -> None:
+    """Community asset directory: run, initialise, demo, manage users and official data."""
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+def init_database() -> int:
+    """Create or migrate the database to the newest schema, then add missing categories."""
+    upgrade(directory=str(Path(__file__).parent / "migrations"))
+    return ensure_categories(db.session)
+
+
+@cli.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or migrate the database to head (safe to run again)."""
+    added = init_database()
+    click.echo(f"Database ready at {_safe_url()}; {added} categories added.")
+
+
+def _safe_url() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+@cli.command("demo")
+@click.option("--no-serve", is_flag=True, help="Build the demo database, then stop.")
+@click.option("--seed", default=2026, show_default=True, help="Seed for the demo generator.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo_command(no_serve: bool, seed: int, host: str, port: int) -> None:
+    """Build the demo directory for Blackpool and Burnley, Pendle and Rossendale, then serve it."""
+    from .demo import DemoError, build_demo
+
+    init_database()
+    try:
+        report = build_demo(db.session, seed=seed, data_dir=current_app.config["DATA_DIR"], echo=click.echo)
+    except DemoError as exc:
+        _fail(str(exc))
+    click.echo(report)
+    if not no_serve:
+        click.echo(f"Serving the demo at http://{host}:{port}/  (Ctrl+C to stop)")
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True, help="Sign-in email address.")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "link-worker", "community-development", "group-editor"])
+)
+@click.option("--organisation", "organisation", type=int, default=None, help="Organisation id (group editors).")
+@click.option("--password", default=None, help="Prompted for (twice) when not given.")
+@with_appcontext
+def users_create(email: str, role: str, organisation: int | None, password: str | None) -> None:
+    """Add a staff account with a role."""
+    from .accounts import create_user
+    from .validation import ValidationFailed
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, email_address=email, role=role, password=password, organization_id=organisation)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _fail("Not created: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()))
+    click.echo(f"Created {user.role} account for {user.email}.")
+
+
+@cli.group("data")
+def data_group() -> None:
+    """Official open data files (deprivation, postcodes, boundaries)."""
+
+
+def _cache_dir() -> Path:
+    return Path(current_app.instance_path) / "data"
+
+
+@data_group.command("fetch")
+@click.argument("names", nargs=-1)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@with_appcontext
+def data_fetch(names: tuple[str, ...], quiet: bool) -> None:
+    """Download official files into the instance data cache (checksums checked when known)."""
+    from geo import catalogue
+    from geo.errors import DataFileError
+
+    wanted = list(names) or [entry.name for entry in catalogue.CATALOGUE]
+    try:
+        paths = catalogue.fetch(wanted, _cache_dir(), progress=not quiet)
+    except (DataFileError, ValueError) as exc:
+        _fail(str(exc))
+    for path in paths:
+        click.echo(f"ready: {path}")
+
+
+@data_group.command("status")
+@with_appcontext
+def data_status() -> None:
+    """Which official files are present (DIRECTORY_DATA_DIR and the cache) and recognised."""
+    from geo import catalogue
+
+    folders = [Path(p) for p in (current_app.config["DATA_DIR"], _cache_dir()) if p]
+    for status in catalogue.status(folders):
+        click.echo(str(status))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,377 @@
+"""The one place that writes listings.
+
+Every change to an organisation or a service is validated, checked against the version the
+editor saw (optimistic locking), and kept as a revision with who, when, source and the
+before/after snapshots. Views, the CLI, the demo and importers all call these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import validation as v
+from . import vocab
+from .clock import utcnow
+from .db import DbSession
+from .models import Organization, Revision, Service, TaxonomyTerm, WaitingTimeReport
+from .snapshots import apply_service, organization_snapshot, service_snapshot
+
+Kind = Literal["service", "organization"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing: ``label`` is shown in history ("staff: a@b.org", "group: ...")."""
+
+    label: str
+    source: str  # staff | group | import | demo | system
+    organization_id: int | None = None  # set for group editors: they may touch only this one
+
+
+class StaleEdit(Exception):
+    """Someone else saved this listing after the editor opened it."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+class NotPermitted(PermissionError):
+    pass
+
+
+SERVICE_SPEC: dict[str, v.Cleaner] = {
+    "organization_id": lambda x: int(x) if str(x).isdigit() else _raise("Choose an organisation."),
+    "name": v.text(255, required=True),
+    "description": v.text(10_000),
+    "url": v.url,
+    "email": v.email,
+    "phone": v.phone,
+    "status": v.one_of(vocab.SERVICE_STATUSES),
+    "minimum_age": v.age,
+    "maximum_age": v.age,
+    "gender": v.one_of(vocab.GENDERS),
+    "eligibility_conditions": v.text(2_000),
+    "is_free": v.boolean,
+    "cost_description": v.text(2_000),
+    "referral_routes": v.some_of(vocab.REFERRAL_ROUTES),
+    "referral_form_url": v.url,
+    "languages": v.words,
+    "accessibility": v.some_of(vocab.ACCESSIBILITY),
+    "delivery_modes": v.some_of(vocab.DELIVERY_MODES),
+    "capacity": v.one_of(vocab.CAPACITY),
+    "funding_status": v.one_of(vocab.FUNDING_STATUSES),
+    "funder": v.text(255),
+    "funded_until": v.a_date,
+    "funding_notes": v.text(5_000),
+    "internal_notes": v.text(5_000),
+    "last_verified_at": v.a_datetime,
+    "verified_by": v.text(255),
+    "verified_how": lambda x: "" if v._blank(x) else v.one_of(vocab.VERIFICATION_METHODS)(x),
+    "categories": lambda x: sorted(set(v.words(x))),
+    "service_areas": v.lad_codes,
+    "locations": v.locations,
+    "schedules": v.schedules,
+    "contacts": v.contacts,
+}
+SERVICE_DEFAULTS: dict[str, Any] = {
+    "status": "active",
+    "gender": "any",
+    "capacity": "accepting",
+    "funding_status": "unknown",
+    "is_free": True,
+}
+
+ORGANIZATION_SPEC: dict[str, v.Cleaner] = {
+    "name": v.text(255, required=True),
+    "description": v.text(10_000),
+    "sector": v.one_of(vocab.SECTORS),
+    "charity_number": v.optional_text(32),
+    "website": v.url,
+    "email": v.email,
+    "phone": v.phone,
+    "archived": v.boolean,
+}
+ORGANIZATION_DEFAULTS: dict[str, Any] = {"sector": "community", "archived": False}
+
+
+def _raise(message: str) -> Any:
+    raise ValueError(message)
+
+
+def _check_service_rules(session: DbSession, values: dict[str, Any], current: Service | None) -> None:
+    """Rules that span fields or need the database; every failure is named."""
+    errors: dict[str, str] = {}
+    minimum = values.get("minimum_age", current.minimum_age if current else None)
+    maximum = values.get("maximum_age", current.maximum_age if current else None)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        errors["maximum_age"] = "The upper age must not be below the lower age."
+    if "organization_id" in values and session.get(Organization, values["organization_id"]) is None:
+        errors["organization_id"] = f"There is no organisation {values['organization_id']}."
+    if "categories" in values:
+        known = set(session.scalars(select(TaxonomyTerm.code).where(TaxonomyTerm.code.in_(values["categories"]))))
+        missing = [c for c in values["categories"] if c not in known]
+        if missing:
+            errors["categories"] = f"Unknown categories: {', '.join(missing)}."
+    if values.get("is_free") is False and not values.get(
+        "cost_description", current.cost_description if current else ""
+    ):
+        errors["cost_description"] = "Say what it costs when it is not free."
+    if errors:
+        raise v.ValidationFailed(errors)
+
+
+def _load(session: DbSession, kind: Kind, entity_id: int) -> Service | Organization:
+    entity: Service | Organization | None = (
+        session.get(Service, entity_id) if kind == "service" else session.get(Organization, entity_id)
+    )
+    if entity is None:
+        raise NotFound(f"There is no {kind} with id {entity_id}.")
+    return entity
+
+
+def _owner(entity: Service | Organization) -> int:
+    return entity.organization_id if isinstance(entity, Service) else entity.id
+
+
+# Fields only staff may set: a group editor neither sees nor changes them.
+STAFF_ONLY_FIELDS = frozenset(
+    {"internal_notes", "funding_notes", "last_verified_at", "verified_by", "verified_how", "status"}
+)
+
+
+def _permit(actor: Actor, entity: Service | Organization | None, values: dict[str, Any]) -> None:
+    if actor.organization_id is None:
+        return
+    changed = sorted(
+        name
+        for name in STAFF_ONLY_FIELDS & set(values)
+        if values[name] != (getattr(entity, name) if entity is not None else SERVICE_DEFAULTS.get(name))
+        and not (entity is None and v._blank(values[name]))
+    )
+    if changed:
+        raise NotPermitted(f"Only staff can change: {', '.join(changed)}.")
+    owners = {values["organization_id"]} if "organization_id" in values else set()
+    if entity is not None:
+        owners.add(_owner(entity))
+    if owners - {actor.organization_id}:
+        raise NotPermitted("You can only change your own organisation's listings.")
+
+
+def _snapshot(entity: Service | Organization) -> dict[str, Any]:
+    if isinstance(entity, Service):
+        return service_snapshot(entity)
+    return organization_snapshot(entity)
+
+
+def _record(
+    session: DbSession,
+    entity: Service | Organization,
+    *,
+    action: str,
+    actor: Actor,
+    before: dict[str, Any] | None,
+) -> Revision:
+    revision = Revision(
+        entity_type="service" if isinstance(entity, Service) else "organization",
+        entity_id=entity.id,
+        version=entity.version,
+        action=action,
+        actor=actor.label,
+        source=actor.source,
+        created_at=utcnow(),
+        before=before,
+        after=_snapshot(entity),
+    )
+    session.add(revision)
+    return revision
+
+
+def create(session: DbSession, kind: Kind, values: dict[str, Any], actor: Actor) -> Any:
+    """Create an organisation or a service from submitted values; returns it, committed."""
+    spec, defaults = (
+        (SERVICE_SPEC, SERVICE_DEFAULTS) if kind == "service" else (ORGANIZATION_SPEC, ORGANIZATION_DEFAULTS)
+    )
+    cleaned = v.clean_fields({**defaults, **values}, spec, partial=True)
+    if kind == "service":
+        if "organization_id" not in cleaned:
+            raise v.ValidationFailed({"organization_id": "Choose an organisation."})
+        _check_service_rules(session, cleaned, None)
+    _permit(actor, None, cleaned)
+    entity: Service | Organization
+    if kind == "service":
+        entity = Service()
+        apply_service(session, entity, cleaned)
+    else:
+        entity = Organization(**cleaned)
+    session.add(entity)
+    session.flush()
+    _record(session, entity, action="create", actor=actor, before=None)
+    session.commit()
+    return entity
+
+
+def update(
+    session: DbSession,
+    kind: Kind,
+    entity_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int,
+    actor: Actor,
+    action: str = "update",
+) -> Any:
+    """Apply changes to a listing seen at ``expected_version``; refuse if it moved on since."""
+    entity = _load(session, kind, entity_id)
+    _permit(actor, entity, {})
+    if entity.version != expected_version:
+        raise StaleEdit(
+            f"This {'service' if kind == 'service' else 'organisation'} was changed by someone "
+            f"else (now version {entity.version}, you opened version {expected_version}). "
+            "Reload it to see their changes, then make yours again."
+        )
+    spec = SERVICE_SPEC if kind == "service" else ORGANIZATION_SPEC
+    cleaned = v.clean_fields(changes, spec, partial=True)
+    if isinstance(entity, Service):
+        _check_service_rules(session, cleaned, entity)
+    _permit(actor, entity, cleaned)
+    before = _snapshot(entity)
+    # One flush per save, so one save moves the version by exactly one.
+    with session.no_autoflush:
+        if isinstance(entity, Service):
+            apply_service(session, entity, cleaned)
+        else:
+            for name, value in cleaned.items():
+                setattr(entity, name, value)
+        # Always touch the row, so the version moves even when only related rows changed.
+        entity.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise StaleEdit("This listing was saved by someone else at the same moment. Reload it and try again.") from exc
+    _record(session, entity, action=action, actor=actor, before=before)
+    session.commit()
+    return entity
+
+
+def archive(session: DbSession, kind: Kind, entity_id: int, *, expected_version: int, actor: Actor) -> Any:
+    """Archive instead of delete: hidden from search and the public, restorable with history."""
+    entity = _load(session, kind, entity_id)
+    if isinstance(entity, Organization):
+        for service in list(entity.services):
+            if service.status != "archived":
+                archive(session, "service", service.id, expected_version=service.version, actor=actor)
+        return update(
+            session,
+            kind,
+            entity_id,
+            {"archived": True},
+            expected_version=expected_version,
+            actor=actor,
+            action="archive",
+        )
+    return update(
+        session,
+        kind,
+        entity_id,
+        {"status": "archived"},
+        expected_version=expected_version,
+        actor=actor,
+        action="archive",
+    )
+
+
+def unarchive(session: DbSession, kind: Kind, entity_id: int, *, expected_version: int, actor: Actor) -> Any:
+    """Bring an archived listing back with the status it had before it was archived."""
+    entity = _load(session, kind, entity_id)
+    if isinstance(entity, Organization):
+        return update(
+            session,
+            kind,
+            entity_id,
+            {"archived": False},
+            expected_version=expected_version,
+            actor=actor,
+            action="unarchive",
+        )
+    last_archive = session.scalars(
+        select(Revision)
+        .where(
+            Revision.entity_type == "service",
+            Revision.entity_id == entity_id,
+            Revision.action == "archive",
+        )
+        .order_by(Revision.id.desc())
+    ).first()
+    previous = (last_archive.before or {}).get("status") if last_archive else None
+    status = previous if previous in vocab.SERVICE_STATUSES and previous != "archived" else "paused"
+    return update(
+        session,
+        kind,
+        entity_id,
+        {"status": status},
+        expected_version=expected_version,
+        actor=actor,
+        action="unarchive",
+    )
+
+
+def restore_revision(session: DbSession, revision_id: int, *, expected_version: int, actor: Actor) -> Any:
+    """Put a listing back as it was after ``revision_id``; this is itself a new revision."""
+    revision = session.get(Revision, revision_id)
+    if revision is None:
+        raise NotFound(f"There is no revision {revision_id}.")
+    kind: Kind = "service" if revision.entity_type == "service" else "organization"
+    return update(
+        session, kind, revision.entity_id, dict(revision.after),
+        expected_version=expected_version, actor=actor, action=f"restore of revision {revision.id}",
+    )  # fmt: skip
+
+
+def history(session: DbSession, kind: Kind, entity_id: int) -> list[Revision]:
+    """Every revision of a listing, newest first."""
+    return list(
+        session.scalars(
+            select(Revision)
+            .where(Revision.entity_type == kind, Revision.entity_id == entity_id)
+            .order_by(Revision.id.desc())
+        )
+    )
+
+
+def report_waiting_time(
+    session: DbSession,
+    service_id: int,
+    weeks: Any,
+    *,
+    source: str,
+    actor: Actor,
+    reported_at: datetime | None = None,
+) -> WaitingTimeReport:
+    """Add a waiting-time report; earlier ones stay as history and the newest is shown."""
+    service = _load(session, "service", service_id)
+    _permit(actor, service, {})
+    try:
+        number = int(weeks)
+    except (TypeError, ValueError):
+        raise v.ValidationFailed({"weeks": f"{weeks!r} is not a whole number of weeks."}) from None
+    if not 0 <= number <= 520:
+        raise v.ValidationFailed({"weeks": "A wait must be between 0 and 520 weeks."})
+    if source not in vocab.WAIT_SOURCES:
+        raise v.ValidationFailed({"source": f"{source!r} is not one of: {', '.join(vocab.WAIT_SOURCES)}."})
+    report = WaitingTimeReport(
+        service_id=service_id,
+        weeks=number,
+        reported_at=reported_at or utcnow(),
+        reported_by=actor.label,
+        source=source,
+    )
+    session.add(report)
+    session.commit()
+    return report

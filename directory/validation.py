@@ -1,0 +1,273 @@
+"""Turning submitted values into clean field values, or naming exactly what is wrong.
+
+The snapshot a revision stores uses the same plain shapes that these functions accept, so
+restoring a revision is simply writing its snapshot back through validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from geo.postcodes import InvalidPostcode, normalise_postcode
+
+from . import vocab
+
+
+class ValidationFailed(ValueError):
+    """Bad input: ``errors`` maps each field to a message a person can act on."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+Cleaner = Callable[[Any], Any]
+
+LAD_CODE = re.compile(r"^E0[6-9]\d{6}$")
+PHONE = re.compile(r"^[0-9 +()\-]{6,32}$")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(max_length: int, *, required: bool = False) -> Cleaner:
+    def clean(value: Any) -> str:
+        value = "" if value is None else str(value).strip()
+        if required and not value:
+            raise ValueError("This is required.")
+        if len(value) > max_length:
+            raise ValueError(f"Use at most {max_length} characters (this has {len(value)}).")
+        return str(value)
+
+    return clean
+
+
+def optional_text(max_length: int) -> Cleaner:
+    inner = text(max_length)
+
+    def clean(value: Any) -> str | None:
+        return None if _blank(value) else str(inner(value))
+
+    return clean
+
+
+def url(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    address = str(value).strip()
+    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", address, re.IGNORECASE):
+        raise ValueError(f"{address!r} is not a web address starting http:// or https://.")
+    if len(address) > 500:
+        raise ValueError("Use a web address of at most 500 characters.")
+    return address
+
+
+def email(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    try:
+        return str(validate_email(str(value).strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{str(value).strip()!r} is not an email address: {exc}") from exc
+
+
+def phone(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    number = " ".join(str(value).split())
+    if not PHONE.match(number):
+        raise ValueError(f"{number!r} is not a phone number (digits, spaces, + and brackets).")
+    return number
+
+
+def one_of(choices: dict[str, str]) -> Cleaner:
+    def clean(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of: {', '.join(choices)}.")
+        return str(value)
+
+    return clean
+
+
+def some_of(choices: dict[str, str]) -> Cleaner:
+    def clean(value: Any) -> list[str]:
+        values = _as_list(value)
+        unknown = [v for v in values if v not in choices]
+        if unknown:
+            raise ValueError(f"Unknown: {', '.join(map(repr, unknown))}. Use: {', '.join(choices)}.")
+        return [c for c in choices if c in values]  # canonical order, no repeats
+
+    return clean
+
+
+def _as_list(value: Any) -> list[Any]:
+    if _blank(value):
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value)
+
+
+def words(value: Any) -> list[str]:
+    seen: list[str] = []
+    for item in _as_list(value):
+        item = str(item).strip()
+        if item and item not in seen:
+            seen.append(item[:64])
+    return seen
+
+
+def age(value: Any) -> int | None:
+    if _blank(value):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not a whole number of years.") from exc
+    if not 0 <= number <= 120:
+        raise ValueError("An age must be between 0 and 120.")
+    return number
+
+
+def boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"y", "yes", "true", "on", "1"}:
+        return True
+    if _blank(value) or (isinstance(value, str) and value.strip().lower() in {"n", "no", "false", "off", "0"}):
+        return False
+    raise ValueError(f"{value!r} is not yes or no.")
+
+
+def a_date(value: Any) -> date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD).") from exc
+
+
+def a_datetime(value: Any) -> datetime | None:
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date and time (use YYYY-MM-DDTHH:MM).") from exc
+
+
+def a_time(value: Any) -> time | None:
+    if _blank(value):
+        return None
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a time (use HH:MM).") from exc
+
+
+def lad_codes(value: Any) -> list[str]:
+    codes = [str(v).strip().upper() for v in _as_list(value)]
+    bad = [c for c in codes if not LAD_CODE.match(c)]
+    if bad:
+        raise ValueError(f"Not an English local authority code: {', '.join(bad)} (expected e.g. E06000009).")
+    return sorted(set(codes))
+
+
+def postcode(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    try:
+        return normalise_postcode(str(value))
+    except InvalidPostcode as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def schedules(value: Any) -> list[dict[str, Any]]:
+    cleaned = []
+    for number, item in enumerate(_as_list(value), start=1):
+        by_appointment = boolean(item.get("by_appointment", False))
+        byday = item.get("byday") or None
+        opens, closes = a_time(item.get("opens_at")), a_time(item.get("closes_at"))
+        if byday is not None and byday not in vocab.WEEKDAYS:
+            raise ValueError(f"Session {number}: {byday!r} is not a day (MO, TU, ... SU).")
+        if not by_appointment and byday is None:
+            raise ValueError(f"Session {number}: give a day, or mark it 'by appointment'.")
+        if opens and closes and closes <= opens:
+            raise ValueError(f"Session {number}: it must finish after it starts.")
+        cleaned.append(
+            {
+                "byday": byday,
+                "opens_at": opens.strftime("%H:%M") if opens else None,
+                "closes_at": closes.strftime("%H:%M") if closes else None,
+                "by_appointment": by_appointment,
+                "description": text(255)(item.get("description")),
+            }
+        )
+    return cleaned
+
+
+def contacts(value: Any) -> list[dict[str, str]]:
+    cleaned = []
+    for number, item in enumerate(_as_list(value), start=1):
+        try:
+            contact = {
+                "name": text(255)(item.get("name")),
+                "title": text(255)(item.get("title")),
+                "phone": phone(item.get("phone")) or "",
+                "email": email(item.get("email")) or "",
+            }
+        except ValueError as exc:
+            raise ValueError(f"Contact {number}: {exc}") from exc
+        if any(contact.values()):
+            cleaned.append(contact)
+    return cleaned
+
+
+def locations(value: Any) -> list[dict[str, Any]]:
+    cleaned = []
+    for number, item in enumerate(_as_list(value), start=1):
+        try:
+            location = {
+                "name": text(255)(item.get("name")),
+                "address_1": text(255)(item.get("address_1")),
+                "city": text(128)(item.get("city")),
+                "postcode": postcode(item.get("postcode")),
+            }
+        except ValueError as exc:
+            raise ValueError(f"Location {number}: {exc}") from exc
+        if any(location.values()):
+            cleaned.append(location)
+    return cleaned
+
+
+def clean_fields(values: dict[str, Any], spec: dict[str, Cleaner], *, partial: bool) -> dict[str, Any]:
+    """Clean every known field; refuse unknown fields; collect every error before failing."""
+    unknown = set(values) - set(spec)
+    errors = dict.fromkeys(sorted(unknown), "This is not a field that can be set.")
+    cleaned: dict[str, Any] = {}
+    names: Iterable[str] = values if partial else spec
+    for name in names:
+        if name in unknown:
+            continue
+        try:
+            cleaned[name] = spec[name](values.get(name))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned

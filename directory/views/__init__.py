@@ -1,0 +1,40 @@
+"""Blueprints: thin views that parse a request, call a domain function and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import vocab
+from ..db import db
+from ..freshness import age_in_words, freshness
+from ..models import AppMeta
+
+
+def init_app(app: Flask) -> None:
+    from . import admin, auth, health, organisations, public, services
+
+    for module in (auth, health, public, services, organisations, admin):
+        app.register_blueprint(module.bp)
+
+    # Globals rather than context, so imported macros see them too.
+    app.jinja_env.globals.update(vocab=vocab, freshness=_freshness, age_in_words=age_in_words)
+
+    @app.context_processor
+    def _demo() -> dict[str, Any]:
+        return {"demo_label": _demo_label()}
+
+
+def _freshness(verified_at: Any) -> Any:
+    return freshness(verified_at, current_app.config)
+
+
+def _demo_label() -> str | None:
+    try:
+        flag = db.session.get(AppMeta, "demo")
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+    return current_app.config["DEMO_LABEL"] if flag is not None and flag.value == "yes" else None

@@ -1,0 +1,53 @@
+"""Administration: categories and accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from .. import listings
+from ..accounts import roles_required
+from ..categories import save_category
+from ..db import db
+from ..models import User
+from ..validation import ValidationFailed
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@roles_required("admin")
+def categories() -> Any:
+    """Add, rename, describe or retire categories of need."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            term = save_category(
+                db.session,
+                code=request.form.get("code", ""),
+                name=request.form.get("name", ""),
+                description=request.form.get("description", ""),
+                active=request.form.get("active") == "yes",
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+            flash("The category was not saved: " + str(exc), "error")
+        else:
+            flash(f"Saved the category {term.name}.", "success")
+            return redirect(url_for("admin.categories"))
+    return render_template(
+        "admin/categories.html",
+        categories=listings.categories(db.session, active_only=False),
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users() -> Any:
+    """Everyone who can sign in, and their role."""
+    accounts = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("admin/users.html", users=accounts)

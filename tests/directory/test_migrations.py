@@ -1,0 +1,48 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from directory import create_app
+from directory.cli import cli, init_database
+from directory.db import db
+
+
+def test_empty_database_migrated_to_head_matches_the_models(tmp_path: Path) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite'}", "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        init_database()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences: list[Any] = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []
+
+
+def test_init_twice_is_harmless_and_keeps_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'twice.sqlite'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path)})
+    runner = app.test_cli_runner()
+    first = runner.invoke(cli, args=["init"])
+    assert first.exit_code == 0, first.output
+    assert "21 categories added" in first.output
+    created = runner.invoke(
+        cli, args=["users", "create", "--email", "a@example.org", "--role", "admin", "--password", "x" * 12]
+    )
+    assert created.exit_code == 0, created.output
+    second = runner.invoke(cli, args=["init"])
+    assert second.exit_code == 0 and "0 categories added" in second.output
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM user_account").scalar() == 1
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+    assert "revision" in inspect(engine).get_table_names()
+    engine.dispose()
+    with app.app_context():
+        db.engine.dispose()

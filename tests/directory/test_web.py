@@ -1,0 +1,219 @@
+"""The web pages, through the real app and its CSRF-protected forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import csrf_token, html, sign_in
+
+
+def test_healthz_answers_with_the_database_reachable(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/staff/", "/staff/services/new", "/staff/organisations/", "/admin/categories", "/admin/users"],
+)
+def test_anonymous_requests_to_staff_pages_are_sent_to_sign_in(client: Any, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_anonymous_cannot_post_an_edit(client: Any, make_service: Any) -> None:
+    service = make_service()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        f"/staff/services/{service.id}/edit", data={"csrf_token": token, "name": "x", "version": "1"}
+    )
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_wrong_password_is_refused_with_a_message(client: Any, make_user: Any) -> None:
+    user = make_user("admin")
+    response = sign_in(client, user.email, "wrong password!")
+    assert response.status_code == 401
+    assert "do not match" in html(response).find(role="alert").get_text()
+
+
+def test_a_form_without_csrf_token_is_refused(client: Any, make_user: Any) -> None:
+    user = make_user("admin")
+    response = client.post("/login", data={"email": user.email, "password": "x"})
+    assert response.status_code == 400
+
+
+def test_link_worker_cannot_reach_admin_pages(signed_in: Any) -> None:
+    client = signed_in("link-worker")
+    assert client.get("/admin/categories").status_code == 403
+
+
+def test_group_editor_sees_only_their_own_listings(signed_in: Any, make_organization: Any, make_service: Any) -> None:
+    mine, theirs = make_organization(), make_organization()
+    own = make_service(organization_id=mine.id, name="Our lunch club")
+    other = make_service(organization_id=theirs.id, name="Their lunch club")
+    client = signed_in("group-editor", organization_id=mine.id)
+    assert client.get(f"/staff/services/{own.id}/edit").status_code == 200
+    assert client.get(f"/staff/services/{other.id}/edit").status_code == 403
+    assert client.get(f"/staff/services/{other.id}/history").status_code == 403
+    names = [h.get_text(strip=True) for h in html(client.get("/staff/")).select(".card h3")]
+    assert "Our lunch club" in names and "Their lunch club" not in names
+    assert client.get("/staff/services/new").status_code == 403
+
+
+def _edit_form(client: Any, service_id: int) -> dict[str, Any]:
+    """The edit form as a browser would submit it, unchanged."""
+    page = html(client.get(f"/staff/services/{service_id}/edit"))
+    form = page.find("form", class_="listing-form")
+    data: dict[str, Any] = {}
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name:
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[name] = chosen.get("value", "") if chosen else ""
+        elif field.name == "textarea":
+            data[name] = field.get_text()
+        elif field.get("type") == "checkbox":
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field["value"])
+        else:
+            data[name] = field.get("value", "")
+    return data
+
+
+def test_staff_edit_saves_a_revision_and_refuses_a_stale_form(signed_in: Any, make_service: Any) -> None:
+    service = make_service(name="Tea and chat", categories=["loneliness"], phone="01282 123456")
+    client = signed_in("link-worker")
+    form = _edit_form(client, service.id)
+    assert form["version"] == "1" and form["categories"] == ["loneliness"]
+    response = client.post(f"/staff/services/{service.id}/edit", data={**form, "name": "Tea, chat and cake"})
+    assert response.status_code == 302
+    detail = html(client.get(f"/staff/services/{service.id}"))
+    assert detail.find("h1").get_text() == "Tea, chat and cake"
+    # The same old form sent again (version 1) must not overwrite the newer save.
+    stale = client.post(f"/staff/services/{service.id}/edit", data={**form, "name": "Overwrite"})
+    assert stale.status_code == 409
+    assert "changed by someone else" in html(stale).find(role="alert").get_text()
+    history = html(client.get(f"/staff/services/{service.id}/history"))
+    rows = history.select("table.revisions tbody tr")
+    assert len(rows) == 2 and "name" in rows[0].get_text()
+
+
+def test_unchanged_form_round_trip_changes_no_field(signed_in: Any, make_service: Any, session: Any) -> None:
+    service = make_service(
+        name="Walk and talk", minimum_age=18, maximum_age=99, is_free=False, cost_description="£2",
+        schedules=[{"byday": "MO", "opens_at": "10:00", "closes_at": "11:30"}],
+        locations=[{"name": "Stanley Park", "address_1": "West Park Drive", "city": "Blackpool",
+                    "postcode": "FY3 9HU"}],
+        service_areas=["E06000009"], languages=["English", "Urdu"], delivery_modes=["in-person"],
+        contacts=[{"name": "Sam", "phone": "01253 000000"}], funded_until="2027-03-31",
+        last_verified_at="2026-09-01T10:00:00",
+    )  # fmt: skip
+    client = signed_in("admin")
+    response = client.post(f"/staff/services/{service.id}/edit", data=_edit_form(client, service.id))
+    assert response.status_code == 302
+    from directory import operations
+
+    latest = operations.history(session, "service", service.id)[0]
+    assert latest.changed_fields == []
+
+
+def test_invalid_form_shows_each_error_and_saves_nothing(signed_in: Any, make_service: Any) -> None:
+    service = make_service(name="Money advice")
+    client = signed_in("community-development")
+    form = _edit_form(client, service.id)
+    response = client.post(
+        f"/staff/services/{service.id}/edit", data={**form, "email": "nope", "url": "javascript:alert(1)"}
+    )
+    assert response.status_code == 422
+    summary = html(response).find(class_="error-summary").get_text()
+    assert "email" in summary and "url" in summary
+    assert len(html(client.get(f"/staff/services/{service.id}/history")).select("table.revisions tbody tr")) == 1
+
+
+def test_restore_a_revision_from_the_history_page(signed_in: Any, make_service: Any) -> None:
+    service = make_service(name="Original name")
+    client = signed_in("admin")
+    form = _edit_form(client, service.id)
+    client.post(f"/staff/services/{service.id}/edit", data={**form, "name": "Changed name"})
+    page = html(client.get(f"/staff/services/{service.id}/history"))
+    restore_form = page.select("table.revisions form")[0]  # the only non-current row: the original
+    data = {i["name"]: i["value"] for i in restore_form.find_all("input")}
+    response = client.post(restore_form["action"], data=data)
+    assert response.status_code == 302
+    assert html(client.get(f"/staff/services/{service.id}")).find("h1").get_text() == "Original name"
+
+
+def test_archive_hides_the_public_page_and_restore_brings_it_back(signed_in: Any, make_service: Any) -> None:
+    service = make_service(name="Allotment club")
+    client = signed_in("admin")
+    token = csrf_token(client, f"/staff/services/{service.id}")
+    assert (
+        client.post(f"/staff/services/{service.id}/archive", data={"csrf_token": token, "version": "1"}).status_code
+        == 302
+    )
+    assert client.get(f"/services/{service.id}").status_code == 404
+    assert "Allotment club" not in client.get("/").get_data(as_text=True)
+    client.post(f"/staff/services/{service.id}/unarchive", data={"csrf_token": token, "version": "2"})
+    assert client.get(f"/services/{service.id}").status_code == 200
+
+
+def test_public_page_leaves_out_staff_only_fields(client: Any, make_service: Any, session: Any) -> None:
+    from directory import operations
+    from tests.conftest import STAFF
+
+    service = make_service(
+        name="Singing for the brain",
+        funding_notes="Grant bid pending: SECRET-FUNDING",
+        internal_notes="Coordinator unreliable: SECRET-INTERNAL",
+    )
+    operations.report_waiting_time(session, service.id, 4, source="link-worker", actor=STAFF)
+    text = html(client.get(f"/services/{service.id}")).get_text()
+    assert "Singing for the brain" in text and "about 4 weeks" in text
+    assert "SECRET-FUNDING" not in text and "SECRET-INTERNAL" not in text
+    assert STAFF.label not in text
+
+
+def test_hostile_text_is_rendered_inert(client: Any, make_service: Any) -> None:
+    service = make_service(name="<script>alert(1)</script>", description="<img src=x onerror=alert(1)>")
+    page = html(client.get(f"/services/{service.id}"))
+    assert page.find("script") is None and page.find("img") is None
+    assert "<script>alert(1)</script>" in page.find("h1").get_text()
+
+
+def test_staff_can_create_a_service_from_the_form(signed_in: Any, make_organization: Any) -> None:
+    org = make_organization(name="Blackpool Carers Centre")
+    client = signed_in("link-worker")
+    token = csrf_token(client, "/staff/services/new")
+    response = client.post(
+        "/staff/services/new",
+        data={
+            "csrf_token": token, "organization_id": str(org.id), "name": "Young carers club",
+            "categories": ["carers", "young-people"], "gender": "any", "capacity": "accepting",
+            "funding_status": "funded", "status": "active", "is_free": "yes",
+            "schedules-0-byday": "TH", "schedules-0-opens_at": "16:00", "schedules-0-closes_at": "18:00",
+            "locations-0-name": "Carers Centre", "locations-0-postcode": "fy1 4hu",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, html(response).get_text()
+    page = html(client.get(response.headers["Location"]))
+    assert "Thursdays, 16:00 to 18:00" in page.get_text()
+    assert "FY1 4HU" in page.get_text()
+
+
+def test_admin_adds_and_retires_a_category(signed_in: Any) -> None:
+    client = signed_in("admin")
+    token = csrf_token(client, "/admin/categories")
+    response = client.post(
+        "/admin/categories", data={"csrf_token": token, "code": "mens-sheds", "name": "Men's sheds", "active": "yes"}
+    )
+    assert response.status_code == 302
+    assert "Men's sheds" in html(client.get("/admin/categories")).get_text()
+    bad = client.post("/admin/categories", data={"csrf_token": token, "code": "Bad Code!", "name": ""})
+    assert bad.status_code == 422

@@ -1,0 +1,51 @@
+"""The docs stay honest: every command and setting is documented, CI runs the README's command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from directory.cli import cli
+from directory.settings import SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[str]:
+    names = []
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if name in {"run", "shell", "routes", "db"}:  # Flask's and Flask-Migrate's own
+            continue
+        if isinstance(command, click.Group):
+            names += _commands(command, f"{prefix}{name} ")
+        else:
+            names.append(prefix + name)
+    return names
+
+
+def test_every_command_is_in_the_readme() -> None:
+    commands = _commands(cli)
+    assert {"init", "demo", "users create", "data fetch", "data status"} <= set(commands)
+    missing = [c for c in commands if f"asset-directory {c}" not in README]
+    assert missing == []
+
+
+def test_every_setting_is_in_the_readme_and_env_example() -> None:
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name in SETTINGS:
+        assert f"`DIRECTORY_{name}`" in README, name
+        assert f"DIRECTORY_{name}=" in example, name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    blocks = re.findall(r"```sh\n(.*?)\n\s*```", README, flags=re.S)
+    assert len(blocks) >= 2, "the quick start has two commands"
+    test_command = blocks[1].strip()
+    assert "pytest" in test_command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci.splitlines()
