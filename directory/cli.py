@@ -103,17 +103,22 @@ def _cache_dir() -> Path:
 
 @data_group.command("fetch")
 @click.argument("names", nargs=-1)
+@click.option("--mirror", default=None, help="Base URL of a mirror holding the same file names.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @with_appcontext
-def data_fetch(names: tuple[str, ...], quiet: bool) -> None:
+def data_fetch(names: tuple[str, ...], mirror: str | None, quiet: bool) -> None:
     """Download official files into the instance data cache (checksums checked when known)."""
     from geo import catalogue
     from geo.errors import DataFileError
 
-    wanted = list(names) or [entry.name for entry in catalogue.CATALOGUE]
+    known = {entry.name for entry in catalogue.CATALOGUE}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        _fail(f"Unknown file name(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}.")
+    wanted = list(names) or [e.name for e in catalogue.CATALOGUE if e.download_url or mirror]
     try:
-        paths = catalogue.fetch(wanted, _cache_dir(), progress=not quiet)
-    except (DataFileError, ValueError) as exc:
+        paths = catalogue.fetch(wanted, _cache_dir(), progress=not quiet, base_url=mirror)
+    except DataFileError as exc:
         _fail(str(exc))
     for path in paths:
         click.echo(f"ready: {path}")
@@ -126,8 +131,15 @@ def data_status() -> None:
     from geo import catalogue
 
     folders = [Path(p) for p in (current_app.config["DATA_DIR"], _cache_dir()) if p]
-    for status in catalogue.status(folders):
-        click.echo(str(status))
+    click.echo("Looking in: " + ", ".join(str(f) for f in folders))
+    for status in catalogue.status([f for f in folders if f.exists()]):
+        if status.path is None:
+            click.echo(f"{status.kind}: missing. {status.message}")
+            continue
+        what = status.source_kind or "not recognised"
+        size = f"{status.size_bytes / 1e6:.1f} MB" if status.size_bytes else "size unknown"
+        rows = f", about {status.rows_estimate:,} rows" if status.rows_estimate else ""
+        click.echo(f"{status.kind}: {status.path} ({what}; {size}{rows}) {status.message}".rstrip())
 
 
 if __name__ == "__main__":
