@@ -61,7 +61,10 @@ def demo_command(no_serve: bool, seed: int, host: str, port: int) -> None:
     click.echo(report)
     if not no_serve:
         click.echo(f"Serving the demo at http://{host}:{port}/  (Ctrl+C to stop)")
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Flask refuses app.run() inside its own CLI, so serve with Werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 @cli.group("users")
