@@ -87,7 +87,9 @@ def make_user(session: Any) -> Callable[..., Any]:
 
 def csrf_token(client: FlaskClient, path: str) -> str:
     """Fetch a page and read the CSRF token from its form, as a browser would."""
-    page = BeautifulSoup(client.get(path).data, "html.parser")
+    response = client.get(path)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    page = BeautifulSoup(response.data, "html.parser")
     field = page.find("input", {"name": "csrf_token"})
     assert field is not None, f"no CSRF field on {path}"
     return str(field["value"])
