@@ -66,6 +66,7 @@ def create_user(
     role: str,
     password: str,
     organization_id: int | None = None,
+    team: str = "",
 ) -> User:
     """Add a staff account; every problem is named, and nothing is written on error."""
     errors: dict[str, str] = {}
@@ -96,6 +97,7 @@ def create_user(
         role=role,
         password_hash=hash_password(password),
         organization_id=organization_id,
+        team=team.strip()[:255],
     )
     session.add(user)
     session.commit()

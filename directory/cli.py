@@ -28,6 +28,9 @@ def _fail(message: str) -> None:
 def init_database() -> int:
     """Create or migrate the database to the newest schema, then add missing categories."""
     upgrade(directory=str(Path(__file__).parent / "migrations"))
+    from .synonyms import ensure_synonyms
+
+    ensure_synonyms(db.session)
     return ensure_categories(db.session)
 
 
@@ -78,9 +81,10 @@ def users_group() -> None:
     "--role", required=True, type=click.Choice(["admin", "link-worker", "community-development", "group-editor"])
 )
 @click.option("--organisation", "organisation", type=int, default=None, help="Organisation id (group editors).")
+@click.option("--team", default="", help="Team name, kept with anonymous demand counts (e.g. a PCN).")
 @click.option("--password", default=None, help="Prompted for (twice) when not given.")
 @with_appcontext
-def users_create(email: str, role: str, organisation: int | None, password: str | None) -> None:
+def users_create(email: str, role: str, organisation: int | None, team: str, password: str | None) -> None:
     """Add a staff account with a role."""
     from .accounts import create_user
     from .validation import ValidationFailed
@@ -88,7 +92,9 @@ def users_create(email: str, role: str, organisation: int | None, password: str 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(db.session, email_address=email, role=role, password=password, organization_id=organisation)
+        user = create_user(
+            db.session, email_address=email, role=role, password=password, organization_id=organisation, team=team
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         _fail("Not created: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()))
@@ -143,6 +149,35 @@ def data_status() -> None:
         size = f"{status.size_bytes / 1e6:.1f} MB" if status.size_bytes else "size unknown"
         rows = f", about {status.rows_estimate:,} rows" if status.rows_estimate else ""
         click.echo(f"{status.kind}: {status.path} ({what}; {size}{rows}) {status.message}".rstrip())
+
+
+@cli.group("geo")
+def geo_group() -> None:
+    """Official geography: postcodes (and, to come, deprivation and boundaries)."""
+
+
+@geo_group.command("import-postcodes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--area", "areas", multiple=True, help="Local authority code to keep (repeatable); default all.")
+@click.option("--lsoa-edition", type=click.Choice(["2011", "2021"]), default="2011", show_default=True,
+              help="Which LSOA codes to keep where the file has both (IoD2019 uses 2011).")  # fmt: skip
+@with_appcontext
+def import_postcodes_command(file: Path, areas: tuple[str, ...], lsoa_edition: str) -> None:
+    """Load an ONS postcode directory (ONSPD, NSPL, lookups) or Code-Point Open into the postcode table."""
+    from tqdm import tqdm
+
+    from geo.errors import DataFileError
+
+    from .postcodes import import_postcodes
+
+    click.echo(f"Reading {file} ...")
+    try:
+        with tqdm(unit=" postcodes", desc="Storing", file=sys.stderr, disable=None) as bar:
+            report = import_postcodes(db.session, file, areas=areas, lsoa_edition=lsoa_edition,  # type: ignore[arg-type]
+                                      progress=bar.update)  # fmt: skip
+    except DataFileError as exc:
+        _fail(f"Nothing was imported. {exc}")
+    click.echo(str(report))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+# Tables the models do not describe: the SQLite full-text index and its shadow tables.
+UNMODELLED_PREFIXES = ("service_fts",)
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """Alembic filter: leave the full-text index out of schema comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMODELLED_PREFIXES))
+
+
 def init_app(app: Flask) -> None:
     from pathlib import Path
 

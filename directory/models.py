@@ -247,6 +247,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    team: Mapped[str] = mapped_column(String(255), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -272,8 +273,37 @@ class Postcode(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "postcode"
 
     postcode_key: Mapped[str] = mapped_column(String(8), primary_key=True)  # no spaces
-    pcds: Mapped[str] = mapped_column(String(8))
+    pcds: Mapped[str] = mapped_column(String(8), index=True)
     latitude: Mapped[float]
     longitude: Mapped[float]
     lsoa_code: Mapped[str | None] = mapped_column(String(16), index=True)
     lad_code: Mapped[str | None] = mapped_column(String(16), index=True)
+
+
+class DemandEvent(db.Model):  # type: ignore[name-defined,misc]
+    """An anonymous record of need: a signposting, or a search that found nothing suitable.
+
+    Only the category, the LSOA the client's postcode fell in, and the day are kept: never the
+    postcode, a name or a time of day.
+    """
+
+    __tablename__ = "demand_event"
+    __table_args__ = (CheckConstraint("kind IN ('signposting', 'unmet-need')", name="kind_allowed"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    category_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    team: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Synonym(db.Model):  # type: ignore[name-defined,misc]
+    """Words that mean the same thing to different people ("money advice" / "debt")."""
+
+    __tablename__ = "synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), unique=True)
+    alternatives: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -14,8 +14,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import search_index, vocab
 from . import validation as v
-from . import vocab
 from .clock import utcnow
 from .db import DbSession
 from .models import Organization, Revision, Service, TaxonomyTerm, WaitingTimeReport
@@ -192,12 +192,22 @@ def _record(
     return revision
 
 
+def _reindex(session: DbSession, entity: Service | Organization) -> None:
+    # An organisation's name is indexed with each of its services.
+    for service in [entity] if isinstance(entity, Service) else entity.services:
+        search_index.refresh(session, service)
+
+
 def create(session: DbSession, kind: Kind, values: dict[str, Any], actor: Actor) -> Any:
     """Create an organisation or a service from submitted values; returns it, committed."""
     spec, defaults = (
         (SERVICE_SPEC, SERVICE_DEFAULTS) if kind == "service" else (ORGANIZATION_SPEC, ORGANIZATION_DEFAULTS)
     )
     cleaned = v.clean_fields({**defaults, **values}, spec, partial=True)
+    if kind == "service" and actor.source == "staff" and not cleaned.get("last_verified_at"):
+        # Staff entering a listing have just checked it; imports and groups do not count as checks.
+        cleaned["last_verified_at"] = utcnow().replace(microsecond=0)
+        cleaned.setdefault("verified_by", actor.label)
     if kind == "service":
         if "organization_id" not in cleaned:
             raise v.ValidationFailed({"organization_id": "Choose an organisation."})
@@ -212,6 +222,7 @@ def create(session: DbSession, kind: Kind, values: dict[str, Any], actor: Actor)
     session.add(entity)
     session.flush()
     _record(session, entity, action="create", actor=actor, before=None)
+    _reindex(session, entity)
     session.commit()
     return entity
 
@@ -256,6 +267,7 @@ def update(
         session.rollback()
         raise StaleEdit("This listing was saved by someone else at the same moment. Reload it and try again.") from exc
     _record(session, entity, action=action, actor=actor, before=before)
+    _reindex(session, entity)
     session.commit()
     return entity
 

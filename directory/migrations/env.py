@@ -8,6 +8,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from directory.db import include_name
+
 config = context.config
 if config.config_file_name is not None and not logging.getLogger().handlers:
     fileConfig(config.config_file_name)
@@ -34,6 +36,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,  # SQLite alters tables by copying them
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

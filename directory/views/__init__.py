@@ -11,16 +11,20 @@ from .. import vocab
 from ..db import db
 from ..freshness import age_in_words, freshness
 from ..models import AppMeta
+from ..timetable import next_sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, health, organisations, public, services
+    from . import admin, auth, basket, health, organisations, public, services
 
-    for module in (auth, health, public, services, organisations, admin):
+    for module in (auth, health, public, services, organisations, admin, basket):
         app.register_blueprint(module.bp)
 
     # Globals rather than context, so imported macros see them too.
-    app.jinja_env.globals.update(vocab=vocab, freshness=_freshness, age_in_words=age_in_words)
+    app.jinja_env.globals.update(
+        vocab=vocab, freshness=_freshness, age_in_words=age_in_words, next_sessions=next_sessions
+    )
+    app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 
     @app.context_processor
     def _demo() -> dict[str, Any]:

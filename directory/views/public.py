@@ -1,35 +1,77 @@
-"""Public pages: browse listings and read one, without staff-only fields."""
+"""Public pages: search, and read one listing, without staff-only fields."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
 
 from .. import listings
+from ..accounts import STAFF_ROLES
+from ..clock import utcnow
 from ..db import db
 from ..models import Organization, Service
+from ..search import RADII_KM, SORTS, TIMES_OF_DAY, Outcome, SearchError, parse_query, record_unmet_need, search
+from ..search_results import result_json
 
 bp = Blueprint("public", __name__)
 
 
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() else 1
+def _is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.role in STAFF_ROLES)
+
+
+def _run() -> tuple[Outcome | None, SearchError | None]:
+    try:
+        query = parse_query(request.args)
+        outcome = search(db.session, query, current_app.config)
+    except SearchError as exc:
+        db.session.rollback()
+        return None, exc
+    # Only searches by signed-in staff count as evidence of unmet need.
+    if _is_staff() and outcome.found_nothing and (query.categories or query.text or query.postcode):
+        record_unmet_need(db.session, outcome, team=current_user.team)
+    return outcome, None
 
 
 @bp.get("/")
 def index() -> Any:
-    """Browse live listings by words and category."""
-    text = request.args.get("q", "")[:200]
-    category = request.args.get("category", "")
-    page = listings.browse(db.session, text=text, category=category, page=_page_number())
+    """Search by need, words, postcode and distance, with filters; works without JavaScript."""
+    searched = any(request.args.get(k) for k in ("q", "category", "postcode")) or "sort" in request.args
+    outcome, error = _run() if searched else (None, None)
     return render_template(
-        "public/index.html",
-        page=page,
-        q=text,
-        category=category,
+        "search/index.html",
+        args=request.args,
+        outcome=outcome,
+        error=error,
+        searched=searched,
         categories=listings.categories(db.session),
+        sorts=SORTS,
+        radii=RADII_KM,
+        times=TIMES_OF_DAY,
+        now=utcnow(),
+        staff=_is_staff(),
+    ), (422 if error else 200)
+
+
+@bp.get("/api/search")
+def api_search() -> Any:
+    """The same search as JSON: {"results": [...]}; public fields only for anonymous callers."""
+    outcome, error = _run()
+    if error is not None:
+        return jsonify({"error": str(error), "field": error.field}), 400
+    assert outcome is not None
+    staff = _is_staff()
+    now = utcnow()
+    return jsonify(
+        {
+            "results": [result_json(r, staff=staff, now=now) for r in outcome.results],
+            "matched": outcome.matched,
+            "origin": None
+            if outcome.origin is None
+            else {"postcode": outcome.origin.postcode, "outward_only": outcome.origin.outward_only},
+        }
     )
 
 

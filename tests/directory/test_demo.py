@@ -175,7 +175,11 @@ def test_demo_command_without_any_postcode_source_names_what_to_install(tmp_path
     # The one stand-in here: the installed package is made to look absent, as on a bare install.
     monkeypatch.setattr(readers, "packaged_codepoint_zip", absent)
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite'}", "INSTANCE_PATH": str(tmp_path), "DATA_DIR": None}
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite'}",
+            "INSTANCE_PATH": str(tmp_path),
+            "DATA_DIR": None,
+        }
     )
     result = app.test_cli_runner().invoke(cli, args=["demo", "--no-serve"])
     assert result.exit_code == 1

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect
 
 from directory import create_app
 from directory.cli import cli, init_database
-from directory.db import db
+from directory.db import db, include_name
 
 
 def test_empty_database_migrated_to_head_matches_the_models(tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_empty_database_migrated_to_head_matches_the_models(tmp_path: Path) -> N
     with app.app_context():
         init_database()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
             differences: list[Any] = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
@@ -41,7 +41,7 @@ def test_init_twice_is_harmless_and_keeps_data(tmp_path: Path) -> None:
     engine = create_engine(url)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM user_account").scalar() == 1
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
     assert "revision" in inspect(engine).get_table_names()
     engine.dispose()
     with app.app_context():

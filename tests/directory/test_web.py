@@ -159,9 +159,10 @@ def test_archive_hides_the_public_page_and_restore_brings_it_back(signed_in: Any
         == 302
     )
     assert client.get(f"/services/{service.id}").status_code == 404
-    assert "Allotment club" not in client.get("/").get_data(as_text=True)
+    assert "Allotment club" not in html(client.get("/?q=allotment")).get_text()
     client.post(f"/staff/services/{service.id}/unarchive", data={"csrf_token": token, "version": "2"})
     assert client.get(f"/services/{service.id}").status_code == 200
+    assert "Allotment club" in html(client.get("/?q=allotment")).get_text()
 
 
 def test_public_page_leaves_out_staff_only_fields(client: Any, make_service: Any, session: Any) -> None:

@@ -1,0 +1,398 @@
+"""Link-worker search: what can this client get to, soon, near where they live, for this need?
+
+Candidates are chosen in SQL (status, freshness, category, eligibility, sessions, full text and a
+bounding box around the postcode); distances, JSON-list filters and ordering are then worked out
+on that short list. Ordering compares the chosen measure in coarse steps first, so that at equal
+relevance a fresh listing comes before a stale one, then the exact measure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select, text
+from sqlalchemy.orm import selectinload
+
+from geo.postcodes import InvalidPostcode, normalise_postcode
+
+from . import vocab
+from .clock import utcnow
+from .db import DbSession
+from .freshness import Freshness, freshness
+from .fts import fts_expression
+from .models import (
+    DemandEvent,
+    Location,
+    Organization,
+    Postcode,
+    Schedule,
+    Service,
+    ServiceArea,
+    TaxonomyTerm,
+    WaitingTimeReport,
+    service_at_location,
+)
+from .search_index import FTS_TABLE, uses_fts5
+from .synonyms import synonym_map
+
+SORTS = {"relevance": "Best match", "nearest": "Nearest", "wait": "Shortest wait", "verified": "Recently verified"}
+TIMES_OF_DAY = {"morning": (time(6), time(12)), "afternoon": (time(12), time(17)), "evening": (time(17), time(23, 59))}
+RADII_KM = (1, 2, 5, 10, 20, 50)
+EARTH_RADIUS_KM = 6371.0088
+
+
+class SearchError(ValueError):
+    """Input a person can fix: ``field`` names the box, the message says what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    postcode: str = ""
+    radius_km: float = 5.0
+    free_only: bool = False
+    age: int | None = None
+    gender: str = ""
+    accessibility: tuple[str, ...] = ()
+    day: str = ""
+    time_of_day: str = ""
+    self_referral: bool = False
+    accepting_only: bool = False
+    max_wait_weeks: int | None = None
+    home_visits: bool = False
+    delivery: tuple[str, ...] = ()
+    include_remote: bool = True
+    include_unverified: bool = False
+    include_archived: bool = False
+    sort: str = "relevance"
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the search is measured from; the postcode itself is never stored."""
+
+    postcode: str
+    latitude: float
+    longitude: float
+    lsoa_code: str | None
+    lad_code: str | None
+    outward_only: bool
+
+
+@dataclass
+class Result:
+    service: Service
+    distance_km: float | None
+    area_match: bool
+    relevance: float
+    freshness: Freshness
+    wait: WaitingTimeReport | None
+
+
+@dataclass
+class Outcome:
+    query: SearchQuery
+    results: list[Result] = field(default_factory=list)
+    origin: Origin | None = None
+    matched: int = 0
+
+    @property
+    def found_nothing(self) -> bool:
+        return not self.results
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in {"1", "yes", "true", "on"}
+
+
+def _many(args: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    getlist = getattr(args, "getlist", None)
+    values = getlist(name) if getlist else args.get(name, [])
+    if isinstance(values, str):
+        values = [values]
+    return tuple(v for part in values for v in str(part).split(",") if v)
+
+
+def parse_query(args: Mapping[str, Any]) -> SearchQuery:
+    """Read a query from request arguments; every bad value is named (first one raised)."""
+
+    def whole(name: str, low: int, high: int) -> int | None:
+        raw = str(args.get(name, "") or "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise SearchError(
+                name, f"{name.replace('_', ' ').capitalize()} must be a whole number from {low} to {high}."
+            )
+        return int(raw)
+
+    radius_raw = str(args.get("radius", "") or "5").strip()
+    try:
+        radius = float(radius_raw)
+    except ValueError:
+        raise SearchError("radius", f"Radius {radius_raw!r} is not a number of kilometres.") from None
+    if not 0 < radius <= 100:
+        raise SearchError("radius", "Radius must be more than 0 and at most 100 km.")
+    sort = str(args.get("sort", "") or "relevance")
+    if sort not in SORTS:
+        raise SearchError("sort", f"Sort must be one of: {', '.join(SORTS)}.")
+    checks: dict[str, tuple[str, Mapping[str, Any]]] = {
+        "gender": (str(args.get("gender", "") or ""), vocab.GENDERS),
+        "day": (str(args.get("day", "") or ""), vocab.WEEKDAYS),
+        "time": (str(args.get("time", "") or ""), TIMES_OF_DAY),
+    }
+    for name, (value, allowed) in checks.items():
+        if value and value not in allowed:
+            raise SearchError(name, f"{name.capitalize()} {value!r} is not one of: {', '.join(allowed)}.")
+    accessibility = _many(args, "accessibility")
+    delivery = _many(args, "delivery")
+    for name, values, allowed in (("accessibility", accessibility, vocab.ACCESSIBILITY),
+                                  ("delivery", delivery, vocab.DELIVERY_MODES)):  # fmt: skip
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise SearchError(name, f"Unknown {name}: {', '.join(unknown)}. Use: {', '.join(allowed)}.")
+    return SearchQuery(
+        text=str(args.get("q", "") or "")[:200],
+        categories=_many(args, "category"),
+        postcode=str(args.get("postcode", "") or "").strip()[:16],
+        radius_km=radius,
+        free_only=_flag(args.get("free", "")),
+        age=whole("age", 0, 120),
+        gender=checks["gender"][0],
+        accessibility=accessibility,
+        day=checks["day"][0],
+        time_of_day=checks["time"][0],
+        self_referral=_flag(args.get("self_referral", "")),
+        accepting_only=_flag(args.get("accepting", "")),
+        max_wait_weeks=whole("max_wait", 0, 520),
+        home_visits=_flag(args.get("home_visits", "")),
+        delivery=delivery,
+        include_remote=str(args.get("remote", "yes") or "yes") != "no",
+        include_unverified=_flag(args.get("unverified", "")),
+        include_archived=_flag(args.get("archived", "")),
+        sort=sort,
+        limit=min(whole("limit", 1, 200) or 50, 200),
+    )
+
+
+def locate(session: DbSession, postcode_text: str) -> Origin:
+    """The point a search is measured from: a full postcode, or an outward code's centre."""
+    try:
+        pcds = normalise_postcode(postcode_text, allow_outward_only=True)
+    except InvalidPostcode as exc:
+        raise SearchError("postcode", str(exc)) from None
+    if " " in pcds:
+        found = session.get(Postcode, pcds.replace(" ", ""))
+        if found is None:
+            raise SearchError("postcode", f"{pcds} is a valid postcode but is not in this directory's postcode table "
+                                          "(it may be new, or outside the areas loaded).")  # fmt: skip
+        return Origin(pcds, found.latitude, found.longitude, found.lsoa_code, found.lad_code, outward_only=False)
+    # An outward code alone ("FY1"): the centre of its live postcodes, and its commonest authority.
+    row = session.execute(
+        select(func.avg(Postcode.latitude), func.avg(Postcode.longitude), func.count()).where(
+            Postcode.pcds.like(f"{pcds} %")
+        )
+    ).one()
+    if not row[2]:
+        raise SearchError("postcode", f"No postcodes in the district {pcds} are in this directory's postcode table.")
+    lad = session.scalar(
+        select(Postcode.lad_code).where(Postcode.pcds.like(f"{pcds} %"))
+        .group_by(Postcode.lad_code).order_by(func.count().desc()).limit(1)
+    )  # fmt: skip
+    return Origin(pcds, float(row[0]), float(row[1]), None, lad, outward_only=True)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _bbox(origin: Origin, radius_km: float) -> tuple[float, float, float, float]:
+    dlat = radius_km / 111.0
+    dlon = radius_km / (111.320 * max(math.cos(math.radians(origin.latitude)), 0.01))
+    return origin.latitude - dlat, origin.latitude + dlat, origin.longitude - dlon, origin.longitude + dlon
+
+
+def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Select[Any]:
+    statement = select(Service.id).join(Service.organization)
+    if not query.include_archived:
+        statement = statement.where(Service.status.in_(("active", "paused")), Organization.archived.is_(False))
+    if not query.include_unverified:
+        cutoff = now - timedelta(days=config["UNVERIFIED_DAYS"])
+        statement = statement.where(Service.last_verified_at >= cutoff)
+    if query.categories:
+        statement = statement.where(Service.categories.any(TaxonomyTerm.code.in_(query.categories)))
+    if query.free_only:
+        statement = statement.where(Service.is_free.is_(True))
+    if query.age is not None:
+        statement = statement.where(
+            or_(Service.minimum_age.is_(None), Service.minimum_age <= query.age),
+            or_(Service.maximum_age.is_(None), Service.maximum_age >= query.age),
+        )
+    if query.gender:
+        statement = statement.where(Service.gender.in_(("any", query.gender)))
+    if query.accepting_only:
+        statement = statement.where(Service.capacity == "accepting")
+    if query.day or query.time_of_day:
+        session_matches = [Schedule.service_id == Service.id, Schedule.by_appointment.is_(False)]
+        if query.day:
+            session_matches.append(Schedule.byday == query.day)
+        if query.time_of_day:
+            start, end = TIMES_OF_DAY[query.time_of_day]
+            session_matches += [Schedule.opens_at < end, or_(Schedule.closes_at.is_(None), Schedule.closes_at > start)]
+        by_appointment = exists().where(Schedule.service_id == Service.id, Schedule.by_appointment.is_(True))
+        statement = statement.where(or_(exists().where(and_(*session_matches)), by_appointment))
+    return statement
+
+
+def _text_scores(session: DbSession, expression: str) -> dict[int, float]:
+    """Service id -> relevance (higher is better) for a full-text expression."""
+    if uses_fts5(session):
+        rows = session.execute(
+            text(
+                f"SELECT rowid, bm25({FTS_TABLE}, 10.0, 2.0, 3.0, 4.0, 1.0) FROM {FTS_TABLE} "  # noqa: S608
+                f"WHERE {FTS_TABLE} MATCH :q"
+            ),  # fmt: skip
+            {"q": expression},
+        )
+        return {int(rowid): -float(score) for rowid, score in rows}
+    raise NotImplementedError("Full-text search on this database is not available yet (PostgreSQL: open issue).")
+
+
+def search(
+    session: DbSession, query: SearchQuery, config: Mapping[str, Any], *, now: datetime | None = None
+) -> Outcome:
+    """Run a search; bad input raises SearchError and nothing is recorded."""
+    now = now or utcnow()
+    outcome = Outcome(query=query)
+    statement = _base(query, config, now)
+    scores: dict[int, float] | None = None
+    expression = fts_expression(query.text, synonym_map(session)) if query.text.strip() else None
+    if expression:
+        scores = _text_scores(session, expression)
+        if not scores:
+            return outcome
+        statement = statement.where(Service.id.in_(list(scores)))
+    if query.postcode:
+        outcome.origin = origin = locate(session, query.postcode)
+        south, north, west, east = _bbox(origin, query.radius_km)
+        near = exists().where(
+            service_at_location.c.service_id == Service.id,
+            Location.id == service_at_location.c.location_id,
+            Location.latitude.between(south, north),
+            Location.longitude.between(west, east),
+        )
+        unplaced_here = and_(
+            ~exists().where(service_at_location.c.service_id == Service.id),
+            exists().where(ServiceArea.service_id == Service.id, ServiceArea.lad_code == origin.lad_code),
+        )
+        statement = statement.where(or_(near, unplaced_here))
+    ids = list(session.scalars(statement))
+    services = session.scalars(
+        select(Service).where(Service.id.in_(ids)).options(
+            selectinload(Service.organization), selectinload(Service.categories), selectinload(Service.locations),
+            selectinload(Service.waiting_times), selectinload(Service.schedules), selectinload(Service.service_areas),
+        )
+    ).all()  # fmt: skip
+    results = [r for s in services if (r := _result(s, query, outcome.origin, scores, config, now)) is not None]
+    outcome.matched = len(results)
+    outcome.results = sorted(results, key=_sort_key(query.sort))[: query.limit]
+    return outcome
+
+
+def _result(
+    service: Service,
+    query: SearchQuery,
+    origin: Origin | None,
+    scores: dict[int, float] | None,
+    config: Mapping[str, Any],
+    now: datetime,
+) -> Result | None:
+    modes = set(service.delivery_modes)
+    remote_only = bool(modes) and not modes & {"in-person", "home-visits"}
+    if remote_only and not query.include_remote:
+        return None
+    if query.delivery and not modes & set(query.delivery):
+        return None
+    if query.home_visits and "home-visits" not in modes:
+        return None
+    if query.self_referral and "self" not in service.referral_routes:
+        return None
+    if query.accessibility and not set(query.accessibility) <= set(service.accessibility):
+        return None
+    wait = service.latest_wait
+    if query.max_wait_weeks is not None and wait is not None and wait.weeks > query.max_wait_weeks:
+        return None
+    distance = None
+    area_match = False
+    if origin is not None:
+        distances = [
+            haversine_km(origin.latitude, origin.longitude, loc.latitude, loc.longitude)
+            for loc in service.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ]
+        distance = min(distances) if distances else None
+        area_match = origin.lad_code in {a.lad_code for a in service.service_areas}
+        if distance is None and not area_match:
+            return None
+        if distance is not None and distance > query.radius_km and not (remote_only and area_match):
+            return None
+    relevance = scores.get(service.id, 0.0) if scores else 0.0
+    return Result(service, distance, area_match, relevance, freshness(service.last_verified_at, config, now), wait)
+
+
+def _sort_key(sort: str) -> Any:
+    def stale(result: Result) -> int:
+        return 0 if result.freshness.state in ("fresh", "due") else 1
+
+    def distance(result: Result) -> float:
+        return result.distance_km if result.distance_km is not None else math.inf
+
+    def weeks(result: Result) -> float:
+        return result.wait.weeks if result.wait is not None else math.inf
+
+    def verified(result: Result) -> float:
+        at = result.service.last_verified_at
+        return -at.timestamp() if at else math.inf
+
+    if sort == "nearest":
+        return lambda r: (
+            math.floor(distance(r) / 0.5) if distance(r) != math.inf else math.inf,
+            stale(r),
+            distance(r),
+            r.service.name,
+        )
+    if sort == "wait":
+        return lambda r: (weeks(r), stale(r), distance(r), r.service.name)
+    if sort == "verified":
+        return lambda r: (verified(r), r.service.name)
+    return lambda r: (-round(r.relevance, 1), stale(r), -r.relevance, distance(r), r.service.name)
+
+
+def record_unmet_need(session: DbSession, outcome: Outcome, *, team: str = "", today: date | None = None) -> int:
+    """A search that found nothing suitable: one anonymous event per category searched for."""
+    if not outcome.found_nothing:
+        return 0
+    lsoa = outcome.origin.lsoa_code if outcome.origin else None
+    codes = outcome.query.categories or (None,)
+    for code in codes:
+        session.add(DemandEvent(kind="unmet-need", category_code=code, lsoa_code=lsoa,
+                                occurred_on=today or utcnow().date(), team=team))  # fmt: skip
+    session.commit()
+    return len(codes)
+
+
+def with_sort(query: SearchQuery, sort: str) -> SearchQuery:
+    return replace(query, sort=sort)

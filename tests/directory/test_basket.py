@@ -1,0 +1,109 @@
+"""The signposting basket and sheet: HTML and PDF, demand recorded once, nothing typed kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, text
+
+from directory.models import DemandEvent, Postcode
+from tests.conftest import csrf_token, html
+
+
+def _add(client: Any, service_id: int) -> Any:
+    token = csrf_token(client, "/basket/")
+    return client.post("/basket/add", data={"csrf_token": token, "service_id": str(service_id), "next": "/basket/"})
+
+
+def _sheet(client: Any, **form: str) -> Any:
+    token = csrf_token(client, "/basket/")
+    return client.post("/basket/sheet", data={"csrf_token": token, **form})
+
+
+def test_two_services_make_a_sheet_with_phone_address_times_and_qr(signed_in: Any, make_service: Any) -> None:
+    first = make_service(
+        name="Knit and natter", phone="01253 111222", categories=["arts-crafts", "loneliness"],
+        referral_routes=["self"],
+        schedules=[{"byday": "TU", "opens_at": "10:00", "closes_at": "12:00"}],
+        locations=[{"name": "St John's Hall", "address_1": "Church Street", "city": "Blackpool",
+                    "postcode": "FY1 3BB"}],
+    )  # fmt: skip
+    second = make_service(name="Money advice", phone="01253 333444", categories=["debt-benefits"], is_free=False,
+                          cost_description="£1 a visit", referral_routes=["professional"])  # fmt: skip
+    client = signed_in("link-worker", team="North PCN")
+    assert _add(client, first.id).status_code == 302
+    _add(client, second.id)
+    _add(client, first.id)  # twice: still once
+    basket = html(client.get("/basket/"))
+    assert [li.get_text(" ", strip=True).split(" (")[0] for li in basket.select("ol.basket li")] == [
+        "Knit and natter", "Money advice"]  # fmt: skip
+    response = _sheet(client, note="Ask for Jo at the door", format="html")
+    sheet = html(response)
+    entries = sheet.select("section.entry")
+    assert len(entries) == 2
+    text_one = entries[0].get_text(" ", strip=True)
+    assert "01253 111222" in text_one and "St John's Hall" in text_one and "Tuesdays 10:00 to 12:00" in text_one
+    assert "you can contact them yourself" in text_one and "Cost: free" in text_one
+    assert "ask your link worker to refer you" in entries[1].get_text() and "£1 a visit" in entries[1].get_text()
+    assert all(e.find("img", class_="qr")["src"].startswith("data:image/svg+xml") for e in entries)
+    assert "Ask for Jo at the door" in sheet.find(class_="note").get_text()
+
+
+def test_pdf_download(signed_in: Any, make_service: Any) -> None:
+    service = make_service(name="Walking group", phone="01282 555666")
+    client = signed_in("link-worker")
+    _add(client, service.id)
+    response = _sheet(client, format="pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-") and len(response.data) > 2000
+
+
+def test_sheet_records_one_event_per_service_and_category_once(signed_in: Any, make_service: Any, session: Any) -> None:
+    session.add(Postcode(postcode_key="FY12BB", pcds="FY1 2BB", latitude=53.8, longitude=-3.05,
+                         lsoa_code="E01012672", lad_code="E06000009"))  # fmt: skip
+    session.commit()
+    a = make_service(name="A", categories=["arts-crafts", "loneliness"])
+    b = make_service(name="B", categories=["food"])
+    client = signed_in("link-worker", team="South PCN")
+    before = len(session.scalars(select(DemandEvent)).all())
+    _add(client, a.id)
+    _add(client, b.id)
+    _sheet(client, format="html", postcode="FY1 2BB", note="Mrs Example, 12 Any Road")
+    _sheet(client, format="pdf", postcode="FY1 2BB")  # the same sheet as a PDF: not counted again
+    session.expire_all()
+    events = session.scalars(select(DemandEvent).order_by(DemandEvent.id)).all()[before:]
+    assert sorted((e.kind, e.category_code, e.service_id, e.lsoa_code, e.team) for e in events) == sorted([
+        ("signposting", "arts-crafts", a.id, "E01012672", "South PCN"),
+        ("signposting", "loneliness", a.id, "E01012672", "South PCN"),
+        ("signposting", "food", b.id, "E01012672", "South PCN"),
+    ])  # fmt: skip
+    for table in [r[0] for r in session.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]:
+        if table in ("postcode", "location") or table.startswith("service_fts"):
+            continue
+        dump = str(session.execute(text(f'SELECT * FROM "{table}"')).all())
+        assert "FY1 2BB" not in dump and "Mrs Example" not in dump, table
+
+
+def test_a_bad_client_postcode_stops_the_sheet_with_a_message(signed_in: Any, make_service: Any) -> None:
+    service = make_service(name="Choir")
+    client = signed_in("link-worker")
+    _add(client, service.id)
+    response = _sheet(client, format="html", postcode="nonsense")
+    assert response.status_code == 422 and "not a valid UK postcode" in html(response).get_text()
+
+
+def test_basket_is_for_staff_only(client: Any, signed_in: Any, make_service: Any, make_organization: Any) -> None:
+    assert client.get("/basket/").status_code == 302
+    org = make_organization()
+    editor = signed_in("group-editor", organization_id=org.id)
+    assert editor.get("/basket/").status_code == 403
+
+
+def test_archived_services_cannot_be_added(signed_in: Any, make_service: Any, session: Any) -> None:
+    from directory import operations
+    from tests.conftest import STAFF
+
+    service = make_service(name="Closed club")
+    operations.archive(session, "service", service.id, expected_version=1, actor=STAFF)
+    client = signed_in("link-worker")
+    assert _add(client, service.id).status_code == 400
