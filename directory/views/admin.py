@@ -11,7 +11,8 @@ from .. import listings
 from ..accounts import roles_required
 from ..categories import save_category
 from ..db import db
-from ..models import User
+from ..models import Synonym, User
+from ..synonyms import save_synonym
 from ..validation import ValidationFailed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,6 +44,25 @@ def categories() -> Any:
         categories=listings.categories(db.session, active_only=False),
         errors=errors,
     ), (422 if errors else 200)
+
+
+@bp.route("/synonyms", methods=["GET", "POST"])
+@roles_required("admin")
+def synonyms() -> Any:
+    """Words that widen text search ("money advice" also finds "debt")."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            save_synonym(db.session, request.form.get("term", ""), request.form.get("alternatives", ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+            flash("Not saved: " + str(exc), "error")
+        else:
+            flash("Saved. Searches use the change straight away.", "success")
+            return redirect(url_for("admin.synonyms"))
+    rows = db.session.scalars(select(Synonym).order_by(Synonym.term)).all()
+    return render_template("admin/synonyms.html", synonyms=rows, errors=errors), (422 if errors else 200)
 
 
 @bp.get("/users")

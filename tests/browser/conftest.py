@@ -24,7 +24,7 @@ from directory import create_app
 from directory.accounts import create_user
 from directory.cli import init_database
 from directory.db import db
-from directory.models import AppMeta, Service
+from directory.models import AppMeta, Postcode, Service
 from directory.operations import Actor, create, report_waiting_time, update
 from tests.conftest import PASSWORD
 
@@ -81,9 +81,20 @@ class LiveSite:
             return service.name
 
 
+# Blackpool postcodes in the official format, for searches by distance (made up coordinates, about 1 km apart).
+SEED_POSTCODES = (
+    ("FY1 1AD", 53.8170, -3.0540, "E01012671"),
+    ("FY1 2AA", 53.8260, -3.0540, "E01012672"),
+    ("FY1 3AB", 53.8080, -3.0540, "E01012673"),
+)
+
+
 def _seed(site: LiveSite) -> None:
     session = db.session
     session.add(AppMeta(key="demo", value="yes"))  # so the demo banner is on every page axe reads
+    for pcds, lat, long, lsoa in SEED_POSTCODES:
+        session.add(Postcode(postcode_key=pcds.replace(" ", ""), pcds=pcds, latitude=lat, longitude=long,
+                             lsoa_code=lsoa, lad_code="E06000009"))  # fmt: skip
     session.commit()
     trust = create(
         session,

@@ -47,6 +47,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "organisation history": ("admin", "/staff/organisations/{organization}/history"),
     "categories": ("admin", "/admin/categories"),
     "users": ("admin", "/admin/users"),
+    "synonyms": ("admin", "/admin/synonyms"),
     "group editor's listings": ("group-editor", "/staff/"),
     "group editor's service form": ("group-editor", "/staff/services/{service}/edit"),
     "signposting basket": ("link-worker", "/basket/"),

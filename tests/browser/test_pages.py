@@ -143,3 +143,35 @@ def test_a_stale_edit_is_refused_and_the_first_save_kept(new_context: NewContext
     assert live_site.service_name(service_id) == "Harbour Singers (Mondays)"
     second.goto(f"/staff/services/{service_id}")
     expect(second.get_by_role("heading", level=1)).to_contain_text("Harbour Singers (Mondays)")
+
+
+def test_search_by_postcode_add_two_to_the_basket_and_open_the_sheet(
+    new_context: NewContext, live_site: LiveSite
+) -> None:
+    near = live_site.make_service(
+        name="Bingo and a brew", phone="01253 470470", categories=["loneliness"], referral_routes=["self"],
+        locations=[{"name": "Church hall", "address_1": "2 North Road", "city": "Blackpool", "postcode": "FY1 2AA"}],
+    )  # fmt: skip
+    assert near
+    page = new_context("link-worker").new_page()
+    page.goto("/")
+    search = page.get_by_role("search")
+    search.locator("[name=postcode]").fill("FY1 3AB")
+    search.locator("[name=sort]").select_option("nearest")
+    search.locator("[name=postcode]").press("Enter")
+    page.wait_for_url(re.compile(r"postcode=FY1"))
+    results = page.locator("ol.results > li")
+    expect(results.first).to_contain_text("Tuesday Craft Circle")
+    expect(results.first).to_contain_text("1.0 km")
+    page.get_by_role("button", name="Add Tuesday Craft Circle to the signposting sheet").click()
+    page.get_by_role("button", name="Add Bingo and a brew to the signposting sheet").click()
+    page.get_by_role("link", name=re.compile(r"Signposting sheet \(2\)")).click()
+    expect(page.locator("ol.basket > li")).to_have_count(2)
+    page.get_by_label("A note for your client (optional)").fill("Bring a friend if you like.")
+    page.get_by_role("button", name="Print the sheet").click()
+    entries = page.locator("section.entry")
+    expect(entries).to_have_count(2)
+    expect(entries.nth(1)).to_contain_text("01253 470470")
+    expect(page.locator(".note")).to_contain_text("Bring a friend if you like.")
+    drawn = page.eval_on_selector_all("img.qr", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    assert drawn == [True, True]

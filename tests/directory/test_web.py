@@ -218,3 +218,18 @@ def test_admin_adds_and_retires_a_category(signed_in: Any) -> None:
     assert "Men's sheds" in html(client.get("/admin/categories")).get_text()
     bad = client.post("/admin/categories", data={"csrf_token": token, "code": "Bad Code!", "name": ""})
     assert bad.status_code == 422
+
+
+def test_admin_edits_synonyms_and_search_uses_them(signed_in: Any, make_service: Any) -> None:
+    make_service(name="Woodwork shed")
+    client = signed_in("admin")
+    token = csrf_token(client, "/admin/synonyms")
+    assert "woodwork" not in html(client.get("/?q=carpentry")).get_text().lower()
+    response = client.post(
+        "/admin/synonyms", data={"csrf_token": token, "term": "carpentry", "alternatives": "woodwork"}
+    )
+    assert response.status_code == 302
+    assert "Woodwork shed" in html(client.get("/?q=carpentry")).get_text()
+    bad = client.post("/admin/synonyms", data={"csrf_token": token, "term": "", "alternatives": "x"})
+    assert bad.status_code == 422
+    assert signed_in("link-worker").get("/admin/synonyms").status_code == 403

@@ -1,0 +1,94 @@
+"""Search timing on the demo database: median and p95 in-process, beside the bare FTS5 query.
+
+    python bench/search.py [--queries 1000] [--seed 1]
+
+Builds the demo (seeded) in a temporary folder, then runs varied queries (text, categories,
+postcodes across the demo areas, filters, sorts) through ``directory.search.search``. The floor is
+the bare FTS5 MATCH on the same expressions. Prints figures; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from directory import create_app  # noqa: E402
+from directory.cli import init_database  # noqa: E402
+from directory.db import db  # noqa: E402
+from directory.demo import build_demo  # noqa: E402
+from directory.fts import fts_expression  # noqa: E402
+from directory.models import Postcode, TaxonomyTerm  # noqa: E402
+from directory.search import parse_query, search  # noqa: E402
+from directory.synonyms import synonym_map  # noqa: E402
+
+WORDS = ["knit", "walk", "debt", "money advice", "lunch", "carers", "low mood", "youth", "choir", "garden",
+         "food", "recovery", "memory cafe", "art", "dance", '"walking football"', "bereavement", "english", "job",
+         "farm"]  # fmt: skip
+FILTERS = [{}, {"free": "yes"}, {"accepting": "yes"}, {"age": "70"}, {"day": "TU"}, {"time": "morning"},
+           {"self_referral": "yes"}, {"max_wait": "4"}, {"remote": "no"}, {"accessibility": "step-free"}]  # fmt: skip
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
+                          "INSTANCE_PATH": folder, "DATA_DIR": None})  # fmt: skip
+        with app.app_context():
+            init_database()
+            build_demo(db.session, seed=2026, echo=lambda _m: None)
+            codes = list(db.session.scalars(select(TaxonomyTerm.code)))
+            postcodes = list(db.session.scalars(select(Postcode.pcds)))
+            synonyms = synonym_map(db.session)
+            queries = []
+            for _ in range(args.queries):
+                q: dict[str, object] = {"sort": rng.choice(["relevance", "nearest", "wait", "verified"])}
+                if rng.random() < 0.6:
+                    q["q"] = rng.choice(WORDS)
+                if rng.random() < 0.5:
+                    q["category"] = rng.sample(codes, k=rng.choice((1, 1, 2)))
+                if rng.random() < 0.7:
+                    q["postcode"] = rng.choice(postcodes)
+                    q["radius"] = str(rng.choice((2, 5, 10)))
+                q.update(rng.choice(FILTERS))
+                queries.append(q)
+            times, floor, counts = [], [], []
+            for q in queries:
+                query = parse_query(q)
+                started = time.perf_counter()
+                outcome = search(db.session, query, app.config)
+                times.append((time.perf_counter() - started) * 1000)
+                counts.append(outcome.matched)
+                expression = fts_expression(str(q.get("q", "")), synonyms)
+                if expression:
+                    started = time.perf_counter()
+                    bare = "SELECT rowid, bm25(service_fts) FROM service_fts WHERE service_fts MATCH :q"
+                    db.session.execute(text(bare), {"q": expression}).all()
+                    floor.append((time.perf_counter() - started) * 1000)
+    median, p95 = statistics.median(times), percentile(times, 0.95)
+    print(f"demo database: {args.queries} queries, median {median:.2f} ms, p95 {p95:.2f} ms, "
+          f"max {max(times):.2f} ms; results per query median {statistics.median(counts):.0f}")  # fmt: skip
+    if floor:
+        floor_median = statistics.median(floor)
+        print(f"floor (bare FTS5 MATCH, {len(floor)} text queries): median {floor_median:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
