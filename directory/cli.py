@@ -27,7 +27,8 @@ def _fail(message: str) -> None:
 
 def init_database() -> int:
     """Create or migrate the database to the newest schema, then add missing categories."""
-    upgrade(directory=str(Path(__file__).parent / "migrations"))
+    # "heads": each feature's migrations may branch from the shared base; all are applied.
+    upgrade(directory=str(Path(__file__).parent / "migrations"), revision="heads")
     from .synonyms import ensure_synonyms
 
     ensure_synonyms(db.session)
@@ -179,6 +180,15 @@ def import_postcodes_command(file: Path, areas: tuple[str, ...], lsoa_edition: s
         _fail(f"Nothing was imported. {exc}")
     click.echo(str(report))
 
+
+def _register_features() -> None:
+    from . import cli_backlog, cli_gaps, cli_imports
+
+    for module in (cli_backlog, cli_gaps, cli_imports):
+        module.register(cli)
+
+
+_register_features()
 
 if __name__ == "__main__":
     cli()

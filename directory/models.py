@@ -307,3 +307,7 @@ class Synonym(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(String(64), unique=True)
     alternatives: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+# Each feature keeps its models in its own module; importing them here registers their tables.
+from . import models_backlog, models_gaps, models_imports  # noqa: E402, F401

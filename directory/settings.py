@@ -4,21 +4,42 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 PREFIX = "DIRECTORY_"
 
-# Setting name -> (help text, default description). Documentation tests read this table.
-SETTINGS: dict[str, str] = {
-    "DATABASE_URL": "SQLAlchemy URL of the database; default a SQLite file in the instance folder",
-    "SECRET_KEY": "key that signs sessions and CSRF tokens; generated once and kept in the instance folder when unset",
-    "DATA_DIR": "folder of official open data files (deprivation, postcodes, boundaries), for offline use",
-    "INSTANCE_PATH": "folder for the SQLite database, the generated secret key and the data cache",
-    "DEMO_LABEL": "text of the banner shown when the database holds demo data",
-    "FRESH_DAYS": "days after verification that a listing stops being fresh (default 180)",
-    "STALE_DAYS": "days after verification that a listing is stale (default 270)",
-    "UNVERIFIED_DAYS": "days after verification that a listing counts as unverified (default 365)",
+
+@dataclass(frozen=True)
+class Setting:
+    help: str
+    default: Any = None
+    parse: Callable[[str], Any] = str
+
+
+# Name (without the prefix) -> what it means, its default and how to read it. The config key is the
+# same name. Documentation tests check every entry appears in the README and .env.example.
+SETTINGS: dict[str, Setting] = {
+    "DATABASE_URL": Setting("SQLAlchemy URL of the database; default a SQLite file in the instance folder"),
+    "SECRET_KEY": Setting(
+        "key that signs sessions and CSRF tokens; generated once and kept in the instance folder when unset"
+    ),
+    "DATA_DIR": Setting("folder of official open data files (deprivation, postcodes, boundaries), for offline use"),
+    "INSTANCE_PATH": Setting("folder for the SQLite database, the generated secret key and the data cache"),
+    "DEMO_LABEL": Setting(
+        "text of the banner shown when the database holds demo data",
+        "Demo data: these listings are generated examples, not real services.",
+    ),
+    "FRESH_DAYS": Setting("days after verification that a listing stops being fresh", 180, int),
+    "STALE_DAYS": Setting("days after verification that a listing is stale", 270, int),
+    "UNVERIFIED_DAYS": Setting("days after verification that a listing counts as unverified", 365, int),
+    # --- settings: gaps (issue 4) ---
+    # --- settings: backlog (issue 5) ---
+    # --- settings: groups and jobs (issue 6) ---
+    # --- settings: imports (issue 7) ---
+    # --- settings: production (issue 8) ---
 }
 
 
@@ -46,23 +67,32 @@ def secret_key(instance: Path) -> str:
     return key
 
 
+class SettingError(ValueError):
+    pass
+
+
 def load(instance: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Flask config values derived from the environment, then the given overrides."""
     overrides = overrides or {}
-    database_url = _env("DATABASE_URL") or f"sqlite:///{instance / 'directory.sqlite'}"
-    config = {
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "DATA_DIR": _env("DATA_DIR"),
-        "DEMO_LABEL": _env("DEMO_LABEL") or "Demo data: these listings are generated examples, not real services.",
-        "FRESH_DAYS": int(_env("FRESH_DAYS") or 180),
-        "STALE_DAYS": int(_env("STALE_DAYS") or 270),
-        "UNVERIFIED_DAYS": int(_env("UNVERIFIED_DAYS") or 365),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,
-    }
+    config: dict[str, Any] = {}
+    for name, setting in SETTINGS.items():
+        if name in ("DATABASE_URL", "SECRET_KEY", "INSTANCE_PATH"):
+            continue
+        raw = _env(name)
+        try:
+            config[name] = setting.parse(raw) if raw is not None else setting.default
+        except ValueError as exc:
+            raise SettingError(f"{PREFIX}{name}={raw!r} is not valid: {exc}") from exc
+    config.update(
+        {
+            "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL") or f"sqlite:///{instance / 'directory.sqlite'}",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "WTF_CSRF_TIME_LIMIT": None,
+        }
+    )
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = secret_key(instance)

@@ -15,9 +15,9 @@ from ..timetable import next_sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, basket, health, organisations, public, services
+    from . import admin, auth, backlog, basket, gaps, health, imports, organisations, public, services
 
-    for module in (auth, health, public, services, organisations, admin, basket):
+    for module in (auth, health, public, services, organisations, admin, basket, backlog, gaps, imports):
         app.register_blueprint(module.bp)
 
     # Globals rather than context, so imported macros see them too.

@@ -52,6 +52,9 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "group editor's service form": ("group-editor", "/staff/services/{service}/edit"),
     "signposting basket": ("link-worker", "/basket/"),
     "forbidden": ("group-editor", "/admin/users"),
+    # pages: gaps (issue 4)
+    # pages: backlog (issue 5)
+    # pages: imports (issue 7)
 }
 # GET routes without URL parameters that are not pages for people, and why.
 NOT_PAGES = {"/healthz": "JSON for monitors", "/api/search": "JSON for programs"}

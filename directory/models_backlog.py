@@ -1,0 +1,3 @@
+"""Models for: Gap flags and the community-development backlog (issue 5)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models for: Deprivation, boundaries and gap scores (issue 4)."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""Pages for: Gap flags and the community-development backlog (issue 5)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("backlog", __name__)
