@@ -1,0 +1,495 @@
+"""The gap score: where deprivation is high, provision thin and demand recorded, per LSOA x category.
+
+The score is a weighted mean of three parts, each between 0 and 1, scaled to 0..100::
+
+    gap_score = 100 * (w_dep * deprivation_part + w_prov * provision_part + w_dem * demand_part)
+                    / (w_dep + w_prov + w_dem)
+
+* ``deprivation_part``: the IMD score scaled between the lowest and highest score in the
+  deprivation frame when every LSOA has a score, else the IMD rank scaled so the most
+  deprived LSOA in England is 1 and the least is 0 (IoD2019 Files 1 and 2 have ranks only);
+* ``provision_part``: the mean of ``1 - exp(-nearest_m / distance_scale_m)`` (1 when there is
+  no located service at all) and ``exp(-per_1000 / per_1000_reference)`` (left out when the
+  population is unknown), multiplied by ``1 - area_covered_relief`` when a service covering
+  the whole local authority covers the LSOA;
+* ``demand_part``: ``log1p(events) / log1p(demand_full_at)``, capped at 1.
+
+docs/gap-score.md explains each part, the defaults, the settings and what the score does not mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo.provision import lsoa_edition_of, positions_in, require_columns, unique_values
+
+__all__ = ["BASES", "NATIONAL_LSOAS", "GapWeights", "explain", "gap_scores"]
+
+#: Number of LSOAs in England per edition: the rank of the least deprived LSOA in the IoD.
+NATIONAL_LSOAS = {"2011": 32_844, "2021": 33_755}
+#: Values of the ``deprivation_basis`` column.
+BASES = ("score", "rank", "missing")
+
+PROVISION_COLUMNS = ("lsoa_code", "category", "nearest_m", "within_radius", "per_1000", "area_covered")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class GapWeights:
+    """The weights and scales of the gap score (see docs/gap-score.md).
+
+    Attributes
+    ----------
+    deprivation
+        Weight of the deprivation part (setting ``DIRECTORY_GAP_WEIGHT_DEPRIVATION``), default 0.4.
+    provision
+        Weight of the provision part (setting ``DIRECTORY_GAP_WEIGHT_PROVISION``), default 0.4.
+    demand
+        Weight of the demand part (setting ``DIRECTORY_GAP_WEIGHT_DEMAND``), default 0.2.
+    distance_scale_m
+        Metres at which the distance term reaches 1 - 1/e = 0.63 (setting
+        ``DIRECTORY_GAP_DISTANCE_SCALE_M``), default 2000.
+    per_1000_reference
+        Services per 1,000 residents at which the shortage term falls to 1/e = 0.37, default 1.0.
+    area_covered_relief
+        Share of the provision part removed when an area-wide service covers the LSOA's
+        local authority, 0..1, default 0.5.
+    demand_full_at
+        Events (signpostings plus gap flags, in the LSOA and its neighbours, in the window)
+        at which the demand part reaches 1, default 20.
+
+    The weights need not sum to 1: the score divides by their sum. All must be >= 0 and
+    at least one > 0.
+    """
+
+    deprivation: float = 0.4
+    provision: float = 0.4
+    demand: float = 0.2
+    distance_scale_m: float = 2000.0
+    per_1000_reference: float = 1.0
+    area_covered_relief: float = 0.5
+    demand_full_at: float = 20.0
+
+    def __post_init__(self) -> None:
+        weights = {"deprivation": self.deprivation, "provision": self.provision, "demand": self.demand}
+        bad = {name: value for name, value in weights.items() if not (np.isfinite(value) and value >= 0)}
+        if bad:
+            raise ValueError(f"Gap score weights must be finite numbers >= 0; got {bad}.")
+        if sum(weights.values()) <= 0:
+            raise ValueError("At least one gap score weight (deprivation, provision, demand) must be above 0.")
+        for name in ("distance_scale_m", "per_1000_reference", "demand_full_at"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"GapWeights.{name} must be a number above 0, not {value}.")
+        if not 0 <= self.area_covered_relief <= 1:
+            raise ValueError(f"GapWeights.area_covered_relief must be between 0 and 1, not {self.area_covered_relief}.")
+
+    @property
+    def total(self) -> float:
+        """The sum of the three weights, which the score divides by."""
+        return self.deprivation + self.provision + self.demand
+
+
+# --------------------------------------------------------------------------------------
+# Parts
+
+
+def _deprivation_parts(deprivation: pd.DataFrame, edition: str) -> tuple[FloatArray, npt.NDArray[np.int8], str]:
+    """Per deprivation row: the part (0..1), the basis code (index into BASES), and the frame's basis."""
+    n = len(deprivation)
+    part = np.full(n, np.nan)
+    basis = np.full(n, BASES.index("missing"), dtype=np.int8)
+    scores = (
+        pd.to_numeric(deprivation["imd_score"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        if "imd_score" in deprivation.columns
+        else np.full(n, np.nan)
+    )
+    if n and not np.isnan(scores).any():
+        low, high = float(scores.min()), float(scores.max())
+        part = (scores - low) / (high - low) if high > low else np.full(n, 0.5)
+        basis[:] = BASES.index("score")
+        return part, basis, "score"
+    if "imd_rank" not in deprivation.columns:
+        return part, basis, "missing"
+    ranks = pd.to_numeric(deprivation["imd_rank"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(ranks)
+    if (ranks[known] < 1).any():
+        raise ValueError("gap_scores: deprivation imd_rank must be 1 or more (1 is the most deprived LSOA).")
+    largest = float(ranks[known].max()) if known.any() else 1.0
+    national = float(max(NATIONAL_LSOAS.get(edition, 0), largest))
+    part[known] = (national - ranks[known]) / (national - 1) if national > 1 else 1.0
+    basis[known] = BASES.index("rank")
+    return part, basis, "rank"
+
+
+def _provision_part(provision: pd.DataFrame, weights: GapWeights) -> FloatArray:
+    nearest = provision["nearest_m"].to_numpy(dtype="float64", na_value=np.nan)
+    per_1000 = provision["per_1000"].to_numpy(dtype="float64", na_value=np.nan)
+    covered = provision["area_covered"].to_numpy(dtype=bool, na_value=False)
+    if (nearest < 0).any() or (per_1000 < 0).any():
+        raise ValueError("gap_scores: provision nearest_m and per_1000 must not be negative.")
+    distance = np.where(np.isnan(nearest), 1.0, -np.expm1(-nearest / weights.distance_scale_m))
+    shortage = np.exp(-per_1000 / weights.per_1000_reference)
+    part = np.where(np.isnan(per_1000), distance, (distance + shortage) / 2.0)
+    return np.where(covered, part * (1.0 - weights.area_covered_relief), part)
+
+
+def _demand_events(provision: pd.DataFrame, demand: pd.DataFrame | None) -> FloatArray:
+    """Demand events aligned with the provision rows (0 where none)."""
+    if demand is None:
+        return np.zeros(len(provision))
+    require_columns(demand, ["lsoa_code", "category", "events"], "gap_scores needs demand")
+    lsoa_index = unique_values(provision["lsoa_code"])
+    category_index = unique_values(provision["category"])
+    width = len(category_index)
+    row_key = positions_in(provision["lsoa_code"], lsoa_index) * width + positions_in(
+        provision["category"],
+        category_index,
+    )
+    lsoa_at = positions_in(demand["lsoa_code"], lsoa_index)
+    category_at = positions_in(demand["category"], category_index)
+    found = (lsoa_at >= 0) & (category_at >= 0)
+    counts = pd.to_numeric(demand["events"], errors="coerce").fillna(0).to_numpy(dtype="float64")
+    if (counts < 0).any():
+        raise ValueError("gap_scores: demand events must not be negative.")
+    table = np.bincount(
+        lsoa_at[found] * width + category_at[found],
+        weights=counts[found],
+        minlength=len(lsoa_index) * width,
+    )
+    return np.asarray(table[row_key], dtype="float64")
+
+
+# --------------------------------------------------------------------------------------
+# The score
+
+
+def _check_editions(
+    deprivation: pd.DataFrame,
+    provision: pd.DataFrame,
+    demand: pd.DataFrame | None,
+    lsoa_edition: str | None,
+) -> str:
+    deprivation_edition = lsoa_edition_of(deprivation)
+    if deprivation_edition is None:
+        raise ValueError(
+            "gap_scores cannot tell which LSOA edition the deprivation frame is keyed by: read it with "
+            "geo.readers.read_deprivation (which sets attrs['lsoa_edition']) or give it an lsoa_edition column.",
+        )
+    provision_edition = lsoa_edition_of(provision)
+    if lsoa_edition is not None and provision_edition is not None and str(lsoa_edition) != provision_edition:
+        raise ValueError(
+            f"gap_scores was told lsoa_edition={lsoa_edition!r} but the provision frame says LSOA {provision_edition}.",
+        )
+    provision_edition = str(lsoa_edition) if lsoa_edition is not None else provision_edition
+    if provision_edition is None:
+        raise ValueError(
+            "gap_scores cannot tell which LSOA edition the provision LSOA codes are: build the centres from "
+            "geo.readers.read_boundaries (which carries lsoa_edition) or pass lsoa_edition='2011' or '2021'.",
+        )
+    if deprivation_edition != provision_edition:
+        source = deprivation.attrs.get("source_kind", "the deprivation file")
+        raise ValueError(
+            f"LSOA editions differ: deprivation ({source}) is keyed by LSOA {deprivation_edition} codes but the "
+            f"provision LSOAs are LSOA {provision_edition} codes. E01 codes exist in both editions and many "
+            "changed between them, so joining them would silently mismatch areas: use IoD2019 with LSOA 2011 "
+            "boundaries, or IoD2025 with LSOA 2021 boundaries.",
+        )
+    demand_edition = lsoa_edition_of(demand) if demand is not None else None
+    if demand_edition is not None and demand_edition != provision_edition:
+        raise ValueError(
+            f"LSOA editions differ: demand is keyed by LSOA {demand_edition} codes but the provision LSOAs are "
+            f"LSOA {provision_edition} codes.",
+        )
+    return provision_edition
+
+
+def gap_scores(
+    deprivation: pd.DataFrame,
+    provision: pd.DataFrame,
+    demand: pd.DataFrame | None = None,
+    weights: GapWeights | None = None,
+    *,
+    lsoa_edition: str | None = None,
+    explain_rows: bool = True,
+) -> pd.DataFrame:
+    """The gap score (0..100) and its three parts for every LSOA x category of ``provision``.
+
+    Parameters
+    ----------
+    deprivation
+        One row per LSOA from :func:`geo.readers.read_deprivation` or
+        :func:`geo.readers.combine_deprivation`: ``lsoa_code`` and ``imd_score`` and/or
+        ``imd_rank`` (1 = most deprived); its LSOA edition comes from
+        ``attrs["lsoa_edition"]`` or an ``lsoa_edition`` column. Pass the whole national
+        file: scores are scaled between its lowest and highest.
+    provision
+        From :func:`geo.provision.provision`: ``lsoa_code``, ``category``, ``nearest_m``
+        (metres, EPSG:27700), ``within_radius``, ``per_1000``, ``area_covered``.
+    demand
+        Optional, from :func:`geo.provision.demand`: ``lsoa_code``, ``category``,
+        ``events``. None counts no demand anywhere.
+    weights
+        :class:`GapWeights`; None uses the defaults.
+    lsoa_edition
+        The LSOA edition ("2011"/"2021") of the provision codes, when ``provision.attrs``
+        does not say.
+    explain_rows
+        Add the ``explanation`` text column (costs about as much as the score itself for all
+        of England; the app can call :func:`explain` on the rows it shows instead).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per provision row, in its order: ``lsoa_code``, ``category``,
+        ``deprivation_basis`` ("score", "rank" or "missing": no deprivation row for the
+        LSOA), ``imd_score`` (float), ``imd_rank`` (nullable int), ``nearest_m``,
+        ``within_radius``, ``per_1000``, ``area_covered``, ``demand_events`` (float),
+        ``deprivation_part``, ``provision_part``, ``demand_part`` (0..1), ``gap_score``
+        (0..100; NaN where the basis is "missing") and, with ``explain_rows``,
+        ``explanation``.
+
+        ``attrs``: ``coverage`` (dict: ``lsoas`` in provision, ``matched`` in the
+        deprivation frame, ``unmatched``, ``unmatched_examples``, ``deprivation_lsoas``),
+        ``deprivation_basis``, ``lsoa_edition``, ``weights`` (dict), ``radius_m``.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, an LSOA is repeated in ``deprivation``, either edition
+        is unknown, or the deprivation and provision LSOA editions differ.
+    """
+    weights = GapWeights() if weights is None else weights
+    require_columns(provision, PROVISION_COLUMNS, "gap_scores needs provision")
+    require_columns(deprivation, ["lsoa_code"], "gap_scores needs deprivation")
+    if "imd_score" not in deprivation.columns and "imd_rank" not in deprivation.columns:
+        raise ValueError("gap_scores needs deprivation with an 'imd_score' or 'imd_rank' column (IMD 2019 or 2025).")
+    edition = _check_editions(deprivation, provision, demand, lsoa_edition)
+    duplicated = deprivation["lsoa_code"].duplicated()
+    if duplicated.any():
+        raise ValueError(f"gap_scores: deprivation repeats LSOA {deprivation.loc[duplicated, 'lsoa_code'].iloc[0]}.")
+
+    part_by_lsoa, basis_by_lsoa, frame_basis = _deprivation_parts(deprivation, edition)
+    at = positions_in(provision["lsoa_code"], pd.Index(deprivation["lsoa_code"].to_numpy(dtype=object)))
+    matched = at >= 0
+    safe = np.maximum(at, 0)
+    deprivation_part = np.where(matched, part_by_lsoa[safe] if len(part_by_lsoa) else np.nan, np.nan)
+    basis_codes = np.where(matched, basis_by_lsoa[safe] if len(basis_by_lsoa) else 2, BASES.index("missing"))
+    basis_codes = np.where(np.isnan(deprivation_part), BASES.index("missing"), basis_codes)
+
+    provision_part = _provision_part(provision, weights)
+    events = _demand_events(provision, demand)
+    demand_part = np.minimum(1.0, np.log1p(events) / np.log1p(weights.demand_full_at))
+    total = weights.deprivation * deprivation_part + weights.provision * provision_part + weights.demand * demand_part
+    score = np.clip(100.0 * total / weights.total, 0.0, 100.0)
+
+    columns: dict[str, Any] = {
+        "lsoa_code": provision["lsoa_code"].array,
+        "category": provision["category"].array,
+        "deprivation_basis": pd.Categorical.from_codes(
+            basis_codes.astype(np.int8),
+            categories=pd.Index(list(BASES), dtype=object),
+        ),
+    }
+    if "imd_score" in deprivation.columns:
+        scores = pd.to_numeric(deprivation["imd_score"], errors="coerce").to_numpy("float64", na_value=np.nan)
+        columns["imd_score"] = np.where(matched, scores[safe] if len(scores) else np.nan, np.nan)
+    else:
+        columns["imd_score"] = np.full(len(provision), np.nan)
+    if "imd_rank" in deprivation.columns:
+        ranks = pd.to_numeric(deprivation["imd_rank"], errors="coerce").to_numpy("float64", na_value=np.nan)
+        gathered = np.where(matched, ranks[safe] if len(ranks) else np.nan, np.nan)
+        missing = np.isnan(gathered)
+        columns["imd_rank"] = pd.arrays.IntegerArray(np.where(missing, 0, gathered).astype("int64"), missing)
+    else:
+        columns["imd_rank"] = pd.array([pd.NA] * len(provision), dtype="Int64")
+    for name in ("nearest_m", "within_radius", "per_1000", "area_covered"):
+        columns[name] = provision[name].to_numpy()
+    columns.update(
+        demand_events=events,
+        deprivation_part=deprivation_part,
+        provision_part=provision_part,
+        demand_part=demand_part,
+        gap_score=score,
+    )
+    out = pd.DataFrame(columns, index=provision.index)
+
+    lsoa_codes = unique_values(provision["lsoa_code"])
+    lsoa_matched = lsoa_codes.isin(deprivation["lsoa_code"])
+    radius = provision.attrs.get("radius_m")
+    out.attrs.update(
+        coverage={
+            "lsoas": len(lsoa_codes),
+            "matched": int(lsoa_matched.sum()),
+            "unmatched": int((~lsoa_matched).sum()),
+            "unmatched_examples": [str(code) for code in lsoa_codes[~lsoa_matched][:5]],
+            "deprivation_lsoas": len(deprivation),
+        },
+        deprivation_basis=frame_basis,
+        lsoa_edition=edition,
+        weights=dataclasses.asdict(weights),
+        radius_m=radius,
+    )
+    if explain_rows:
+        out["explanation"] = explain(out, weights, radius_m=radius, lsoa_edition=edition)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Words
+
+
+TEXT = np.dtypes.StringDType()
+
+
+def _number(values: npt.ArrayLike, decimals: int) -> npt.NDArray[Any]:
+    """Numbers as text rounded to ``decimals`` places ("unknown" for NaN), vectorised in numpy.
+
+    Each distinct rounded value is formatted once (a table over the range of values) and
+    looked up, which is much faster than formatting every row.
+    """
+    numbers = np.asarray(values, dtype="float64")
+    unit = 10**decimals
+    scaled = np.round(np.nan_to_num(numbers, nan=0.0, posinf=0.0, neginf=0.0) * unit).astype("int64")
+    if not len(scaled):
+        return np.asarray([], dtype=TEXT)
+    low, high = int(scaled.min()), int(scaled.max())
+    if high - low <= max(1_000_000, len(scaled)):
+        table = _format_scaled(np.arange(low, high + 1, dtype="int64"), decimals)
+        text = table[scaled - low]
+    else:
+        text = _format_scaled(scaled, decimals)
+    text[np.isnan(numbers)] = "unknown"
+    return np.asarray(text, dtype=TEXT)
+
+
+def _format_scaled(scaled: npt.NDArray[np.int64], decimals: int) -> npt.NDArray[Any]:
+    unit = 10**decimals
+    magnitude = np.abs(scaled)
+    text = np.strings.add(np.where(scaled < 0, "-", "").astype(TEXT), (magnitude // unit).astype(TEXT))
+    if decimals:
+        fraction = np.strings.zfill((magnitude % unit).astype(TEXT), decimals)
+        text = np.strings.add(np.strings.add(text, "."), fraction)
+    return text
+
+
+def _choose(condition: npt.ArrayLike, if_true: Any, if_false: Any) -> npt.NDArray[Any]:
+    """np.where for text: scalars or arrays in, a numpy StringDType array out."""
+    mask = np.asarray(condition, dtype=bool)
+    out = np.broadcast_to(np.asarray(if_false, dtype=TEXT), mask.shape).copy()
+    chosen = np.broadcast_to(np.asarray(if_true, dtype=TEXT), mask.shape)
+    out[mask] = chosen[mask]
+    return out
+
+
+def _join(*parts: Any) -> npt.NDArray[Any]:
+    text = np.asarray(parts[0], dtype=TEXT)
+    for part in parts[1:]:
+        text = np.strings.add(text, np.asarray(part, dtype=TEXT))
+    return text
+
+
+def explain(
+    scores: pd.DataFrame,
+    weights: GapWeights | None = None,
+    *,
+    radius_m: float | None = None,
+    lsoa_edition: str | None = None,
+) -> pd.Series:
+    """One sentence per row saying how its gap score was made, for the gap table and area page.
+
+    Parameters
+    ----------
+    scores
+        Rows of :func:`gap_scores` (any subset).
+    weights
+        The weights the scores were made with; None uses ``scores.attrs["weights"]`` or the defaults.
+    radius_m
+        The counting radius, metres; None uses ``scores.attrs["radius_m"]``.
+    lsoa_edition
+        "2011" or "2021", for "rank r of N"; None uses ``scores.attrs["lsoa_edition"]``.
+
+    Returns
+    -------
+    pandas.Series
+        Text aligned with ``scores.index``, e.g. "Gap score 71 of 100 = deprivation 0.97
+        x 0.4 + provision gap 0.75 x 0.4 + demand 0.23 x 0.2. Deprivation: IMD rank 1000 of
+        32844 (1 = most deprived). Provision: nearest service 3.2 km; 1 within 5.0 km; 0.6
+        per 1,000 residents. Demand: 1 signposting or gap flag here or next door."
+    """
+    if weights is None:
+        stored = scores.attrs.get("weights")
+        weights = GapWeights(**stored) if isinstance(stored, dict) else GapWeights()
+    radius = radius_m if radius_m is not None else scores.attrs.get("radius_m")
+    edition = lsoa_edition if lsoa_edition is not None else scores.attrs.get("lsoa_edition")
+    n = len(scores)
+    if n == 0:
+        return pd.Series([], index=scores.index, dtype="str", name="explanation")
+    score = scores["gap_score"].to_numpy(dtype="float64", na_value=np.nan)
+    dep = scores["deprivation_part"].to_numpy(dtype="float64", na_value=np.nan)
+    basis = scores["deprivation_basis"].astype(str).to_numpy(dtype=object)
+    nearest = scores["nearest_m"].to_numpy(dtype="float64", na_value=np.nan)
+    per_1000 = scores["per_1000"].to_numpy(dtype="float64", na_value=np.nan)
+    events = scores["demand_events"].to_numpy(dtype="float64", na_value=np.nan)
+
+    def weight(value: float) -> str:
+        return f"{value:g}"
+
+    unscored = np.isnan(score)
+    head = _join(
+        _choose(unscored, "No gap score (no deprivation data for this LSOA); provision gap ", "Gap score "),
+        _choose(unscored, "", _join(_number(score, 0), " of 100 = deprivation ", _number(dep, 2))),
+        _choose(unscored, "", f" x {weight(weights.deprivation)} + provision gap "),
+        _number(scores["provision_part"], 2),
+        _choose(unscored, "; demand ", f" x {weight(weights.provision)} + demand "),
+        _number(scores["demand_part"], 2),
+        _choose(unscored, ".", f" x {weight(weights.demand)}."),
+    )
+    national = f" of {NATIONAL_LSOAS[str(edition)]}" if str(edition) in NATIONAL_LSOAS else ""
+    rank = scores["imd_rank"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    imd_score = scores["imd_score"].to_numpy(dtype="float64", na_value=np.nan)
+    deprivation_words = _choose(
+        basis == "score",
+        _join(" Deprivation: IMD score ", _number(imd_score, 1), " (scaled between the lowest and highest)."),
+        _choose(
+            basis == "rank",
+            _join(" Deprivation: IMD rank ", _number(rank, 0), national, " (1 = most deprived)."),
+            " Deprivation: not known for this LSOA.",
+        ),
+    )
+    within = f" within {float(radius) / 1000:g} km" if radius is not None else " within the radius"
+    provision_words = _join(
+        _choose(
+            np.isnan(nearest),
+            " Provision: no located service of this category",
+            _join(" Provision: nearest service ", _number(nearest / 1000.0, 1), " km"),
+        ),
+        "; ",
+        _number(scores["within_radius"].to_numpy(dtype="float64"), 0),
+        within,
+        _choose(np.isnan(per_1000), "", _join("; ", _number(per_1000, 1), " per 1,000 residents")),
+        _choose(
+            scores["area_covered"].to_numpy(dtype=bool, na_value=False),
+            "; a service covering the whole local authority also serves it.",
+            ".",
+        ),
+    )
+    demand_words = _choose(
+        events > 0,
+        _join(
+            " Demand: ",
+            _number(events, 0),
+            _choose(events == 1, " signposting or gap flag", " signpostings and gap flags"),
+            " here or next door.",
+        ),
+        " Demand: none recorded here or next door.",
+    )
+    text = _join(head, deprivation_words, provision_words, demand_words)
+    return pd.Series(text.astype(object), index=scores.index, dtype="str", name="explanation")
