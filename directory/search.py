@@ -23,7 +23,7 @@ from . import vocab
 from .clock import utcnow
 from .db import DbSession
 from .freshness import Freshness, freshness
-from .fts import fts_expression
+from .fts import fts_expression, tsquery_expression
 from .models import (
     DemandEvent,
     Location,
@@ -36,7 +36,7 @@ from .models import (
     WaitingTimeReport,
     service_at_location,
 )
-from .search_index import FTS_TABLE, uses_fts5
+from .search_index import uses_fts5
 from .synonyms import synonym_map
 
 SORTS = {"relevance": "Best match", "nearest": "Nearest", "wait": "Shortest wait", "verified": "Recently verified"}
@@ -257,18 +257,24 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
     return statement
 
 
-def _text_scores(session: DbSession, expression: str) -> dict[int, float]:
-    """Service id -> relevance (higher is better) for a full-text expression."""
+_FTS5_QUERY = text(
+    "SELECT rowid, bm25(service_fts, 10.0, 2.0, 3.0, 4.0, 1.0) FROM service_fts WHERE service_fts MATCH :q"
+)
+_TSQUERY_QUERY = text(
+    "SELECT service_id, ts_rank(document, to_tsquery('english', :q)) * 10 FROM service_fts "
+    "WHERE document @@ to_tsquery('english', :q)"
+)
+
+
+def _text_scores(session: DbSession, words: str, synonyms: dict[str, set[str]]) -> dict[int, float] | None:
+    """Service id -> relevance (higher is better), or None when the words hold nothing searchable."""
     if uses_fts5(session):
-        rows = session.execute(
-            text(
-                f"SELECT rowid, bm25({FTS_TABLE}, 10.0, 2.0, 3.0, 4.0, 1.0) FROM {FTS_TABLE} "  # noqa: S608
-                f"WHERE {FTS_TABLE} MATCH :q"
-            ),  # fmt: skip
-            {"q": expression},
-        )
-        return {int(rowid): -float(score) for rowid, score in rows}
-    raise NotImplementedError("Full-text search on this database is not available yet (PostgreSQL: open issue).")
+        expression, statement, sign = fts_expression(words, synonyms), _FTS5_QUERY, -1.0  # bm25: lower is better
+    else:
+        expression, statement, sign = tsquery_expression(words, synonyms), _TSQUERY_QUERY, 1.0
+    if expression is None:
+        return None
+    return {int(key): sign * float(score) for key, score in session.execute(statement, {"q": expression})}
 
 
 def search(
@@ -278,10 +284,8 @@ def search(
     now = now or utcnow()
     outcome = Outcome(query=query)
     statement = _base(query, config, now)
-    scores: dict[int, float] | None = None
-    expression = fts_expression(query.text, synonym_map(session)) if query.text.strip() else None
-    if expression:
-        scores = _text_scores(session, expression)
+    scores = _text_scores(session, query.text, synonym_map(session)) if query.text.strip() else None
+    if scores is not None:
         if not scores:
             return outcome
         statement = statement.where(Service.id.in_(list(scores)))

@@ -1,50 +1,70 @@
 """Keeping the full-text index in step with every write to a service.
 
-On SQLite the index is the FTS5 table ``service_fts`` (created by migration 0002), keyed by the
-service id. Only ``operations`` calls ``refresh``, inside the same transaction as the write, so
-the index can never disagree with a committed listing.
+SQLite: the FTS5 table ``service_fts`` keyed by rowid = service id (porter stemming, accents folded).
+PostgreSQL: the table ``service_fts`` (service_id, weighted tsvector, GIN index). Both are created by
+migration 0002. Only ``operations`` calls ``refresh``, inside the write's own transaction, so the index
+never disagrees with a committed listing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, text
 
 from .db import DbSession
+from .fts import fold_accents
 from .models import Service
 
 FTS_TABLE = "service_fts"
 
+_PG_UPSERT = text(
+    "INSERT INTO service_fts (service_id, document) VALUES (:id, "
+    "setweight(to_tsvector('english', :name), 'A') || setweight(to_tsvector('english', :categories), 'B') || "
+    "setweight(to_tsvector('english', :organization), 'C') || "
+    "setweight(to_tsvector('english', :description || ' ' || :extra), 'D')) "
+    "ON CONFLICT (service_id) DO UPDATE SET document = EXCLUDED.document"
+)
+_SQLITE_DELETE = text("DELETE FROM service_fts WHERE rowid = :id")
+_SQLITE_INSERT = text(
+    "INSERT INTO service_fts(rowid, name, description, organization, categories, extra) "
+    "VALUES (:id, :name, :description, :organization, :categories, :extra)"
+)
+
+
+def dialect(session: DbSession) -> str:
+    return str(session.get_bind().dialect.name)
+
 
 def uses_fts5(session: DbSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+    return dialect(session) == "sqlite"
+
+
+def _document(service: Service) -> dict[str, Any]:
+    return {
+        "id": service.id,
+        "name": service.name,
+        "description": service.description,
+        "organization": service.organization.name if service.organization else "",
+        "categories": " ".join(term.name for term in service.categories),
+        "extra": service.eligibility_conditions,
+    }
 
 
 def refresh(session: DbSession, service: Service) -> None:
-    """Replace one service's row in the index (archived services stay indexed; search filters them)."""
-    if not uses_fts5(session):
-        return
-    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": service.id})  # noqa: S608 - constant
-    session.execute(
-        text(
-            f"INSERT INTO {FTS_TABLE}(rowid, name, description, organization, categories, extra) "  # noqa: S608
-            "VALUES (:id, :name, :description, :organization, :categories, :extra)"
-        ),
-        {
-            "id": service.id,
-            "name": service.name,
-            "description": service.description,
-            "organization": service.organization.name if service.organization else "",
-            "categories": " ".join(term.name for term in service.categories),
-            "extra": service.eligibility_conditions,
-        },
-    )
+    """Replace one service's entry (archived services stay indexed; search filters them)."""
+    values = _document(service)
+    if uses_fts5(session):
+        session.execute(_SQLITE_DELETE, {"id": service.id})
+        session.execute(_SQLITE_INSERT, values)
+    elif dialect(session) == "postgresql":
+        folded = {k: fold_accents(v) if isinstance(v, str) else v for k, v in values.items()}
+        session.execute(_PG_UPSERT, folded)
 
 
 def rebuild(session: DbSession) -> int:
     """Re-index every service (after a bulk load or a restore from backup)."""
-    if not uses_fts5(session):
-        return 0
-    session.execute(text(f"DELETE FROM {FTS_TABLE}"))  # noqa: S608 - constant
+    session.execute(text("DELETE FROM service_fts"))
     count = 0
     for service in session.scalars(select(Service)):
         refresh(session, service)

@@ -1,13 +1,17 @@
-"""Shared fixtures: an app on a real temporary SQLite file per test module, and factories."""
+"""Shared fixtures: an app on a real database per test module (SQLite; PostgreSQL too where marked)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,22 +27,73 @@ STAFF = Actor(label="staff: tester@example.org", source="staff")
 PASSWORD = "correct horse battery staple"
 
 
+# A PostgreSQL server for the tests marked both_backends, e.g.
+# postgresql+psycopg://directory:directory@127.0.0.1:5432/postgres (.ci/run starts one and sets it).
+POSTGRES_ENV = "DIRECTORY_TEST_POSTGRES_URL"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked both_backends run every test on SQLite and again on PostgreSQL."""
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") is not None
+        metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], scope="module")
+
+
+def _fresh_postgres_database() -> tuple[str, Callable[[], None]]:
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        message = f"PostgreSQL tests need {POSTGRES_ENV} (a server URL); .ci/run sets it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"directory_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sqlalchemy.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return url, drop
+
+
+@contextlib.contextmanager
+def database_url(backend: str, folder: Path) -> Iterator[str]:
+    """A new, empty database on the chosen backend, removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'test.sqlite'}"
+        return
+    url, drop = _fresh_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@contextlib.contextmanager
+def built_app(backend: str, folder: Path, **config: Any) -> Iterator[Flask]:
+    with database_url(backend, folder) as url:
+        app = create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-only-key",
+             "INSTANCE_PATH": str(folder), **config}
+        )  # fmt: skip
+        with app.app_context():
+            init_database()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    instance = tmp_path_factory.mktemp("instance")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'test.sqlite'}",
-            "SECRET_KEY": "test-only-key",
-            "INSTANCE_PATH": str(instance),
-        }
-    )
-    with app.app_context():
-        init_database()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def app(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Flask]:
+    with built_app(backend, tmp_path_factory.mktemp("instance")) as app:
+        yield app
 
 
 @pytest.fixture
@@ -123,3 +178,13 @@ def data_dir() -> Path:
     if not folder:
         pytest.skip("DIRECTORY_DATA_DIR is not set: the real-data tests need the official files")
     return Path(folder)
+
+
+def table_dumps(
+    session: Any, skip: tuple[str, ...] = ("postcode", "location", "alembic_version")
+) -> Iterator[tuple[str, str]]:
+    """Every row of every table as text, except the official postcode table and listings' own addresses."""
+    for table in sqlalchemy.inspect(session.get_bind()).get_table_names():
+        if table in skip or table.startswith("service_fts"):
+            continue
+        yield table, str(session.execute(sqlalchemy.text(f'SELECT * FROM "{table}"')).all())  # noqa: S608

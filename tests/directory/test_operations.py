@@ -15,6 +15,8 @@ from directory.operations import Actor, NotPermitted, StaleEdit
 from directory.validation import ValidationFailed
 from tests.conftest import STAFF
 
+pytestmark = pytest.mark.both_backends
+
 
 def revision_count(session: Session, service_id: int) -> int:
     return (

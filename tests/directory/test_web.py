@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import csrf_token, html, sign_in
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_healthz_answers_with_the_database_reachable(client: Any) -> None:
     response = client.get("/healthz")
