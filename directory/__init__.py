@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Nothing connects, schedules or fetches at import time."""
-    from . import accounts, db, errors, settings, views
+    from . import accounts, db, errors, security, settings, views
     from .csrf import csrf
 
     app = Flask(
@@ -29,6 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     accounts.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     views.init_app(app)
+    security.limit_views(app)
     return app

@@ -40,6 +40,15 @@ SETTINGS: dict[str, Setting] = {
     # --- settings: groups and jobs (issue 6) ---
     # --- settings: imports (issue 7) ---
     # --- settings: production (issue 8) ---
+    "SECURE_COOKIES": Setting(
+        "send session cookies only over HTTPS and set HSTS (yes behind an HTTPS proxy; `serve` turns it on)",
+        False,
+        lambda v: v.strip().lower() in ("1", "yes", "true", "on"),
+    ),
+    "LOGIN_RATE_LIMIT": Setting("sign-in attempts allowed per address (Flask-Limiter syntax)", "10 per minute"),
+    "RATE_LIMIT_STORAGE": Setting(
+        "where rate-limit counts live (memory:// per process; redis:// or memcached:// shared)", "memory://"
+    ),
 }
 
 

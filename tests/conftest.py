@@ -77,7 +77,7 @@ def database_url(backend: str, folder: Path) -> Iterator[str]:
 def built_app(backend: str, folder: Path, **config: Any) -> Iterator[Flask]:
     with database_url(backend, folder) as url:
         app = create_app(
-            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-only-key",
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-only-key", "RATELIMIT_ENABLED": False,
              "INSTANCE_PATH": str(folder), **config}
         )  # fmt: skip
         with app.app_context():

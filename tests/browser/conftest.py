@@ -193,6 +193,8 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'browser.sqlite'}",
             "SECRET_KEY": "browser-test-only-key",
+            # Many sign-ins from one address; tests/directory/test_security.py checks the limits.
+            "RATELIMIT_ENABLED": False,
             "INSTANCE_PATH": str(instance),
         }
     )

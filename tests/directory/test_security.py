@@ -1,0 +1,60 @@
+"""Security headers, the Content-Security-Policy, cookies and sign-in rate limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from directory import create_app
+from directory.cli import init_database
+from directory.db import db
+from tests.conftest import PASSWORD, csrf_token
+
+
+def test_every_page_sends_security_headers_and_a_strict_csp(client: Any) -> None:
+    first, second = client.get("/"), client.get("/login")
+    for response in (first, second):
+        policy = response.headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+        assert "script-src 'self' 'nonce-" in policy and "object-src 'none'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+    nonce = [r.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0] for r in (first, second)]
+    assert nonce[0] != nonce[1] and len(nonce[0]) >= 16
+
+
+def test_session_cookie_is_httponly_and_samesite(client: Any, make_user: Any) -> None:
+    user = make_user("admin")
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_secure_cookies_and_hsts_behind_https(tmp_path: Path) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "INSTANCE_PATH": str(tmp_path),
+                      "SECURE_COOKIES": True, "SECRET_KEY": "k"})  # fmt: skip
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+    with app.app_context():
+        init_database()
+        response = app.test_client().get("/healthz", base_url="https://localhost")
+        assert "max-age=" in response.headers["Strict-Transport-Security"]
+        db.engine.dispose()
+
+
+def test_sign_in_is_rate_limited_per_address(tmp_path: Path) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite'}", "INSTANCE_PATH": str(tmp_path),
+                      "SECRET_KEY": "k", "LOGIN_RATE_LIMIT": "3 per minute"})  # fmt: skip
+    with app.app_context():
+        init_database()
+        client = app.test_client()
+        token = csrf_token(client, "/login")
+        statuses = [
+            client.post("/login", data={"email": "x@example.org", "password": "wrong", "csrf_token": token}).status_code
+            for _ in range(5)
+        ]
+        assert statuses == [401, 401, 401, 429, 429]
+        assert client.get("/login").status_code == 200  # reading the form is not limited
+        db.engine.dispose()
