@@ -71,6 +71,62 @@ def demo_command(no_serve: bool, seed: int, host: str, port: int) -> None:
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
+@cli.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address and port (behind a reverse proxy).")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=4, show_default=True, help="Threads per worker.")
+@click.option("--timeout", default=60, show_default=True, help="Seconds before a stuck worker is restarted.")
+@click.option("--insecure-cookies", is_flag=True, help="Allow cookies over plain HTTP (local trials only).")
+@with_appcontext
+def serve_command(bind: str, workers: int, threads: int, timeout: int, insecure_cookies: bool) -> None:
+    """Run the production web server (gunicorn); run `asset-directory init` first."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory(str(Path(__file__).parent / "migrations")).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        _fail("The database is not at the newest schema: run `asset-directory init` first, then serve.")
+    from .serve import run
+
+    click.echo(f"Serving on http://{bind}/ with {workers} workers (Ctrl+C to stop)")
+    run(bind=bind, workers=workers, threads=threads, timeout=timeout, secure_cookies=not insecure_cookies)
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write a consistent backup of the database (SQLite online backup, or pg_dump)."""
+    from .backup import BackupError, backup
+
+    try:
+        written = backup(db.engine.url.render_as_string(hide_password=False), file)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Backup written to {written} ({written.stat().st_size:,} bytes).")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the database with a backup (a safety backup of the current one is taken first)."""
+    from .backup import BackupError, restore
+
+    if not yes and not click.confirm(f"Replace the database {_safe_url()} with {file}?"):
+        _fail("Nothing was restored.")
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        safety = restore(db.engine.url.render_as_string(hide_password=False), file, Path(current_app.instance_path))
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Restored from {file}. The database as it was before is kept in {safety}.")
+
+
 @cli.group("users")
 def users_group() -> None:
     """Staff accounts."""

@@ -1,0 +1,120 @@
+"""Operations: serving with gunicorn, and backup/restore round trips with revisions intact."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from directory import operations
+from directory.cli import cli
+from directory.db import db
+from directory.models import Revision, Service
+from tests.conftest import STAFF, built_app
+
+
+def _revisions() -> list[tuple[int, str, str]]:
+    return [
+        (r.entity_id, r.action, str(r.after.get("name")))
+        for r in db.session.scalars(select(Revision).order_by(Revision.id))
+    ]
+
+
+@pytest.mark.both_backends
+def test_backup_then_restore_brings_back_listings_and_history(tmp_path: Path, backend: str) -> None:
+    with built_app(backend, tmp_path) as app:
+        runner = app.test_cli_runner()
+        with app.app_context():
+            org = operations.create(db.session, "organization", {"name": "Knitters"}, STAFF)
+            service = operations.create(
+                db.session, "service", {"organization_id": org.id, "name": "Knit and natter"}, STAFF
+            )
+            service_id, org_id = service.id, org.id
+            operations.update(db.session, "service", service.id, {"name": "Knit, natter and cake"}, expected_version=1,
+                              actor=STAFF)  # fmt: skip
+            saved = _revisions()
+        target = tmp_path / "backup.bin"
+        result = runner.invoke(cli, args=["backup", str(target)])
+        assert result.exit_code == 0, result.output
+        assert target.stat().st_size > 0
+        with app.app_context():
+            operations.update(db.session, "service", service_id, {"name": "After the backup"}, expected_version=2,
+                              actor=STAFF)  # fmt: skip
+            operations.create(db.session, "service", {"organization_id": org_id, "name": "Added later"}, STAFF)
+            db.session.remove()
+        result = runner.invoke(cli, args=["restore", str(target), "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "kept in" in result.output
+        with app.app_context():
+            db.session.remove()
+            assert _revisions() == saved
+            assert db.session.scalar(select(func.count()).select_from(Service)) == 1
+            restored = db.session.get(Service, service_id)
+            assert restored is not None and restored.name == "Knit, natter and cake" and restored.version == 2
+        # The full-text index came back with the data.
+        client = app.test_client()
+        assert "Knit, natter and cake" in client.get("/?q=cake").get_data(as_text=True)
+        assert list(tmp_path.glob("before-restore-*")), "a safety backup of the replaced database is kept"
+
+
+@pytest.mark.both_backends
+def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path, backend: str) -> None:
+    with built_app(backend, tmp_path) as app:
+        bogus = tmp_path / "notes.txt"
+        bogus.write_text("not a database")
+        result = app.test_cli_runner().invoke(cli, args=["restore", str(bogus), "--yes"])
+        assert result.exit_code == 1
+        assert "not" in result.output.lower()
+        with app.app_context():
+            assert "service" in db.metadata.tables
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_runs_gunicorn_with_secure_cookies(tmp_path: Path, backend: str) -> None:
+    with built_app(backend, tmp_path) as app:
+        port = _free_port()
+        env = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(tmp_path), "DIRECTORY_SECRET_KEY": "k",
+               "DIRECTORY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}  # fmt: skip
+        env.pop("DIRECTORY_SECURE_COOKIES", None)
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "directory.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            body: Any = None
+            for _ in range(100):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+                        body = response.read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            assert body is not None and b'"status":"ok"' in body
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:  # noqa: S310
+                cookie = response.headers["Set-Cookie"]
+            assert "Secure" in cookie and "HttpOnly" in cookie
+        finally:
+            server.terminate()
+            server.communicate(timeout=10)
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    from directory import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+                      "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})  # fmt: skip
+    result = app.test_cli_runner().invoke(cli, args=["serve"])
+    assert result.exit_code == 1 and "asset-directory init" in result.output
