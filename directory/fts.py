@@ -68,7 +68,7 @@ def term_groups(text: str, synonyms: Mapping[str, set[str]] | None = None) -> li
 
 def fold_accents(text: str) -> str:
     """ "café" -> "cafe": PostgreSQL's english configuration keeps accents, SQLite's FTS5 folds them."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def fts_expression(text: str, synonyms: Mapping[str, set[str]] | None = None) -> str | None:
@@ -86,10 +86,15 @@ def fts_expression(text: str, synonyms: Mapping[str, set[str]] | None = None) ->
 def tsquery_expression(text: str, synonyms: Mapping[str, set[str]] | None = None) -> str | None:
     """A PostgreSQL ``to_tsquery`` expression with the same meaning, or None."""
 
-    def one(alt: Alternative) -> str:
-        # Words are letters and digits only, so quoting them as lexemes is safe.
-        lexemes = [f"'{fold_accents(w)}'" + (":*" if alt.prefix else "") for w in alt.words]
-        return " <-> ".join(lexemes) if len(lexemes) > 1 else lexemes[0]
+    def one(alt: Alternative) -> str | None:
+        # Only letters, digits and underscores reach to_tsquery, so quoting them as lexemes is safe.
+        words = ["".join(_WORD.findall(fold_accents(w))) for w in alt.words]
+        lexemes = [f"'{w}'" + (":*" if alt.prefix else "") for w in words if w]
+        return " <-> ".join(lexemes) if lexemes else None
 
-    parts = ["(" + " | ".join(one(a) for a in group) + ")" for group in term_groups(text, synonyms)]
+    parts = []
+    for group in term_groups(text, synonyms):
+        alternatives = [a for a in (one(alt) for alt in group) if a]
+        if alternatives:
+            parts.append("(" + " | ".join(alternatives) + ")")
     return " & ".join(parts) if parts else None

@@ -36,9 +36,14 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def text(max_length: int, *, required: bool = False) -> Cleaner:
     def clean(value: Any) -> str:
         value = "" if value is None else str(value).strip()
+        if CONTROL.search(value):
+            raise ValueError("Remove the control characters (such as NUL) from this text.")
         if required and not value:
             raise ValueError("This is required.")
         if len(value) > max_length:

@@ -87,7 +87,7 @@ def test_phrase_search_needs_the_words_together(make_service: Any, session: Any,
 @pytest.mark.parametrize(
     "typed",
     ['men\'s', '"unclosed', "NEAR(a b)", "AND OR NOT", "*", "-debt", "café", "Ünïcode ’s", "'; DROP TABLE service; --",
-     "x" * 300, "🙂", '""', "a:b", "(", "^start"],
+     "x" * 300, "🙂", '""', "a:b", "(", "^start", "¼", "ŉ", "\\'"],
 )  # fmt: skip
 def test_awkward_text_never_breaks_search(make_service: Any, session: Any, app: Flask, typed: str) -> None:
     make_service(name="Men's shed café")
