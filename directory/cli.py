@@ -238,9 +238,9 @@ def import_postcodes_command(file: Path, areas: tuple[str, ...], lsoa_edition: s
 
 
 def _register_features() -> None:
-    from . import cli_backlog, cli_gaps, cli_imports
+    from . import cli_backlog, cli_gaps, cli_groups, cli_imports
 
-    for module in (cli_backlog, cli_gaps, cli_imports):
+    for module in (cli_backlog, cli_gaps, cli_groups, cli_imports):
         module.register(cli)
 
 

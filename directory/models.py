@@ -310,4 +310,4 @@ class Synonym(db.Model):  # type: ignore[name-defined,misc]
 
 
 # Each feature keeps its models in its own module; importing them here registers their tables.
-from . import models_backlog, models_gaps, models_imports  # noqa: E402, F401
+from . import models_backlog, models_gaps, models_groups, models_imports  # noqa: E402, F401

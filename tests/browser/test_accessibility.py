@@ -54,6 +54,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "forbidden": ("group-editor", "/admin/users"),
     # pages: gaps (issue 4)
     # pages: backlog (issue 5)
+    # pages: groups (issue 6)
     # pages: imports (issue 7)
 }
 # GET routes without URL parameters that are not pages for people, and why.

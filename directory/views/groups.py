@@ -1,0 +1,7 @@
+"""Pages for: Group self-service, freshness reminders and scheduled jobs (issue 6)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("groups", __name__)
