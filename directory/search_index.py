@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from .db import DbSession
 from .fts import fold_accents
@@ -62,12 +62,31 @@ def refresh(session: DbSession, service: Service) -> None:
         session.execute(_PG_UPSERT, folded)
 
 
+_SQLITE_REBUILD = text(
+    "INSERT INTO service_fts(rowid, name, description, organization, categories, extra) "
+    "SELECT s.id, s.name, s.description, o.name, COALESCE((SELECT group_concat(t.name, ' ') "
+    "FROM service_taxonomy st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id WHERE st.service_id = s.id), ''), "
+    "s.eligibility_conditions FROM service s JOIN organization o ON o.id = s.organization_id"
+)
+_PG_DOCUMENTS = text(
+    "SELECT s.id, s.name, s.description, o.name, COALESCE((SELECT string_agg(t.name, ' ') "
+    "FROM service_taxonomy st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id WHERE st.service_id = s.id), ''), "
+    "s.eligibility_conditions FROM service s JOIN organization o ON o.id = s.organization_id"
+)
+
+
 def rebuild(session: DbSession) -> int:
-    """Re-index every service (after a bulk load or a restore from backup)."""
+    """Re-index every service in one statement (after a bulk load or a restore from backup)."""
     session.execute(text("DELETE FROM service_fts"))
-    count = 0
-    for service in session.scalars(select(Service)):
-        refresh(session, service)
-        count += 1
+    if uses_fts5(session):
+        session.execute(_SQLITE_REBUILD)
+    else:
+        # Accents are folded in Python (PostgreSQL's unaccent extension is not assumed), in batches.
+        rows = session.execute(_PG_DOCUMENTS).all()
+        names = ("name", "description", "organization", "categories", "extra")
+        batch = [{"id": r[0], **{k: fold_accents(v or "") for k, v in zip(names, r[1:], strict=True)}} for r in rows]
+        for start in range(0, len(batch), 5_000):
+            session.execute(_PG_UPSERT, batch[start : start + 5_000])
+    count = int(session.execute(text("SELECT count(*) FROM service_fts")).scalar() or 0)
     session.commit()
     return count

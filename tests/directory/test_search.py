@@ -288,3 +288,18 @@ def test_no_client_postcode_is_stored_anywhere(signed_in: Any, session: Any, mak
     client.get("/api/search?q=choir&postcode=FY1%203DA")
     for table, dump in table_dumps(session):
         assert "FY1 3DA" not in dump and "FY13DA" not in dump, table
+
+
+def test_rebuilding_the_index_finds_the_same(make_service: Any, session: Any, app: Flask) -> None:
+    from directory.search_index import rebuild
+
+    make_service(name="Café crochet", categories=["arts-crafts"])
+    make_service(name="Debt help", categories=["debt-benefits"])
+    before = (found(session, app, q="cafe"), found(session, app, q="arts"), found(session, app, q="money advice"))
+    assert rebuild(session) == 2
+    assert (
+        found(session, app, q="cafe"),
+        found(session, app, q="arts"),
+        found(session, app, q="money advice"),
+    ) == before
+    assert before == (["Café crochet"], ["Café crochet"], ["Debt help"])
