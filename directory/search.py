@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, column, exists, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from geo.postcodes import InvalidPostcode, normalise_postcode
@@ -257,24 +257,76 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
     return statement
 
 
-_FTS5_QUERY = text(
-    "SELECT rowid, bm25(service_fts, 10.0, 2.0, 3.0, 4.0, 1.0) FROM service_fts WHERE service_fts MATCH :q"
-)
-_TSQUERY_QUERY = text(
+_FTS5_SCORES = "SELECT rowid, bm25(service_fts, 10.0, 2.0, 3.0, 4.0, 1.0) FROM service_fts WHERE service_fts MATCH :q"
+_FTS5_IDS = "SELECT rowid FROM service_fts WHERE service_fts MATCH :q"
+_TSQUERY_SCORES = (
     "SELECT service_id, ts_rank(document, to_tsquery('english', :q)) * 10 FROM service_fts "
     "WHERE document @@ to_tsquery('english', :q)"
 )
+_TSQUERY_IDS = "SELECT service_id FROM service_fts WHERE document @@ to_tsquery('english', :q)"
+# Below this many nearby services, filter by their ids (primary-key lookups); above it, by subqueries.
+FEW = 5_000
 
 
-def _text_scores(session: DbSession, words: str, synonyms: dict[str, set[str]]) -> dict[int, float] | None:
-    """Service id -> relevance (higher is better), or None when the words hold nothing searchable."""
+def _text_match(session: DbSession, words: str, synonyms: dict[str, set[str]]) -> tuple[dict[int, float], Any] | None:
+    """Service id -> relevance (higher is better), and the same matches as a subquery for SQL filtering;
+    None when the words hold nothing searchable."""
     if uses_fts5(session):
-        expression, statement, sign = fts_expression(words, synonyms), _FTS5_QUERY, -1.0  # bm25: lower is better
+        expression, scores_sql, ids_sql, sign = fts_expression(words, synonyms), _FTS5_SCORES, _FTS5_IDS, -1.0
     else:
-        expression, statement, sign = tsquery_expression(words, synonyms), _TSQUERY_QUERY, 1.0
+        expression, scores_sql, ids_sql, sign = tsquery_expression(words, synonyms), _TSQUERY_SCORES, _TSQUERY_IDS, 1.0
     if expression is None:
         return None
-    return {int(key): sign * float(score) for key, score in session.execute(statement, {"q": expression})}
+    scores = {int(row[0]): sign * float(row[1]) for row in session.execute(text(scores_sql), {"q": expression})}
+    # A subquery, not a list of ids: a common word may match more services than a statement can bind.
+    subquery = text(ids_sql).bindparams(q=expression).columns(column("id", Integer))
+    return scores, subquery
+
+
+@dataclass
+class _Candidate:
+    """The few facts ordering needs, read in one query; full listings are loaded only for the page shown."""
+
+    id: int
+    name: str
+    verified_at: datetime | None
+    wait_weeks: int | None
+    distance_km: float | None
+    area_match: bool
+    relevance: float
+    stale: int
+
+
+def _columns(statement: Select[Any]) -> Select[Any]:
+    latest_wait = (
+        select(WaitingTimeReport.weeks)
+        .where(WaitingTimeReport.service_id == Service.id)
+        .order_by(WaitingTimeReport.reported_at.desc(), WaitingTimeReport.id.desc())
+        .limit(1)
+        .correlate(Service)
+        .scalar_subquery()
+    )
+    placed = exists().where(service_at_location.c.service_id == Service.id)
+    return statement.with_only_columns(
+        Service.id, Service.name, Service.last_verified_at, Service.delivery_modes, Service.referral_routes,
+        Service.accessibility, latest_wait, placed,
+    )  # fmt: skip
+
+
+def _distances(session: DbSession, origin: Origin, radius_km: float) -> dict[int, float]:
+    """Service id -> distance in km to its nearest location within the bounding box of the radius."""
+    south, north, west, east = _bbox(origin, radius_km)
+    rows = session.execute(
+        select(service_at_location.c.service_id, Location.latitude, Location.longitude)
+        .join(Location, Location.id == service_at_location.c.location_id)
+        .where(Location.latitude.between(south, north), Location.longitude.between(west, east))
+    ).all()
+    nearest: dict[int, float] = {}
+    for service_id, latitude, longitude in rows:
+        km = haversine_km(origin.latitude, origin.longitude, latitude, longitude)
+        if km < nearest.get(service_id, math.inf):
+            nearest[service_id] = km
+    return nearest
 
 
 def search(
@@ -284,47 +336,63 @@ def search(
     now = now or utcnow()
     outcome = Outcome(query=query)
     statement = _base(query, config, now)
-    scores = _text_scores(session, query.text, synonym_map(session)) if query.text.strip() else None
-    if scores is not None:
-        if not scores:
-            return outcome
-        statement = statement.where(Service.id.in_(list(scores)))
+    distances: dict[int, float] = {}
+    area_services: set[int] = set()
+    nearby: set[int] | None = None
     if query.postcode:
         outcome.origin = origin = locate(session, query.postcode)
-        south, north, west, east = _bbox(origin, query.radius_km)
-        near = exists().where(
-            service_at_location.c.service_id == Service.id,
-            Location.id == service_at_location.c.location_id,
-            Location.latitude.between(south, north),
-            Location.longitude.between(west, east),
+        distances = _distances(session, origin, query.radius_km)
+        area_services = set(
+            session.scalars(select(ServiceArea.service_id).where(ServiceArea.lad_code == origin.lad_code))
         )
-        unplaced_here = and_(
-            ~exists().where(service_at_location.c.service_id == Service.id),
-            exists().where(ServiceArea.service_id == Service.id, ServiceArea.lad_code == origin.lad_code),
-        )
-        statement = statement.where(or_(near, unplaced_here))
-    ids = list(session.scalars(statement))
-    services = session.scalars(
-        select(Service).where(Service.id.in_(ids)).options(
-            selectinload(Service.organization), selectinload(Service.categories), selectinload(Service.locations),
-            selectinload(Service.waiting_times), selectinload(Service.schedules), selectinload(Service.service_areas),
-        )
-    ).all()  # fmt: skip
-    results = [r for s in services if (r := _result(s, query, outcome.origin, scores, config, now)) is not None]
-    outcome.matched = len(results)
-    outcome.results = sorted(results, key=_sort_key(query.sort))[: query.limit]
+        nearby = set(distances) | area_services
+        if len(nearby) <= FEW:
+            statement = statement.where(Service.id.in_(nearby or {-1}))
+        else:
+            south, north, west, east = _bbox(origin, query.radius_km)
+            near = exists().where(
+                service_at_location.c.service_id == Service.id,
+                Location.id == service_at_location.c.location_id,
+                Location.latitude.between(south, north),
+                Location.longitude.between(west, east),
+            )
+            covers = exists().where(ServiceArea.service_id == Service.id, ServiceArea.lad_code == origin.lad_code)
+            statement = statement.where(or_(near, covers))
+            nearby = None
+    scores: dict[int, float] | None = None
+    matched = _text_match(session, query.text, synonym_map(session)) if query.text.strip() else None
+    if matched is not None:
+        scores, subquery = matched
+        if nearby is not None:
+            nearby &= set(scores)  # few nearby services: filter them by id, not by subquery
+            statement = statement.where(Service.id.in_(nearby or {-1}))
+        else:
+            statement = statement.where(Service.id.in_(subquery))
+        if not scores:
+            return outcome
+    stale_after = now - timedelta(days=config["STALE_DAYS"])
+    candidates = []
+    for row in session.execute(_columns(statement)):
+        candidate = _candidate(row, query, outcome.origin, distances, area_services, scores, stale_after)
+        if candidate is not None:
+            candidates.append(candidate)
+    outcome.matched = len(candidates)
+    chosen = sorted(candidates, key=_sort_key(query.sort))[: query.limit]
+    outcome.results = _load(session, chosen, config, now)
     return outcome
 
 
-def _result(
-    service: Service,
+def _candidate(
+    row: Any,
     query: SearchQuery,
     origin: Origin | None,
+    distances: dict[int, float],
+    area_services: set[int],
     scores: dict[int, float] | None,
-    config: Mapping[str, Any],
-    now: datetime,
-) -> Result | None:
-    modes = set(service.delivery_modes)
+    stale_after: datetime,
+) -> _Candidate | None:
+    service_id, name, verified_at, modes_list, routes, accessibility, wait_weeks, placed = row
+    modes = set(modes_list or ())
     remote_only = bool(modes) and not modes & {"in-person", "home-visits"}
     if remote_only and not query.include_remote:
         return None
@@ -332,57 +400,70 @@ def _result(
         return None
     if query.home_visits and "home-visits" not in modes:
         return None
-    if query.self_referral and "self" not in service.referral_routes:
+    if query.self_referral and "self" not in (routes or ()):
         return None
-    if query.accessibility and not set(query.accessibility) <= set(service.accessibility):
+    if query.accessibility and not set(query.accessibility) <= set(accessibility or ()):
         return None
-    wait = service.latest_wait
-    if query.max_wait_weeks is not None and wait is not None and wait.weeks > query.max_wait_weeks:
+    if query.max_wait_weeks is not None and wait_weeks is not None and wait_weeks > query.max_wait_weeks:
         return None
     distance = None
     area_match = False
     if origin is not None:
-        distances = [
-            haversine_km(origin.latitude, origin.longitude, loc.latitude, loc.longitude)
-            for loc in service.locations
-            if loc.latitude is not None and loc.longitude is not None
-        ]
-        distance = min(distances) if distances else None
-        area_match = origin.lad_code in {a.lad_code for a in service.service_areas}
-        if distance is None and not area_match:
+        distance = distances.get(service_id)
+        area_match = service_id in area_services
+        within = distance is not None and distance <= query.radius_km
+        # Services with no fixed place (or phone/online only) match where their service area covers the client.
+        if not within and not (area_match and (remote_only or not placed)):
             return None
-        if distance is not None and distance > query.radius_km and not (remote_only and area_match):
-            return None
-    relevance = scores.get(service.id, 0.0) if scores else 0.0
-    return Result(service, distance, area_match, relevance, freshness(service.last_verified_at, config, now), wait)
+    relevance = scores.get(service_id, 0.0) if scores else 0.0
+    stale = 0 if verified_at is not None and verified_at >= stale_after else 1
+    return _Candidate(service_id, name, verified_at, wait_weeks, distance, area_match, relevance, stale)
+
+
+def _load(session: DbSession, chosen: list[_Candidate], config: Mapping[str, Any], now: datetime) -> list[Result]:
+    services = {
+        s.id: s
+        for s in session.scalars(
+            select(Service).where(Service.id.in_([c.id for c in chosen])).options(
+                selectinload(Service.organization), selectinload(Service.categories), selectinload(Service.locations),
+                selectinload(Service.waiting_times), selectinload(Service.schedules),
+                selectinload(Service.service_areas),
+            )
+        )
+    }  # fmt: skip
+    return [
+        Result(
+            services[c.id],
+            c.distance_km,
+            c.area_match,
+            c.relevance,
+            freshness(services[c.id].last_verified_at, config, now),
+            services[c.id].latest_wait,
+        )  # fmt: skip
+        for c in chosen
+    ]
 
 
 def _sort_key(sort: str) -> Any:
-    def stale(result: Result) -> int:
-        return 0 if result.freshness.state in ("fresh", "due") else 1
+    def distance(c: _Candidate) -> float:
+        return c.distance_km if c.distance_km is not None else math.inf
 
-    def distance(result: Result) -> float:
-        return result.distance_km if result.distance_km is not None else math.inf
+    def weeks(c: _Candidate) -> float:
+        return c.wait_weeks if c.wait_weeks is not None else math.inf
 
-    def weeks(result: Result) -> float:
-        return result.wait.weeks if result.wait is not None else math.inf
+    def verified(c: _Candidate) -> float:
+        return -c.verified_at.timestamp() if c.verified_at else math.inf
 
-    def verified(result: Result) -> float:
-        at = result.service.last_verified_at
-        return -at.timestamp() if at else math.inf
+    def step(km: float) -> float:
+        return math.floor(km / 0.5) if km != math.inf else math.inf
 
     if sort == "nearest":
-        return lambda r: (
-            math.floor(distance(r) / 0.5) if distance(r) != math.inf else math.inf,
-            stale(r),
-            distance(r),
-            r.service.name,
-        )
+        return lambda c: (step(distance(c)), c.stale, distance(c), c.name, c.id)
     if sort == "wait":
-        return lambda r: (weeks(r), stale(r), distance(r), r.service.name)
+        return lambda c: (weeks(c), c.stale, distance(c), c.name, c.id)
     if sort == "verified":
-        return lambda r: (verified(r), r.service.name)
-    return lambda r: (-round(r.relevance, 1), stale(r), -r.relevance, distance(r), r.service.name)
+        return lambda c: (verified(c), c.name, c.id)
+    return lambda c: (-round(c.relevance, 1), c.stale, -c.relevance, distance(c), c.name, c.id)
 
 
 def record_unmet_need(session: DbSession, outcome: Outcome, *, team: str = "", today: date | None = None) -> int:
