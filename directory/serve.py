@@ -37,6 +37,8 @@ def run(*, bind: str, workers: int, threads: int, timeout: int, secure_cookies: 
             "threads": threads,
             "timeout": timeout,
             "accesslog": "-",
+            # The path without its query string: searches carry clients' postcodes, which must not be logged.
+            "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s',
             "errorlog": "-",
             # Trust X-Forwarded-* only from the local reverse proxy.
             "forwarded_allow_ips": "127.0.0.1",
