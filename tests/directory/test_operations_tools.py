@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -106,9 +107,14 @@ def test_serve_runs_gunicorn_with_secure_cookies(tmp_path: Path, backend: str) -
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:  # noqa: S310
                 cookie = response.headers["Set-Cookie"]
             assert "Secure" in cookie and "HttpOnly" in cookie
+            with pytest.raises(urllib.error.HTTPError):  # 422: that postcode is not in the empty postcode table
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/?postcode=FY1+1AA", timeout=5)  # noqa: S310
         finally:
             server.terminate()
-            server.communicate(timeout=10)
+            output, _ = server.communicate(timeout=10)
+        log = output.decode()
+        assert '"GET / HTTP/1.1" 422' in log
+        assert "FY1" not in log and "postcode=" not in log
 
 
 def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
