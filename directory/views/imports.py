@@ -1,7 +1,175 @@
-"""Pages for: Importers, sources and run reports (issue 7)."""
+"""Pages for: Importers, sources and run reports (issue 7). Admins only."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+import secrets
+from pathlib import Path
+from typing import Any
 
-bp = Blueprint("imports", __name__)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from scrapers.base import ParseFailed
+from scrapers.spreadsheet import FIELDS, guess_mapping, read_table
+
+from .. import operations
+from ..accounts import roles_required
+from ..db import db
+from ..imports import ensure_source, quiet_sources, reset_stuck_runs, resolve_merge, run_source
+from ..models_imports import SCHEDULES, SOURCE_KINDS, SOURCE_STATES, ImportRun, ImportSource, MergeCandidate
+from ..validation import ValidationFailed
+
+bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _actor() -> operations.Actor:
+    return operations.Actor(label=f"staff: {current_user.email}", source="staff")
+
+
+def _uploads() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required("admin")
+def sources() -> Any:
+    """Sources with their state and last error; add an ORUK feed or a calendar."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        kind, name, url = form.get("kind", ""), form.get("name", "").strip(), form.get("url", "").strip()
+        if kind not in ("oruk", "ical"):
+            errors["kind"] = "Choose an ORUK feed or a calendar (spreadsheets are uploaded below)."
+        if not name:
+            errors["name"] = "Give the source a name."
+        if not re.match(r"^(https?|webcal)://", url, re.IGNORECASE):
+            errors["url"] = "Give a web address starting https:// (or webcal:// for a calendar)."
+        options: dict[str, Any] = {}
+        if kind == "ical":
+            if not form.get("service_id", "").isdigit():
+                errors["service_id"] = "Give the number of the listing whose sessions these are."
+            else:
+                options["service_id"] = int(form["service_id"])
+        if not errors:
+            source = ensure_source(db.session, name=name, kind=kind, url=url, options=options)
+            source.schedule = str(form.get("schedule")) if form.get("schedule") in SCHEDULES else "manual"
+            db.session.commit()
+            flash(f"Added the source {source.name}.", "success")
+            return redirect(url_for("imports.sources"))
+        flash("The source was not added: " + "; ".join(errors.values()), "error")
+    reset_stuck_runs(db.session)
+    return render_template(
+        "imports/sources.html",
+        sources=db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all(),
+        quiet={s.id for s in quiet_sources(db.session)},
+        states=SOURCE_STATES,
+        kinds=SOURCE_KINDS,
+        schedules=SCHEDULES,
+        open_merges=len(db.session.scalars(select(MergeCandidate.id).where(MergeCandidate.state == "open")).all()),
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@bp.post("/sources/<int:source_id>/run")
+@roles_required("admin")
+def run(source_id: int) -> Any:
+    """Run a source now and show its report."""
+    source = db.session.get(ImportSource, source_id) or abort(404)
+    if source.kind == "spreadsheet" and not source.url:
+        flash("Upload the spreadsheet again to re-import it.", "error")
+        return redirect(url_for("imports.spreadsheet"))
+    report = run_source(db.session, source, current_app.config, started_by=current_user.email)
+    return redirect(url_for("imports.report", run_id=report.id))
+
+
+@bp.get("/runs/<int:run_id>")
+@roles_required("admin")
+def report(run_id: int) -> Any:
+    """One run's report: counts, every rejected record with its reason, notices."""
+    found = db.session.get(ImportRun, run_id) or abort(404)
+    return render_template("imports/run.html", run=found)
+
+
+@bp.route("/spreadsheet", methods=["GET", "POST"])
+@roles_required("admin")
+def spreadsheet() -> Any:
+    """Upload a CSV or XLSX; the next page confirms how its columns map onto listing fields."""
+    if request.method == "POST":
+        upload = request.files.get("file")
+        payload = upload.read(MAX_UPLOAD + 1) if upload else b""
+        if not payload:
+            flash("Choose a CSV or XLSX file to upload.", "error")
+            return render_template("imports/spreadsheet.html"), 422
+        if len(payload) > MAX_UPLOAD:
+            flash("The file is larger than 20 MB.", "error")
+            return render_template("imports/spreadsheet.html"), 422
+        try:
+            headers, rows = read_table(payload)
+        except ParseFailed as exc:
+            flash(f"{upload.filename if upload else 'The file'}: {exc}", "error")
+            return render_template("imports/spreadsheet.html"), 422
+        token = secrets.token_hex(16)
+        (_uploads() / f"{token}.bin").write_bytes(payload)
+        return render_template(
+            "imports/mapping.html",
+            token=token,
+            filename=(upload.filename if upload else "") or "spreadsheet",
+            headers=headers,
+            guessed=guess_mapping(headers),
+            fields=list(FIELDS),
+            preview=rows[:5],
+        )
+    return render_template("imports/spreadsheet.html")
+
+
+@bp.post("/spreadsheet/confirm")
+@roles_required("admin")
+def confirm() -> Any:
+    """Import an uploaded spreadsheet with the mapping a person confirmed."""
+    token = request.form.get("token", "")
+    path = _uploads() / f"{token}.bin"
+    if not TOKEN.match(token) or not path.exists():
+        flash("That upload has expired; upload the file again.", "error")
+        return redirect(url_for("imports.spreadsheet"))
+    payload = path.read_bytes()
+    headers = request.form.getlist("header")
+    mapping = {h: (request.form.get(f"map-{i}", "") if request.form.get(f"map-{i}", "") in FIELDS else "")
+               for i, h in enumerate(headers)}  # fmt: skip
+    name = request.form.get("name", "").strip() or "Uploaded spreadsheet"
+    source = ensure_source(db.session, name=name[:255], kind="spreadsheet", options={"mapping": mapping})
+    result = run_source(
+        db.session, source, current_app.config, started_by=current_user.email, payloads=[payload], force=True,
+        all_or_nothing=request.form.get("all_or_nothing") == "yes",
+    )  # fmt: skip
+    path.unlink(missing_ok=True)
+    return redirect(url_for("imports.report", run_id=result.id))
+
+
+@bp.route("/merges", methods=["GET", "POST"])
+@roles_required("admin")
+def merges() -> Any:
+    """Imported records that look like existing listings: merge them in, or keep them as new."""
+    if request.method == "POST":
+        try:
+            target = resolve_merge(
+                db.session, int(request.form.get("candidate", "0") or 0), request.form.get("decision", ""), _actor()
+            )
+        except (ValidationFailed, operations.NotFound, operations.StaleEdit) as exc:
+            db.session.rollback()
+            flash(f"Not done: {exc}", "error")
+        else:
+            flash(f"Done: the record is now listing {target}.", "success")
+        return redirect(url_for("imports.merges"))
+    candidates = db.session.scalars(
+        select(MergeCandidate).where(MergeCandidate.state == "open").order_by(MergeCandidate.id)
+    ).all()
+    from ..models import Service
+
+    existing = {c.service_id: db.session.get(Service, c.service_id) for c in candidates}
+    return render_template("imports/merges.html", candidates=candidates, existing=existing)

@@ -1,0 +1,131 @@
+"""The admin pages for imports: sources, the spreadsheet mapping step, run reports, duplicates."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from directory.models import Service
+from directory.models_imports import ImportSource, MergeCandidate
+from tests.conftest import csrf_token, html
+
+CSV = (
+    "Group name,Run by,Post code,Day,Start,End\n"
+    "Pottery <script>alert(1)</script>,Clay Collective,FY1 1PX,Thursday,13:00,15:00\n"
+    ",No name,FY1 1PX,,,\n"
+)
+
+
+@pytest.mark.parametrize("role", ["link-worker", "community-development", "group-editor"])
+@pytest.mark.parametrize("path", ["/admin/imports/", "/admin/imports/spreadsheet", "/admin/imports/merges"])
+def test_only_admins_reach_the_import_pages(
+    signed_in: Callable[..., FlaskClient], make_organization: Callable[..., Any], role: str, path: str
+) -> None:
+    extra = {"organization_id": make_organization().id} if role == "group-editor" else {}
+    client = signed_in(role, **extra)
+    assert client.get(path).status_code == 403
+
+
+def test_a_spreadsheet_is_uploaded_its_columns_confirmed_and_reported(
+    signed_in: Callable[..., FlaskClient], session: Any
+) -> None:
+    client = signed_in("admin")
+    token = csrf_token(client, "/admin/imports/spreadsheet")
+    upload = client.post(
+        "/admin/imports/spreadsheet",
+        data={"csrf_token": token, "file": (io.BytesIO(CSV.encode()), "groups.csv")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 200
+    page = html(upload)
+    selects = {s["id"]: s.find("option", selected=True) for s in page.find_all("select")}
+    assert selects["map-0"]["value"] == "name" and selects["map-2"]["value"] == "postcode"
+    form = {
+        i["name"]: i["value"] for i in page.find_all("input") if i.get("type") == "hidden" and i["name"] != "header"
+    }
+    data: dict[str, Any] = {
+        **form,
+        "header": [h["value"] for h in page.find_all("input", {"name": "header"})],
+        "name": "Pottery list",
+    }
+    for i, _ in enumerate(data["header"]):
+        option = selects[f"map-{i}"]
+        data[f"map-{i}"] = option["value"] if option else ""
+    confirmed = client.post("/admin/imports/spreadsheet/confirm", data=data)
+    assert confirmed.status_code == 302
+    report = client.get(confirmed.headers["Location"])
+    text = html(report).get_text(" ")
+    assert "row 3" in text and "the service name is empty" in text
+    assert b"<script>alert(1)</script>" not in report.data
+    assert session.scalars(select(Service).where(Service.name.like("Pottery%"))).first() is not None
+
+
+def test_a_malformed_upload_is_named_and_changes_nothing(signed_in: Callable[..., FlaskClient]) -> None:
+    client = signed_in("admin")
+    token = csrf_token(client, "/admin/imports/spreadsheet")
+    response = client.post(
+        "/admin/imports/spreadsheet",
+        data={"csrf_token": token, "file": (io.BytesIO(b"\x00\x01\x02"), "broken.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "broken.csv: this is not a CSV file" in html(response).get_text(" ")
+
+
+def test_sources_are_added_and_a_failed_run_shows_its_error(
+    signed_in: Callable[..., FlaskClient], session: Any
+) -> None:
+    client = signed_in("admin")
+    token = csrf_token(client, "/admin/imports/")
+    added = client.post(
+        "/admin/imports/",
+        data={
+            "csrf_token": token,
+            "name": "Council feed",
+            "kind": "oruk",
+            "url": "https://127.0.0.1/api",
+            "schedule": "daily",
+        },
+    )
+    assert added.status_code == 302
+    source = session.scalars(select(ImportSource).where(ImportSource.name == "Council feed")).one()
+    ran = client.post(f"/admin/imports/sources/{source.id}/run", data={"csrf_token": token})
+    report = html(client.get(ran.headers["Location"])).get_text(" ")
+    assert "Nothing was changed" in report and "private or internal" in report
+    listed = html(client.get("/admin/imports/")).get_text(" ")
+    assert "Council feed" in listed and "Bad source" in listed
+    bad = client.post("/admin/imports/", data={"csrf_token": token, "name": "", "kind": "oruk", "url": "file:///etc"})
+    assert bad.status_code == 422
+
+
+def test_a_possible_duplicate_is_decided_on_the_page(
+    signed_in: Callable[..., FlaskClient], session: Any, make_service: Callable[..., Any], app: Any
+) -> None:
+    from directory.imports import ensure_source, run_source
+
+    existing = make_service(
+        name="Men's Shed Marton", locations=[{"name": "", "address_1": "", "city": "", "postcode": "FY4 4NW"}]
+    )
+    org = existing.organization.name
+    source = ensure_source(session, name="shed list", kind="spreadsheet")
+    run_source(
+        session, source, app.config, payloads=[f"Name,Organisation,Postcode\nMens shed marton,{org},FY4 4NW\n".encode()]
+    )
+    candidate = session.scalars(select(MergeCandidate).where(MergeCandidate.source_id == source.id)).one()
+    client = signed_in("admin")
+    page = client.get("/admin/imports/merges")
+    assert "Mens shed marton" in html(page).get_text(" ")
+    token = csrf_token(client, "/admin/imports/merges")
+    done = client.post(
+        "/admin/imports/merges", data={"csrf_token": token, "candidate": candidate.id, "decision": "separate"}
+    )
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(MergeCandidate, candidate.id).state == "separate"
+    assert re.search(r"Done: the record is now listing \d+", html(client.get("/admin/imports/merges")).get_text(" "))

@@ -1,0 +1,119 @@
+"""scrapers.spreadsheet: CSV and XLSX on bytes, mapping guessed from headers, every bad row named."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from scrapers.base import ParseFailed
+from scrapers.spreadsheet import SpreadsheetImporter, guess_mapping, read_mapping
+
+CATEGORIES = {"arts and crafts": "arts-crafts", "arts-crafts": "arts-crafts", "money": "money-debt"}
+CSV = (
+    "Group name,Run by,Post code,Category,Day,Start time,End time,Cost,Telephone\n"
+    "Knit and natter,Blackpool Crafters,FY1 1PX,Arts and crafts,Tuesday,10am,12:00,Free,01253 000000\n"
+    ",Nobody,FY1 1PX,,,,,,\n"
+    "Walking group,Ramblers,FY1 1PX,Exercise,Funday,10:00,11:00,£2,\n"
+    "Knit and natter,Blackpool Crafters,FY1 1PX,Arts and crafts,Tuesday,10am,12:00,Free,\n"
+    "Debt advice,Citizens Advice,FY1 1PX,money; unknown thing,Mon & Wed,9.30,4pm,,\n"
+)
+
+
+def test_the_mapping_is_guessed_from_the_headers() -> None:
+    headers = ["Group name", "Run by", "Post code", "Category", "Day", "Start time", "Misc", "E-mail"]
+    assert guess_mapping(headers) == {
+        "Group name": "name",
+        "Run by": "organisation",
+        "Post code": "postcode",
+        "Category": "categories",
+        "Day": "day",
+        "Start time": "opens_at",
+        "Misc": "",
+        "E-mail": "email",
+    }
+
+
+def test_every_rejected_row_is_named_with_its_reason() -> None:
+    result = SpreadsheetImporter(category_map=CATEGORIES).parse(CSV.encode())
+    assert [r.name for r in result.records] == ["Knit and natter", "Debt advice"]
+    assert [(r.where, r.reason) for r in result.rejected] == [
+        ("row 3", "the service name is empty"),
+        ("row 4", "'funday' is not a day of the week"),
+        ("row 5", "the same listing as row 2 (a duplicate row)"),
+    ]
+    knit, debt = result.records
+    assert knit.organisation is not None and knit.organisation.name == "Blackpool Crafters"
+    assert knit.categories == ("arts-crafts",) and knit.is_free is True and knit.phone == "01253 000000"
+    assert [(s.byday, s.opens_at, s.closes_at) for s in knit.schedules or ()] == [("TU", "10:00", "12:00")]
+    assert [(s.byday, s.opens_at, s.closes_at) for s in debt.schedules or ()] == [
+        ("MO", "09:30", "16:00"),
+        ("WE", "09:30", "16:00"),
+    ]
+    assert "row 6: categories not recognised, left off: unknown thing" in result.notices
+
+
+def test_a_given_mapping_is_used_and_checked() -> None:
+    mapping = read_mapping('{"Group name": "name", "Post code": "postcode", "Run by": ""}')
+    [first, *_] = SpreadsheetImporter(mapping).parse(CSV.encode()).records
+    assert first.organisation is not None and first.organisation.name == "Knit and natter"
+    with pytest.raises(ValueError, match="unknown fields in the mapping: nom"):
+        read_mapping('{"Group name": "nom"}')
+    with pytest.raises(ParseFailed, match="does not have: Nope"):
+        SpreadsheetImporter({"Nope": "name"}).parse(CSV.encode())
+
+
+def test_a_sheet_without_a_name_column_fails_naming_its_headers() -> None:
+    with pytest.raises(ParseFailed, match="no column is mapped to the service name; headers found: Colour, Size"):
+        SpreadsheetImporter().parse(b"Colour,Size\nred,9\n")
+
+
+def test_xlsx_is_read_like_csv() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Service name", "Organisation", "Postcode", "Minimum age"])
+    sheet.append(["Men's shed", "Shed Trust", "BB11 1JA", 50])
+    sheet.append(["", "", "", ""])
+    sheet.append(["Choir", "Sing Out", "BB11 1JA", "old"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = SpreadsheetImporter().parse(buffer.getvalue())
+    assert [(r.name, r.minimum_age) for r in result.records] == [("Men's shed", 50)]
+    assert [(r.where, r.reason) for r in result.rejected] == [("row 4", "minimum age 'old' is not a number")]
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b'name,place\n"unterminated,FY1\n', "malformed"),
+        (b"PK\x03\x04not really a zip", "XLSX file could not be read"),
+    ],
+)
+def test_malformed_files_fail_with_a_clear_message(payload: bytes, message: str) -> None:
+    with pytest.raises(ParseFailed, match=message):
+        SpreadsheetImporter().parse(payload)
+
+
+def test_an_xlsx_with_an_xml_bomb_is_refused() -> None:
+    """openpyxl reads XLSX XML through defusedxml: entity expansion is refused, not expanded."""
+    buffer = io.BytesIO()
+    book = Workbook()
+    book.save(buffer)
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>'
+    )
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = bomb.encode() if item.filename == "xl/worksheets/sheet1.xml" else source.read(item)
+            target.writestr(item, data)
+    with pytest.raises(ParseFailed, match="could not be read"):
+        SpreadsheetImporter().parse(out.getvalue())
