@@ -1,0 +1,93 @@
+"""Flag a gap in a real browser: from a search that found nothing to the backlog board."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from importlib import resources
+
+import pytest
+
+from tests.browser.conftest import LiveSite, missing
+from tests.browser.test_accessibility import _axe, _report
+
+try:
+    from playwright.sync_api import BrowserContext, expect
+except ImportError:
+    if os.environ.get("CI"):
+        raise  # CI installs the [test] extra: a missing package is a failure there, not a skip
+    pytest.skip("the playwright package is not installed: pip install -e '.[test]'", allow_module_level=True)
+
+NewContext = Callable[..., BrowserContext]
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    try:
+        script = resources.files("axe_playwright_python").joinpath("axe.min.js")
+    except ModuleNotFoundError:
+        missing("axe-core is not installed: the axe-playwright-python package ships it (pip install -e '.[test]')")
+    return script.read_text(encoding="utf-8")
+
+
+def test_flag_a_gap_from_a_search_with_no_results_and_find_it_on_the_board(
+    new_context: NewContext, live_site: LiveSite
+) -> None:
+    page = new_context("link-worker").new_page()
+    page.goto("/?q=zzqqxx+nothing&category=carers&postcode=FY1+1AD")
+    expect(page.get_by_role("status")).to_contain_text("Nothing suitable was found")
+    page.get_by_role("link", name=re.compile("Flag a gap")).click()
+    page.wait_for_url(re.compile(r"/flags/new\?"))
+    expect(page.locator("#category")).to_have_value("carers")
+    expect(page.locator("#postcode")).to_have_value("FY1 1AD")
+    page.select_option("#population_group", "older-people")
+    # The guard warns while the worker types (pii-check.js asks POST /api/pii-check with the CSRF header).
+    page.fill("#description", "Mrs Smith wants a carers group")
+    expect(page.locator(".pii-warning mark")).to_have_text("Mrs Smith")
+    page.fill("#description", "No carers group within two buses of the estate")
+    expect(page.locator(".pii-warning mark")).to_have_count(0)
+    page.check("#urgency-high")
+    page.get_by_role("button", name="Flag this gap").click()
+    page.wait_for_url(re.compile(r"/backlog/\d+$"))
+    expect(page.locator(".flash-success")).to_contain_text("the gap is flagged")
+    item_url = page.url
+    page.get_by_role("link", name="Gap backlog").click()
+    page.wait_for_url(f"{live_site.url}/backlog/")
+    card = page.locator("section[aria-labelledby=col-new] li.backlog-card", has_text="Carers")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("1 flag from 1 worker")
+    expect(card).to_contain_text("Urgency: High")
+    card.get_by_role("link").click()
+    assert page.url == item_url
+
+
+def test_the_flag_form_works_with_javascript_switched_off(new_context: NewContext, live_site: LiveSite) -> None:
+    context = new_context("link-worker", java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/flags/new?category=food&postcode=FY1+2AA")
+    page.fill("#description", "Ring 07700 900123 about a food bank")
+    page.get_by_role("button", name="Flag this gap").click()
+    expect(page.locator(".pii-warning mark")).to_have_text("07700 900123")
+    page.check("#confirm_pii")
+    page.get_by_role("button", name="Flag this gap").click()
+    page.wait_for_url(re.compile(r"/backlog/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Food")
+
+
+def test_item_and_summary_pages_have_no_axe_violations(
+    new_context: NewContext, live_site: LiveSite, axe_js: str
+) -> None:
+    """Pages with an item id are not in the accessibility module's PAGES (no seeded item), so they are read here."""
+    worker = new_context("link-worker").new_page()
+    worker.goto("/flags/new?category=loneliness&postcode=FY1+3AB")
+    worker.fill("#description", "No weekend lunch club for people on their own")
+    worker.get_by_role("button", name="Flag this gap").click()
+    worker.wait_for_url(re.compile(r"/backlog/\d+$"))
+    path = worker.url.removeprefix(live_site.url)
+    page = new_context("community-development", bypass_csp=True).new_page()
+    for target in (path, f"{path}/summary"):
+        page.goto(target)
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        violations = _axe(page, axe_js)
+        assert violations == [], f"{target}:\n{_report(violations)}"
