@@ -59,6 +59,7 @@ class DemoReport:
     postcode_source: str = ""
     accounts: dict[str, str] = field(default_factory=dict)
     already_built: bool = False
+    gaps: str = ""  # what the gap map was loaded from (issue 4)
 
     def __str__(self) -> str:
         head = "Demo data already present" if self.already_built else "Demo directory built"
@@ -68,6 +69,8 @@ class DemoReport:
             "Demo sign-ins (passwords are new each run; this is demo data only):",
         ]
         lines += [f"  {email}  {password}" for email, password in self.accounts.items()]
+        if self.gaps:
+            lines.append(self.gaps)
         return "\n".join(lines)
 
 
@@ -160,6 +163,9 @@ def build_demo(
     report.services = session.scalar(select(func.count()).select_from(Service)) or 0
     report.archived = session.scalar(select(func.count()).where(Service.status == "archived")) or 0
     report.accounts = _demo_accounts(session)
+    from .gaps import load_demo_gaps  # deprivation, boundaries and gap scores (issue 4)
+
+    report.gaps = load_demo_gaps(session, postcodes, list(DEMO_AREAS), data_dir=data_dir, echo=echo)
     return report
 
 

@@ -1,0 +1,114 @@
+"""The gap map in headless Chromium: polygons and markers draw from our own origin, and hostile names stay text."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from directory.db import db
+from directory.models_gaps import Lsoa
+from tests.browser.conftest import LiveSite
+from tests.directory import gap_world
+
+try:
+    from playwright.sync_api import BrowserContext, Page, Route
+except ImportError:
+    if os.environ.get("CI"):
+        raise
+    pytest.skip("the playwright package is not installed: pip install -e '.[test]'", allow_module_level=True)
+
+MAP = "/gaps/map?la=E06000009&category=carers"
+
+
+@pytest.fixture(scope="module")
+def gap_site(live_site: LiveSite, tmp_path_factory: pytest.TempPathFactory) -> LiveSite:
+    """The live site with the hand-worked gap world loaded (once; other modules may have loaded it first)."""
+    with live_site.app.app_context():
+        if db.session.query(Lsoa).filter(Lsoa.code == gap_world.CODES[0]).first() is None:
+            gap_world.seed(db.session, live_site.app.config, tmp_path_factory.mktemp("gap-files"))
+        db.session.remove()
+    return live_site
+
+
+def loopback_only(context: BrowserContext, live_site: LiveSite) -> list[str]:
+    """Refuse every request that is not to the live site; return the list of refused URLs."""
+    refused: list[str] = []
+
+    def route(route: Route) -> None:
+        if route.request.url.startswith(live_site.url):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    return refused
+
+
+def wait_for(page: Page, expression: str, timeout_s: float = 10.0) -> Any:
+    """Poll an expression from outside: the page's CSP (rightly) forbids the eval wait_for_function needs."""
+    deadline = time.monotonic() + timeout_s
+    value = page.evaluate(expression)
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = page.evaluate(expression)
+    return value
+
+
+def test_the_map_draws_polygons_and_markers_with_no_network_beyond_loopback(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext]
+) -> None:
+    context = new_context("community-development")
+    refused = loopback_only(context, gap_site)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(MAP)
+    polygons = wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
+    assert polygons, "the LSOA polygons did not draw"
+    assert page.locator(".folium-map path.leaflet-interactive").count() == 3
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map .leaflet-marker-icon').length > 0")
+    assert page.locator(".leaflet-control-layers-base input[type=radio]").count() == 3
+    assert page.locator(".gap-legend.leaflet-control").is_visible()
+    assert errors == [] and refused == []
+
+
+def test_a_hostile_service_name_in_a_popup_stays_text(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext], tmp_path: Path
+) -> None:
+    context = new_context("community-development")
+    loopback_only(context, gap_site)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(MAP)
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map .leaflet-marker-icon').length > 0")
+    marker = page.locator(f'.folium-map img.leaflet-marker-icon[alt="{gap_world.HOSTILE}"]')
+    marker.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.locator("strong").inner_text() == gap_world.HOSTILE
+    assert popup.locator("img").count() == 0 and popup.locator("b").count() == 0
+    assert popup.locator("a").get_attribute("href").startswith("/staff/services/")
+    page.wait_for_timeout(200)
+    assert dialogs == []
+
+
+def test_the_map_page_has_no_accessibility_violations(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext]
+) -> None:
+    """The map page with its data drawn (PAGES in test_accessibility checks it too, with whatever data it has)."""
+    from tests.browser.test_accessibility import _axe, _report
+
+    script = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+    page = new_context("community-development", bypass_csp=True).new_page()  # axe goes in through DevTools
+    page.goto(MAP)
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
+    violations = _axe(page, script)
+    assert violations == [], _report(violations)

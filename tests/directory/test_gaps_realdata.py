@@ -1,0 +1,72 @@
+"""The gap imports on the real official files in DIRECTORY_DATA_DIR (skipped, with the reason, when it is unset)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from directory.cli import cli
+from directory.db import db
+from directory.models_gaps import Deprivation, GapRun, GapScore, Lsoa
+from geo import readers
+
+pytestmark = pytest.mark.realdata
+BLACKPOOL = "E06000009"
+
+
+@pytest.fixture(scope="module")
+def real(app: Flask) -> dict[str, Any]:
+    import os
+
+    folder = os.environ.get("DIRECTORY_DATA_DIR")
+    if not folder:
+        pytest.skip("DIRECTORY_DATA_DIR is not set: the real official files are not available")
+    files = [item.path for item in readers.find_official_files(folder, "deprivation", lsoa_edition="2011")]
+    boundaries = readers.find_official_files(folder, "boundaries", lsoa_edition="2011")
+    assert files and boundaries, f"no IoD2019 or LSOA 2011 boundary files in {folder}"
+    runner = app.test_cli_runner()
+    imd = runner.invoke(cli, ["geo", "import-imd", *map(str, files)])
+    assert imd.exit_code == 0, imd.output
+    bounds = runner.invoke(cli, ["geo", "import-boundaries", str(boundaries[0].path)])
+    assert bounds.exit_code == 0, bounds.output
+    computed = runner.invoke(cli, ["gaps", "compute"])
+    assert computed.exit_code == 0, computed.output
+    return {"folder": Path(folder), "imd": imd.output, "boundaries": bounds.output, "compute": computed.output}
+
+
+def test_the_whole_of_england_deprivation_is_imported(real: dict[str, Any], session: Any) -> None:
+    assert session.scalar(select(func.count()).select_from(Deprivation)) == 32_844
+    assert "Imported 32,844 LSOAs of deprivation figures (LSOA 2011" in real["imd"]
+    population = session.scalar(select(func.sum(Deprivation.population)).where(Deprivation.lad_code == BLACKPOOL))
+    assert 130_000 < population < 150_000  # Blackpool, mid 2015, excluding prisoners
+
+
+def test_blackpool_has_94_lsoas_some_in_the_most_deprived_decile(real: dict[str, Any], session: Any) -> None:
+    blackpool = list(session.scalars(select(Deprivation).where(Deprivation.lad_code == BLACKPOOL)))
+    assert len(blackpool) == 94
+    assert sum(d.imd_decile == 1 for d in blackpool) > 30
+    assert session.scalar(select(func.count()).where(Lsoa.lad_code == BLACKPOOL)) == 94
+
+
+def test_the_lancashire_boundaries_join_every_lsoa_to_its_deprivation(real: dict[str, Any], session: Any) -> None:
+    assert session.scalar(select(func.count()).select_from(Lsoa)) == 941
+    assert "LSOA 2011: 941 with boundaries, 32,844 with deprivation, 941 with both" in real["boundaries"]
+    run = session.scalars(select(GapRun)).one()
+    assert (run.lsoas, run.matched, run.deprivation_basis) == (941, 941, "rank")
+    assert session.scalar(select(func.count()).select_from(GapScore)) == 941 * 21
+
+
+def test_lsoa_2021_boundaries_are_not_joined_to_iod2019(real: dict[str, Any], app: Flask) -> None:
+    found = readers.find_official_files(real["folder"], "boundaries", lsoa_edition="2021")
+    if not found:
+        pytest.skip("no LSOA 2021 boundary file in DIRECTORY_DATA_DIR")
+    result = app.test_cli_runner().invoke(cli, ["geo", "import-boundaries", str(found[0].path), "--area", BLACKPOOL])
+    assert result.exit_code == 0, result.output
+    assert "LSOA 2021: 94 with boundaries, 0 with deprivation, 0 with both" in result.output
+    assert "does not join to LSOA 2021 boundaries" in result.output
+    with app.app_context():
+        db.session.remove()
