@@ -104,7 +104,7 @@ def _raise(message: str) -> Any:
     raise ValueError(message)
 
 
-def _check_service_rules(session: DbSession, values: dict[str, Any], current: Service | None) -> None:
+def check_service_rules(session: DbSession, values: dict[str, Any], current: Service | None) -> None:
     """Rules that span fields or need the database; every failure is named."""
     errors: dict[str, str] = {}
     minimum = values.get("minimum_age", current.minimum_age if current else None)
@@ -211,7 +211,7 @@ def create(session: DbSession, kind: Kind, values: dict[str, Any], actor: Actor)
     if kind == "service":
         if "organization_id" not in cleaned:
             raise v.ValidationFailed({"organization_id": "Choose an organisation."})
-        _check_service_rules(session, cleaned, None)
+        check_service_rules(session, cleaned, None)
     _permit(actor, None, cleaned)
     entity: Service | Organization
     if kind == "service":
@@ -249,7 +249,7 @@ def update(
     spec = SERVICE_SPEC if kind == "service" else ORGANIZATION_SPEC
     cleaned = v.clean_fields(changes, spec, partial=True)
     if isinstance(entity, Service):
-        _check_service_rules(session, cleaned, entity)
+        check_service_rules(session, cleaned, entity)
     _permit(actor, entity, cleaned)
     before = _snapshot(entity)
     # One flush per save, so one save moves the version by exactly one.
@@ -344,6 +344,29 @@ def restore_revision(session: DbSession, revision_id: int, *, expected_version: 
         session, kind, revision.entity_id, dict(revision.after),
         expected_version=expected_version, actor=actor, action=f"restore of revision {revision.id}",
     )  # fmt: skip
+
+
+def confirm_verified(
+    session: DbSession, service_id: int, *, actor: Actor, at: datetime, how: str = "group-confirmed"
+) -> Service:
+    """Record that a listing was checked and is correct: only the three verification fields change.
+
+    Groups may do this for their own listings (through a confirmation link), though they may not set
+    verification fields in an ordinary edit.
+    """
+    service = _load(session, "service", service_id)
+    assert isinstance(service, Service)
+    _permit(actor, service, {})
+    if how not in vocab.VERIFICATION_METHODS:
+        raise v.ValidationFailed({"verified_how": f"{how!r} is not one of: {', '.join(vocab.VERIFICATION_METHODS)}."})
+    trusted = Actor(label=actor.label, source=actor.source)  # ownership checked above; these fields are the point
+    result: Service = update(
+        session, "service", service_id,
+        {"last_verified_at": at.replace(microsecond=0), "verified_by": actor.label[:255], "verified_how": how},
+        expected_version=service.version, actor=trusted,
+        action="confirmed by group" if actor.source == "group" else "verified",
+    )  # fmt: skip
+    return result
 
 
 def history(session: DbSession, kind: Kind, entity_id: int) -> list[Revision]:

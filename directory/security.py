@@ -10,7 +10,14 @@ from flask_limiter.util import get_remote_address
 
 # Views limited by address, each with the setting that holds its limit. The limiter is made per app
 # (Flask-Limiter keeps per-app state on its instance), after the views are registered.
-LIMITED_VIEWS = {"auth.login": "LOGIN_RATE_LIMIT"}
+LIMITED_VIEWS = {
+    "auth.login": "LOGIN_RATE_LIMIT",
+    # group links (issue 6): each POST spends or looks up a secret token
+    "groups.enter": "GROUP_TOKEN_RATE_LIMIT",
+    "groups.confirm": "GROUP_TOKEN_RATE_LIMIT",
+    "groups.stopped": "GROUP_TOKEN_RATE_LIMIT",
+    "groups.unsubscribe": "GROUP_TOKEN_RATE_LIMIT",
+}
 
 
 def csp_nonce() -> str:

@@ -1,7 +1,401 @@
-"""Pages for: Group self-service, freshness reminders and scheduled jobs (issue 6)."""
+"""Pages for: Group self-service, freshness reminders and scheduled jobs (issue 6).
+
+Group contacts reach these pages by secret links and never have an account: an edit link signs them
+in for their own organisation (a flag in the signed session). Links that change something (sign in,
+confirm, stopped, unsubscribe) open a page with one button, because email scanners follow links in
+messages: a GET that changed data would confirm listings nobody looked at.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from .. import groups, jobs, listings, mail, operations, reminders
+from ..accounts import STAFF_ROLES, actor_for, roles_required
+from ..db import db
+from ..models import Organization, Service
+from ..models_groups import FOLLOW_UP_REASONS, RESOLUTIONS, GroupToken
+from ..validation import ValidationFailed
+from .forms import expected_version, service_changes
 
 bp = Blueprint("groups", __name__)
+
+
+@bp.record_once
+def _setup(state: Any) -> None:
+    # Email is this feature's, so the blueprint sets it up (create_app stays a list of init_app calls).
+    mail.init_app(state.app)
+    state.app.jinja_env.globals["group_panel"] = _group_panel
+
+
+def _group_panel(service: Service) -> dict[str, Any]:
+    """What the staff service page shows about group links, held changes and follow-ups for this listing."""
+    return {
+        "links": groups.live_links(db.session, service.organization_id),
+        "pending": groups.pending_changes(db.session, service_id=service.id),
+        "contact": reminders.contact_email(service) or "",
+        "reminders": reminders.reminder_history(db.session, service.id)[:5],
+    }
+
+
+def _access() -> groups.GroupAccess | None:
+    access = groups.check_access(db.session, session.get(groups.SESSION_KEY), current_app.config)
+    if access is None:
+        session.pop(groups.SESSION_KEY, None)
+    return access
+
+
+def _require_access() -> groups.GroupAccess:
+    access = _access()
+    if access is None:
+        abort(403, "Your edit link has expired or was withdrawn. Use the link in your latest email, or ask us.")
+    return access
+
+
+def _refused(exc: groups.TokenRefused) -> Any:
+    status = 410 if exc.reason in ("expired", "used", "revoked") else 404
+    return render_template("groups/refused.html", message=str(exc)), status
+
+
+# --- group contacts ----------------------------------------------------------------------------------
+
+
+@bp.route("/group/link/<token>", methods=["GET", "POST"])
+def enter(token: str) -> Any:
+    """An edit link: a page with one button that signs the contact in for their organisation."""
+    if request.method == "POST":
+        try:
+            access = groups.use_edit_link(db.session, token)
+        except groups.TokenRefused as exc:
+            db.session.rollback()
+            return _refused(exc)
+        session[groups.SESSION_KEY] = access.as_session()
+        destination = request.form.get("next", "")
+        if destination.startswith("service-") and destination[8:].isdigit():
+            return redirect(url_for("groups.home", _anchor=destination))
+        return redirect(url_for("groups.home"))
+    try:
+        row = groups.find_token(db.session, token, "edit")
+    except groups.TokenRefused as exc:
+        return _refused(exc)
+    return render_template("groups/enter.html", link=row, next=request.args.get("next", ""))
+
+
+@bp.get("/group/")
+def home() -> Any:
+    """The signed-in group's listings; without a sign-in, how to get one."""
+    access = _access()
+    if access is None:
+        return render_template("groups/signed_out.html")
+    organization = db.session.get(Organization, access.organization_id)
+    return render_template(
+        "groups/home.html",
+        access=access,
+        organization=organization,
+        services=groups.own_services(db.session, access),
+        pending={
+            c.service_id: c for c in groups.pending_changes(db.session) if c.organization_id == access.organization_id
+        },
+        held=sorted(groups.review_groups(current_app.config)),
+    )
+
+
+@bp.post("/group/sign-out")
+def sign_out() -> Any:
+    """Forget the group sign-in in this browser."""
+    session.pop(groups.SESSION_KEY, None)
+    flash("Signed out. Use the link in your email to come back.", "success")
+    return redirect(url_for("groups.home"))
+
+
+def _form_context(service: Service, values: dict[str, Any] | None, errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "service": service,
+        "values": values,
+        "errors": errors,
+        "staff": False,
+        "category_choices": [(t.code, t.name) for t in listings.categories(db.session)],
+        "organization_choices": [],
+    }
+
+
+@bp.route("/group/services/<int:service_id>/edit", methods=["GET", "POST"])
+def edit_service(service_id: int) -> Any:
+    """A group edits one of its own listings; some field groups wait for staff review."""
+    access = _require_access()
+    try:
+        service = groups.own_service(db.session, access, service_id)
+    except operations.NotFound:
+        abort(404, "There is no such listing in your organisation's listings.")
+    held = sorted(groups.review_groups(current_app.config))
+    if request.method == "POST":
+        values = service_changes(request.form, staff=False)
+        try:
+            result = groups.submit_service_changes(
+                db.session, access, service_id, values,
+                expected_version=expected_version(request.form), config=current_app.config,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash("The changes were not saved: please correct the fields marked below.", "error")
+            return render_template("services/form.html", **_form_context(service, values, exc.errors)), 422
+        except operations.StaleEdit as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("services/form.html", **_form_context(service, values, {})), 409
+        except operations.NotPermitted as exc:
+            db.session.rollback()
+            abort(403, str(exc))
+        if result.held:
+            flash(
+                f"Saved. Changes to {', '.join(result.held).replace('_', ' ')} will appear once staff have "
+                "checked them.",
+                "success",
+            )
+        elif result.published:
+            flash("Saved and published.", "success")
+        else:
+            flash("Nothing had changed.", "success")
+        return redirect(url_for("groups.home"))
+    if held:
+        flash(f"Changes to these parts are checked by staff before they appear: {', '.join(held)}.", "info")
+    return render_template("services/form.html", **_form_context(service, None, {}))
+
+
+@bp.post("/group/services/<int:service_id>/wait")
+def report_wait(service_id: int) -> Any:
+    """A group reports its current waiting time (published at once, with its date)."""
+    access = _require_access()
+    try:
+        groups.own_service(db.session, access, service_id)
+        operations.report_waiting_time(
+            db.session, service_id, request.form.get("weeks", ""), source="group", actor=access.actor
+        )
+    except operations.NotFound:
+        abort(404, "There is no such listing in your organisation's listings.")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"The wait was not saved: {exc.errors.get('weeks', exc)}", "error")
+        return redirect(url_for("groups.home")), 303
+    flash("Thank you: the waiting time is published.", "success")
+    return redirect(url_for("groups.home"), 303)
+
+
+@bp.route("/group/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> Any:
+    """From a reminder: one button to say the listing is still running and correct."""
+    try:
+        service = reminders.service_for_token(db.session, token, "confirm")
+    except groups.TokenRefused as exc:
+        return _refused(exc)
+    if request.method == "POST":
+        try:
+            service = reminders.confirm_still_running(db.session, token)
+        except groups.TokenRefused as exc:
+            db.session.rollback()
+            return _refused(exc)
+        return render_template("groups/confirmed.html", service=service)
+    return render_template("groups/confirm.html", service=service)
+
+
+@bp.route("/group/stopped/<token>", methods=["GET", "POST"])
+def stopped(token: str) -> Any:
+    """From a reminder: tell us the group has stopped. Staff check it; nothing is deleted."""
+    try:
+        service = reminders.service_for_token(db.session, token, "stopped")
+    except groups.TokenRefused as exc:
+        return _refused(exc)
+    if request.method == "POST":
+        try:
+            reminders.report_stopped(db.session, token, request.form.get("note", ""))
+        except groups.TokenRefused as exc:
+            db.session.rollback()
+            return _refused(exc)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("groups/stopped.html", service=service, errors=exc.errors), 422
+        except ValueError as exc:
+            db.session.rollback()
+            return render_template("groups/stopped.html", service=service, errors={"note": str(exc)}), 422
+        return render_template("groups/stopped_thanks.html", service=service)
+    return render_template("groups/stopped.html", service=service, errors={})
+
+
+@bp.route("/group/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str) -> Any:
+    """Ask not to be emailed again; staff phone instead."""
+    try:
+        row = groups.find_token(db.session, token, "unsubscribe")
+    except groups.TokenRefused as exc:
+        return _refused(exc)
+    if request.method == "POST":
+        address = reminders.unsubscribe(db.session, token)
+        return render_template("groups/unsubscribed.html", email=address)
+    return render_template("groups/unsubscribe.html", email=row.email)
+
+
+# --- staff -------------------------------------------------------------------------------------------
+
+
+@bp.post("/staff/organisations/<int:organization_id>/group-links")
+@roles_required(*STAFF_ROLES)
+def invite(organization_id: int) -> Any:
+    """Email a group contact an edit link for this organisation's listings."""
+    back = request.form.get("service_id", "")
+    target = url_for("services.detail", service_id=int(back)) if back.isdigit() else url_for("organisations.index")
+    try:
+        token, row = groups.invite(
+            db.session, organization_id, request.form.get("email", ""),
+            created_by=actor_for(current_user).label, days=int(current_app.config["GROUP_LINK_DAYS"]),
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("No link was sent: " + "; ".join(exc.errors.values()), "error")
+        return redirect(target, 303)
+    try:
+        mail.send(
+            row.email, f"Keep {row.organization.name}'s listing up to date", "invitation",
+            organization=row.organization, link=mail.external_url("groups.enter", token=token),
+            expires=row.expires_at,
+        )  # fmt: skip
+    except mail.MailFailed as exc:
+        groups.revoke(db.session, row.id, by="mail failure")
+        flash(f"The email could not be sent, so the link was withdrawn: {exc}", "error")
+        return redirect(target, 303)
+    flash(
+        f"Sent an edit link to {row.email}. It works once, within {current_app.config['GROUP_LINK_DAYS']} days.",
+        "success",
+    )
+    return redirect(target, 303)
+
+
+@bp.post("/staff/group-links/<int:link_id>/revoke")
+@roles_required(*STAFF_ROLES)
+def revoke(link_id: int) -> Any:
+    """Withdraw an edit link, and any sign-in made with it."""
+    row = db.session.get(GroupToken, link_id)
+    if row is None:
+        abort(404, f"There is no group link {link_id}.")
+    groups.revoke(db.session, link_id, by=actor_for(current_user).label)
+    flash(f"Withdrew the link sent to {row.email}.", "success")
+    back = request.form.get("service_id", "")
+    return redirect(
+        url_for("services.detail", service_id=int(back)) if back.isdigit() else url_for("groups.review_queue"), 303
+    )
+
+
+@bp.get("/staff/group-changes")
+@roles_required(*STAFF_ROLES)
+def review_queue() -> Any:
+    """Changes from groups waiting for review, each with a diff."""
+    changes = groups.pending_changes(db.session)
+    return render_template(
+        "groups/review.html",
+        changes=[(c, groups.diff(c)) for c in changes],
+        counts=reminders.follow_up_counts(db.session),
+    )
+
+
+@bp.post("/staff/group-changes/<int:change_id>/approve")
+@roles_required(*STAFF_ROLES)
+def approve(change_id: int) -> Any:
+    """Publish a group's held change through the write path."""
+    try:
+        change = groups.approve(
+            db.session, change_id, staff=actor_for(current_user), expected_version=expected_version(request.form)
+        )
+    except operations.NotFound as exc:
+        abort(404, str(exc))
+    except (operations.NotPermitted, operations.StaleEdit) as exc:
+        db.session.rollback()
+        flash(f"Not approved: {exc}", "error")
+        return redirect(url_for("groups.review_queue"), 303)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("Not approved: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()), "error")
+        return redirect(url_for("groups.review_queue"), 303)
+    flash(f"Approved and published the change to {change.service.name}.", "success")
+    return redirect(url_for("groups.review_queue"), 303)
+
+
+@bp.post("/staff/group-changes/<int:change_id>/reject")
+@roles_required(*STAFF_ROLES)
+def reject(change_id: int) -> Any:
+    """Turn a held change down, emailing the group why."""
+    try:
+        change = groups.reject(
+            db.session, change_id, staff=actor_for(current_user), message=request.form.get("message", "")
+        )
+    except operations.NotFound as exc:
+        abort(404, str(exc))
+    except (operations.NotPermitted, ValidationFailed, ValueError) as exc:
+        db.session.rollback()
+        reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
+        flash(f"Not rejected: {reason}", "error")
+        return redirect(url_for("groups.review_queue"), 303)
+    try:
+        mail.send(
+            change.email, f"Your change to {change.service.name} was not published", "rejected",
+            change=change, service=change.service, rows=groups.diff(change),
+        )  # fmt: skip
+        flash(f"Rejected; {change.email} has been emailed your message.", "success")
+    except mail.MailFailed as exc:
+        flash(f"Rejected, but the email to the group failed: {exc}", "error")
+    return redirect(url_for("groups.review_queue"), 303)
+
+
+@bp.get("/staff/follow-ups")
+@roles_required(*STAFF_ROLES)
+def follow_ups() -> Any:
+    """Listings to check by phone or to resolve: no reply, the group says it stopped, funding ended."""
+    return render_template(
+        "groups/follow_ups.html",
+        rows=reminders.open_follow_ups(db.session),
+        reasons=FOLLOW_UP_REASONS,
+        resolutions=RESOLUTIONS,
+    )
+
+
+@bp.post("/staff/follow-ups/<int:follow_up_id>/resolve")
+@roles_required(*STAFF_ROLES)
+def resolve(follow_up_id: int) -> Any:
+    """Staff checked the listing: still running, paused or closed."""
+    try:
+        row = reminders.resolve_follow_up(
+            db.session, follow_up_id, request.form.get("resolution", ""), staff=actor_for(current_user),
+            note=request.form.get("note", ""),
+        )  # fmt: skip
+    except operations.NotFound as exc:
+        abort(404, str(exc))
+    except (operations.NotPermitted, operations.StaleEdit, ValidationFailed, ValueError) as exc:
+        db.session.rollback()
+        reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
+        flash(f"Not resolved: {reason}", "error")
+        return redirect(url_for("groups.follow_ups"), 303)
+    flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
+    return redirect(url_for("groups.follow_ups"), 303)
+
+
+@bp.get("/admin/jobs")
+@roles_required("admin")
+def job_log() -> Any:
+    """Scheduled jobs: the stored schedule and every run with its outcome, counts and error."""
+    return render_template(
+        "groups/jobs.html",
+        runs=jobs.recent_runs(db.session),
+        stored=jobs.stored_jobs(current_app._get_current_object()),  # type: ignore[attr-defined]
+        schedule=current_app.config["JOBS_SCHEDULE"],
+    )

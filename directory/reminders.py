@@ -1,0 +1,359 @@
+"""Freshness reminders, one-click confirmations, "we have stopped", opt-outs and the staff follow-up queue.
+
+Before a listing becomes due for review (``FRESH_DAYS`` after it was last verified), its contact gets
+up to three reminders, on the days before due in ``REMINDER_DAYS_BEFORE_DUE``. Each carries one link
+to confirm "still running, details correct", one to update (an edit link), one to say "we have
+stopped", and one to stop the emails. A reminder cycle belongs to one verification: confirming starts
+a new one. With no reply ``REMINDER_PHONE_AFTER_DAYS`` after the last reminder, the listing goes into
+the staff follow-up queue to phone; it keeps ageing (stale, then unverified) and sinks in search, but
+nothing is ever deleted. A funding end date gets its own check-in ``FUNDING_CHECKIN_DAYS`` before it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import groups, operations
+from . import validation as v
+from .clock import utcnow
+from .db import DbSession
+from .freshness import freshness
+from .mail import MailFailed, external_url, send
+from .models import Organization, Service
+from .models_groups import RESOLUTIONS, ContactOptOut, FollowUp, GroupToken, Reminder
+
+# Reminders are never closer together than this, even when a job catches up after days off.
+MIN_GAP = timedelta(days=3)
+UNSUBSCRIBE_DAYS = 3650
+LIVE_STATUSES = ("active", "paused")
+SUBJECTS = {
+    1: "Is {name} still running? Please check its listing",
+    2: "Reminder: please check the listing for {name}",
+    3: "Last reminder: please check {name}, or we will phone you",
+}
+
+
+def reminder_offsets(config: Mapping[str, Any]) -> list[int]:
+    """Days before due for each reminder, from DIRECTORY_REMINDER_DAYS_BEFORE_DUE (at most three)."""
+    raw = str(config.get("REMINDER_DAYS_BEFORE_DUE") or "")
+    try:
+        days = [int(part) for part in raw.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"DIRECTORY_REMINDER_DAYS_BEFORE_DUE={raw!r}: use whole days, e.g. 28,14,0") from None
+    return sorted(days, reverse=True)[:3]
+
+
+def contact_email(service: Service) -> str | None:
+    """Who reminders go to: the first named contact with an email, else the service's, else the organisation's."""
+    for contact in service.contacts:
+        if contact.email:
+            return contact.email
+    return service.email or service.organization.email or None
+
+
+def _normal(address: str) -> str:
+    return address.strip().lower()
+
+
+def opted_out(session: DbSession, address: str) -> bool:
+    return session.scalars(select(ContactOptOut).where(ContactOptOut.email == _normal(address))).first() is not None
+
+
+def opt_out(session: DbSession, address: str) -> ContactOptOut:
+    """Stop emailing this address (staff phone instead); committed, and safe to repeat."""
+    existing = session.scalars(select(ContactOptOut).where(ContactOptOut.email == _normal(address))).first()
+    if existing is not None:
+        return existing
+    row = ContactOptOut(email=_normal(address), created_at=utcnow())
+    session.add(row)
+    session.commit()
+    return row
+
+
+def cycle_of(service: Service) -> tuple[datetime, str]:
+    """When this listing's current verification cycle began, and its key."""
+    start = service.last_verified_at or service.created_at
+    return start, start.isoformat(timespec="seconds")
+
+
+def _follow_up(
+    session: DbSession, service: Service, reason: str, *, cycle: str = "", detail: str = "", reported_by: str = ""
+) -> FollowUp | None:
+    """Queue a listing for staff, once per reason and cycle; returns None when it was already queued."""
+    exists = session.scalars(
+        select(FollowUp).where(FollowUp.service_id == service.id, FollowUp.reason == reason, FollowUp.cycle == cycle)
+    ).first()
+    if exists is not None and reason != "group-stopped":
+        return None
+    row = FollowUp(
+        service_id=service.id, reason=reason, cycle=cycle, detail=detail, reported_by=reported_by[:255],
+        created_at=utcnow(),
+    )  # fmt: skip
+    session.add(row)
+    session.commit()
+    return row
+
+
+def open_follow_ups(session: DbSession) -> list[FollowUp]:
+    return list(session.scalars(select(FollowUp).where(FollowUp.resolved_at.is_(None)).order_by(FollowUp.created_at)))
+
+
+@dataclass(frozen=True)
+class ReminderLinks:
+    confirm: str
+    update: str
+    stopped: str
+    unsubscribe: str
+
+
+def _links(session: DbSession, service: Service, address: str, config: Mapping[str, Any]) -> ReminderLinks:
+    days = int(config["REMINDER_LINK_DAYS"])
+
+    def token(kind: str, service_id: int | None, valid_days: int) -> str:
+        raw, _ = groups.issue_token(
+            session, kind=kind, organization_id=service.organization_id, email=address, days=valid_days,
+            service_id=service_id, created_by="reminders",
+        )  # fmt: skip
+        return raw
+
+    confirm = token("confirm", service.id, days)
+    stopped = token("stopped", service.id, days)
+    edit = token("edit", None, days)
+    unsubscribe = token("unsubscribe", None, UNSUBSCRIBE_DAYS)
+    return ReminderLinks(
+        confirm=external_url("groups.confirm", token=confirm),
+        update=external_url("groups.enter", token=edit, next=f"service-{service.id}"),
+        stopped=external_url("groups.stopped", token=stopped),
+        unsubscribe=external_url("groups.unsubscribe", token=unsubscribe),
+    )
+
+
+def _send_one(
+    session: DbSession,
+    service: Service,
+    *,
+    kind: str,
+    cycle: str,
+    sequence: int,
+    address: str,
+    config: Mapping[str, Any],
+    now: datetime,
+) -> bool:
+    """Claim the step in the database first (so two runs never send it twice), then send it."""
+    row = session.scalars(
+        select(Reminder).where(
+            Reminder.service_id == service.id, Reminder.kind == kind, Reminder.cycle == cycle,
+            Reminder.sequence == sequence,
+        )
+    ).first()  # fmt: skip
+    if row is None:
+        row = Reminder(service_id=service.id, kind=kind, cycle=cycle, sequence=sequence, email=address)
+        session.add(row)
+    row.status, row.sent_at, row.email, row.error = "sending", now, address, ""
+    try:
+        session.commit()
+    except IntegrityError:  # another run claimed it a moment ago
+        session.rollback()
+        return False
+    links = _links(session, service, address, config)
+    session.commit()
+    if kind == "funding":
+        subject = f"Funding for {service.name} ends soon: is it carrying on?"
+    else:
+        subject = SUBJECTS.get(sequence, SUBJECTS[3]).format(name=service.name)
+    try:
+        send(
+            address, subject, "reminder", unsubscribe_url=links.unsubscribe, service=service, links=links,
+            sequence=sequence, last=sequence >= len(reminder_offsets(config)), kind=kind,
+            freshness=freshness(service.last_verified_at, config, now),
+        )  # fmt: skip
+    except MailFailed as exc:
+        row.status, row.error = "failed", str(exc)[:2000]
+        session.commit()
+        return False
+    row.status = "sent"
+    session.commit()
+    return True
+
+
+def _sent(session: DbSession, service_id: int, kind: str, cycle: str) -> list[Reminder]:
+    return list(
+        session.scalars(
+            select(Reminder)
+            .where(
+                Reminder.service_id == service_id,
+                Reminder.kind == kind,
+                Reminder.cycle == cycle,
+                Reminder.status == "sent",
+            )
+            .order_by(Reminder.sequence)
+        )
+    )
+
+
+def _stopped_reported(session: DbSession, service_id: int) -> bool:
+    return (
+        session.scalars(
+            select(FollowUp).where(
+                FollowUp.service_id == service_id, FollowUp.reason == "group-stopped", FollowUp.resolved_at.is_(None)
+            )
+        ).first()
+        is not None
+    )
+
+
+def send_reminders(session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, int]:
+    """The reminders job: the next due reminder for each live listing, funding check-ins, and the phone queue."""
+    now = now or utcnow()
+    offsets = reminder_offsets(config)
+    counts: Counter[str] = Counter()
+    services = session.scalars(
+        select(Service)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.status.in_(LIVE_STATUSES), Organization.archived.is_(False))
+        .order_by(Service.id)
+    ).all()
+    for service in services:
+        counts["checked"] += 1
+        if _stopped_reported(session, service.id):
+            counts["waiting_for_staff"] += 1
+            continue
+        address = contact_email(service)
+        reachable = bool(address) and not opted_out(session, address or "")
+        start, cycle = cycle_of(service)
+        due = start + timedelta(days=int(config["FRESH_DAYS"]))
+        sent = _sent(session, service.id, "freshness", cycle)
+        if len(sent) < len(offsets):
+            step_at = due - timedelta(days=offsets[len(sent)])
+            if sent:
+                step_at = max(step_at, sent[-1].sent_at + MIN_GAP)
+            if now >= step_at:
+                if not reachable:
+                    why = "asked not to be emailed" if address else "has no email address"
+                    if _follow_up(session, service, "no-email", cycle=cycle, detail=f"The contact {why}."):
+                        counts["queued_for_phone"] += 1
+                elif _send_one(
+                    session, service, kind="freshness", cycle=cycle, sequence=len(sent) + 1,
+                    address=str(address), config=config, now=now,
+                ):  # fmt: skip
+                    counts["sent"] += 1
+                else:
+                    counts["failed"] += 1
+        elif sent and now >= sent[-1].sent_at + timedelta(days=int(config["REMINDER_PHONE_AFTER_DAYS"])):
+            detail = f"{len(sent)} reminders to {sent[-1].email} unanswered; the last on {sent[-1].sent_at:%-d %B %Y}."
+            if _follow_up(session, service, "no-reply", cycle=cycle, detail=detail):
+                counts["queued_for_phone"] += 1
+        if service.funded_until is not None and reachable:
+            ends = service.funded_until
+            checkin = ends - timedelta(days=int(config["FUNDING_CHECKIN_DAYS"]))
+            funding_cycle = ends.isoformat()
+            if checkin <= now.date() < ends and not _sent(session, service.id, "funding", funding_cycle):
+                if _send_one(
+                    session, service, kind="funding", cycle=funding_cycle, sequence=1, address=str(address),
+                    config=config, now=now,
+                ):  # fmt: skip
+                    counts["funding_checkins"] += 1
+                else:
+                    counts["failed"] += 1
+    return dict(counts)
+
+
+def staleness_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, int]:
+    """The staleness job: count listings by freshness and queue those whose funding end date has passed."""
+    now = now or utcnow()
+    counts: Counter[str] = Counter()
+    services = session.scalars(select(Service).where(Service.status.in_(LIVE_STATUSES)).order_by(Service.id)).all()
+    for service in services:
+        counts[freshness(service.last_verified_at, config, now).state] += 1
+        if service.funded_until is not None and service.funded_until < now.date():
+            ended = service.funded_until
+            detail = f"Funding{' from ' + service.funder if service.funder else ''} ended on {ended:%-d %B %Y}."
+            if _follow_up(session, service, "funding-ended", cycle=ended.isoformat(), detail=detail):
+                counts["funding_ended_queued"] += 1
+    return dict(counts)
+
+
+def service_for_token(session: DbSession, token: str, kind: str, *, now: datetime | None = None) -> Service:
+    """The listing a confirm/stopped link is about, or TokenRefused."""
+    row = groups.find_token(session, token, kind, now=now)
+    service = session.get(Service, row.service_id) if row.service_id else None
+    if service is None or service.organization_id != row.organization_id:
+        raise groups.TokenRefused("This link is not recognised. Ask us for a new one.", "unknown")
+    return service
+
+
+def confirm_still_running(session: DbSession, token: str, *, now: datetime | None = None) -> Service:
+    """One click: the group says the listing is still running and correct; it counts as verified today."""
+    now = now or utcnow()
+    row = groups.find_token(session, token, "confirm", now=now)
+    service = service_for_token(session, token, "confirm", now=now)
+    actor = operations.Actor(label=f"group: {row.email}", source="group", organization_id=service.organization_id)
+    row.used_at = now  # committed together with the confirmation below, or not at all
+    return operations.confirm_verified(session, service.id, actor=actor, at=now)
+
+
+def report_stopped(session: DbSession, token: str, note: Any, *, now: datetime | None = None) -> FollowUp:
+    """The group says it has stopped: kept as evidence for staff to act on. The listing is not changed."""
+    now = now or utcnow()
+    row = groups.find_token(session, token, "stopped", now=now)
+    service = service_for_token(session, token, "stopped", now=now)
+    detail = v.text(2_000)(note) or "The group used the 'we have stopped' link."
+    row.used_at = now
+    follow_up = _follow_up(session, service, "group-stopped", detail=detail, reported_by=f"group: {row.email}")
+    assert follow_up is not None
+    return follow_up
+
+
+def unsubscribe(session: DbSession, token: str, *, now: datetime | None = None) -> str:
+    """Stop emailing the address this link was sent to; returns it."""
+    row: GroupToken = groups.find_token(session, token, "unsubscribe", now=now)
+    opt_out(session, row.email)
+    return row.email
+
+
+def resolve_follow_up(
+    session: DbSession, follow_up_id: int, resolution: str, *, staff: operations.Actor, note: Any = ""
+) -> FollowUp:
+    """Staff checked: still running (verified now, by phone), paused or closed. Written through operations."""
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise operations.NotFound(f"There is no follow-up {follow_up_id}.")
+    if follow_up.resolved_at is not None:
+        raise operations.NotPermitted(f"Follow-up {follow_up_id} was already resolved by {follow_up.resolved_by}.")
+    if resolution not in RESOLUTIONS:
+        raise v.ValidationFailed({"resolution": f"Choose one of: {', '.join(RESOLUTIONS)}."})
+    service = follow_up.service
+    now = utcnow().replace(microsecond=0)
+    changes: dict[str, Any] = {"last_verified_at": now, "verified_by": staff.label, "verified_how": "phone"}
+    if resolution == "still-running":
+        changes["status"] = "active"
+    else:
+        changes["status"] = resolution
+    operations.update(
+        session, "service", service.id, changes, expected_version=service.version, actor=staff,
+        action=f"follow-up: {RESOLUTIONS[resolution].lower()}",
+    )  # fmt: skip
+    follow_up.resolved_at, follow_up.resolved_by, follow_up.resolution = utcnow(), staff.label[:255], resolution
+    extra = v.text(2_000)(note)
+    if extra:
+        follow_up.detail = f"{follow_up.detail}\nStaff: {extra}".strip()
+    session.commit()
+    return follow_up
+
+
+def reminder_history(session: DbSession, service_id: int) -> list[Reminder]:
+    return list(session.scalars(select(Reminder).where(Reminder.service_id == service_id).order_by(Reminder.id.desc())))
+
+
+def follow_up_counts(session: DbSession) -> dict[str, int]:
+    rows = session.execute(
+        select(FollowUp.reason, func.count()).where(FollowUp.resolved_at.is_(None)).group_by(FollowUp.reason)
+    ).all()
+    return {str(reason): int(count) for reason, count in rows}

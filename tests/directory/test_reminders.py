@@ -1,0 +1,301 @@
+"""Freshness reminders on a frozen clock, delivered by a real SMTP server on loopback, and their links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from flask import Flask
+from sqlalchemy import select
+
+from directory.freshness import freshness
+from directory.jobs import run_job
+from directory.models import Revision, Service
+from directory.models_groups import ContactOptOut, FollowUp, JobRun, Reminder
+from directory.reminders import reminder_offsets, send_reminders
+from tests.conftest import built_app, html
+from tests.directory.test_groups_helpers import (
+    Mailbox,
+    db_session,
+    link_to,
+    links,
+    make_listing,
+    smtp_mailbox,
+    staff_client,
+    submit,
+    text_and_html,
+)
+
+VERIFIED = datetime(2027, 1, 4, 9, 0)  # a Monday; due for review 180 days later, on 3 July 2027
+DUE = VERIFIED + timedelta(days=180)
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_mailbox() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, backend: str, mailbox: Mailbox) -> Iterator[Flask]:
+    config = {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        "PUBLIC_URL": "http://directory.test",
+        "MAIL_CONTACT": "Blackpool directory team, 01253 000000",
+    }
+    with built_app(backend, tmp_path_factory.mktemp("instance"), **config) as app:
+        yield app
+
+
+_emails = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def contact() -> str:
+    return f"organiser{next(_emails)}@group.example.org"
+
+
+@pytest.fixture
+def listing(app: Flask, contact: str) -> int:
+    return make_listing(
+        app,
+        last_verified_at=VERIFIED.isoformat(),
+        contacts=[{"name": "Sam", "title": "", "phone": "01253 400400", "email": contact}],
+    )
+
+
+def at(moment: datetime) -> Any:
+    return time_machine.travel(moment, tick=False)
+
+
+def reminders_job(app: Flask) -> JobRun:
+    run = run_job(app, "reminders", trigger="test")
+    assert run.outcome == "ok", run.error
+    return run
+
+
+def service_row(app: Flask, service_id: int) -> Service:
+    with db_session(app) as session:
+        service = session.get_one(Service, service_id)
+        session.expunge(service)
+        return service
+
+
+def follow_ups(app: Flask, service_id: int) -> list[tuple[str, str]]:
+    with db_session(app) as session:
+        rows = session.scalars(select(FollowUp).where(FollowUp.service_id == service_id).order_by(FollowUp.id))
+        return [(row.reason, row.detail) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("days", "state"),
+    [(0, "fresh"), (179, "fresh"), (180, "due"), (269, "due"), (270, "stale"), (364, "stale"), (365, "unverified")],
+)
+def test_listings_age_by_the_threshold_settings(app: Flask, days: int, state: str) -> None:
+    assert freshness(VERIFIED, app.config, now=VERIFIED + timedelta(days=days)).state == state
+    assert freshness(None, app.config, now=VERIFIED).state == "unverified"
+    assert (app.config["FRESH_DAYS"], app.config["STALE_DAYS"], app.config["UNVERIFIED_DAYS"]) == (180, 270, 365)
+
+
+def test_three_escalating_reminders_arrive_by_smtp_then_staff_are_asked_to_phone(
+    app: Flask, listing: int, contact: str, mailbox: Mailbox
+) -> None:
+    assert reminder_offsets(app.config) == [28, 14, 0]
+    with at(DUE - timedelta(days=29)):
+        reminders_job(app)
+    assert mailbox.to(contact) == []
+
+    with at(DUE - timedelta(days=28)):
+        run = reminders_job(app)
+        reminders_job(app)  # the same day again sends nothing new
+    assert run.counts.get("sent", 0) >= 1
+    [first] = mailbox.to(contact)
+    assert first["Subject"].startswith("Is ") and service_row(app, listing).name in first["Subject"]
+    assert first["List-Unsubscribe"].strip().startswith("<http://directory.test/group/unsubscribe/")
+    text, body = text_and_html(first)
+    assert "Blackpool directory team, 01253 000000" in text and "Blackpool directory team, 01253 000000" in body
+    assert [link.split("/")[4] for link in links(first)] == ["confirm", "link", "stopped", "unsubscribe"]
+
+    with at(DUE - timedelta(days=14)):
+        reminders_job(app)
+    with at(DUE):
+        reminders_job(app)
+    sent = mailbox.to(contact)
+    assert [m["Subject"].split(":")[0] for m in sent] == [first["Subject"].split(":")[0], "Reminder", "Last reminder"]
+
+    with at(DUE + timedelta(days=13)):
+        reminders_job(app)
+    assert follow_ups(app, listing) == []
+    with at(DUE + timedelta(days=14)):
+        reminders_job(app)
+        reminders_job(app)  # queued once, not twice
+        page = html(staff_client(app, "link-worker").get("/staff/follow-ups"))
+    [(reason, detail)] = follow_ups(app, listing)
+    assert reason == "no-reply" and contact in detail
+    assert service_row(app, listing).name in page.find("table").get_text()
+    assert len(mailbox.to(contact)) == 3  # never a fourth email
+    assert service_row(app, listing).status == "active"  # it sinks as it ages; nothing is deleted
+
+
+def test_one_click_confirmation_refreshes_the_verification_through_the_write_path(
+    app: Flask, listing: int, contact: str, mailbox: Mailbox
+) -> None:
+    moment = DUE - timedelta(days=28, hours=-2)
+    with at(moment):
+        reminders_job(app)
+        [message] = mailbox.to(contact)
+        confirm = link_to(message, "/group/confirm/")
+        client = app.test_client()
+        page = html(client.get(confirm))
+        assert [b.get_text() for b in page.select("main form button")] == [
+            "Yes, still running and the details are correct"
+        ]
+        response = submit(client, confirm)
+        assert response.status_code == 200
+        assert "Thank you" in html(response).get_text()
+        assert app.test_client().get(confirm).status_code == 410  # the link works once
+    service = service_row(app, listing)
+    assert service.last_verified_at == moment.replace(microsecond=0)
+    assert (service.verified_how, service.verified_by) == ("group-confirmed", f"group: {contact}")
+    with db_session(app) as session:
+        revision = session.scalars(
+            select(Revision).where(Revision.entity_type == "service", Revision.entity_id == listing)
+            .order_by(Revision.id.desc())
+        ).first()  # fmt: skip
+        assert revision is not None
+        assert (revision.actor, revision.source, revision.action) == (
+            f"group: {contact}",
+            "group",
+            "confirmed by group",
+        )
+    with at(DUE):  # a new cycle: the old schedule's reminders are not sent
+        reminders_job(app)
+    assert len(mailbox.to(contact)) == 1
+    with at(moment + timedelta(days=180 - 28)):  # the new cycle's first reminder
+        reminders_job(app)
+    assert len(mailbox.to(contact)) == 2
+
+
+def test_the_update_link_signs_the_group_in_at_the_listing(
+    app: Flask, listing: int, contact: str, mailbox: Mailbox
+) -> None:
+    with at(DUE - timedelta(days=28)):
+        reminders_job(app)
+        [message] = mailbox.to(contact)
+        client = app.test_client()
+        response = submit(client, link_to(message, "/group/link/"))
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/group/#service-{listing}"
+        home = html(client.get("/group/"))
+        assert home.find(id=f"service-{listing}").find("a", href=f"/group/services/{listing}/edit")
+        assert client.get(f"/group/services/{listing}/edit").status_code == 200
+
+
+def test_we_have_stopped_is_kept_as_evidence_for_staff_and_deletes_nothing(
+    app: Flask, listing: int, contact: str, mailbox: Mailbox
+) -> None:
+    with at(DUE - timedelta(days=28)):
+        reminders_job(app)
+        [message] = mailbox.to(contact)
+        stopped = link_to(message, "/group/stopped/")
+        response = submit(app.test_client(), stopped, {"note": "Our last session was in May; the hall closed."})
+        assert response.status_code == 200
+    [(reason, detail)] = follow_ups(app, listing)
+    assert reason == "group-stopped" and "the hall closed" in detail
+    assert service_row(app, listing).status == "active"  # staff decide
+    with at(DUE):
+        reminders_job(app)
+    assert len(mailbox.to(contact)) == 1  # no more reminders while staff check
+
+    staff = staff_client(app, "link-worker")
+    page = html(staff.get("/staff/follow-ups"))
+    form = page.find("label", string=f"Outcome for {service_row(app, listing).name}").find_parent("form")
+    index = list(page.select("main form")).index(form)
+    assert submit(staff, "/staff/follow-ups", {"resolution": "closed"}, form_index=index).status_code == 303
+    service = service_row(app, listing)
+    assert service.status == "closed"  # closed, not archived and not deleted
+    with db_session(app) as session:
+        assert session.scalars(select(FollowUp).where(FollowUp.service_id == listing)).one().resolution == "closed"
+
+
+def test_a_group_can_ask_not_to_be_emailed_and_is_phoned_instead(
+    app: Flask, listing: int, contact: str, mailbox: Mailbox
+) -> None:
+    with at(DUE - timedelta(days=28)):
+        reminders_job(app)
+        [message] = mailbox.to(contact)
+        assert submit(app.test_client(), link_to(message, "/group/unsubscribe/")).status_code == 200
+    with db_session(app) as session:
+        assert session.scalars(select(ContactOptOut).where(ContactOptOut.email == contact)).one()
+    with at(DUE - timedelta(days=14)):
+        reminders_job(app)
+    assert len(mailbox.to(contact)) == 1
+    [(reason, detail)] = follow_ups(app, listing)
+    assert reason == "no-email" and "asked not to be emailed" in detail
+
+
+def test_a_listing_without_an_email_goes_straight_to_the_phone_queue(app: Flask, mailbox: Mailbox) -> None:
+    listing = make_listing(app, last_verified_at=VERIFIED.isoformat())
+    with at(DUE - timedelta(days=28)):
+        reminders_job(app)
+    [(reason, detail)] = follow_ups(app, listing)
+    assert reason == "no-email" and "no email address" in detail
+
+
+def test_a_funding_end_date_gets_its_own_check_in_and_then_evidence(app: Flask, contact: str, mailbox: Mailbox) -> None:
+    ends = date(2027, 3, 31)
+    listing = make_listing(
+        app, last_verified_at=VERIFIED.isoformat(), funding_status="time-limited", funder="Lottery", funded_until=ends,
+        contacts=[{"name": "Sam", "title": "", "phone": "", "email": contact}],
+    )  # fmt: skip
+    with at(datetime(2027, 2, 28, 9)):
+        reminders_job(app)
+    assert mailbox.to(contact) == []
+    with at(datetime(2027, 3, 1, 9)):
+        reminders_job(app)
+        reminders_job(app)
+    [message] = mailbox.to(contact)
+    assert message["Subject"].startswith("Funding for ")
+    text, _ = text_and_html(message)
+    assert "31 March 2027" in text and "Lottery" in text
+    with at(datetime(2027, 4, 1, 2)):
+        run = run_job(app, "staleness", trigger="test")
+    assert run.outcome == "ok" and run.counts.get("funding_ended_queued") == 1
+    [(reason, detail)] = follow_ups(app, listing)
+    assert reason == "funding-ended" and "31 March 2027" in detail
+
+
+def test_a_mail_server_that_is_down_is_recorded_and_changes_no_listing(tmp_path: Path) -> None:
+    from tests.directory.test_groups_helpers import free_port
+
+    with built_app("sqlite", tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2) as down:
+        listing = make_listing(
+            down, last_verified_at=VERIFIED.isoformat(),
+            contacts=[{"name": "", "title": "", "phone": "", "email": "a@b.example.org"}],
+        )  # fmt: skip
+        with at(DUE), db_session(down) as session:
+            counts = send_reminders(session, down.config)
+            assert counts["failed"] == 1 and "sent" not in counts
+            [row] = session.scalars(select(Reminder).where(Reminder.service_id == listing)).all()
+            assert row.status == "failed" and "Could not send email" in row.error
+            assert session.get_one(Service, listing).last_verified_at == VERIFIED
+
+
+def test_without_a_mail_server_messages_are_written_to_the_instance_folder(tmp_path: Path) -> None:
+    with built_app("sqlite", tmp_path) as dev:
+        listing = make_listing(
+            dev, last_verified_at=VERIFIED.isoformat(),
+            contacts=[{"name": "", "title": "", "phone": "", "email": "dev@group.example.org"}],
+        )  # fmt: skip
+        with at(DUE - timedelta(days=28)):
+            reminders_job(dev)
+    [written] = list((tmp_path / "mail").iterdir())
+    content = written.read_text()
+    assert "To: dev@group.example.org" in content
+    assert "text/plain" in content and "text/html" in content
+    assert "/group/confirm/" in content and listing > 0
