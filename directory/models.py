@@ -84,6 +84,8 @@ class TaxonomyTerm(db.Model):  # type: ignore[name-defined,misc]
 
 class Location(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "location"
+    # Search finds places near a postcode with a bounding box on these two columns.
+    __table_args__ = (db.Index("ix_location_latitude_longitude", "latitude", "longitude"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
@@ -204,7 +206,11 @@ class WaitingTimeReport(db.Model):  # type: ignore[name-defined,misc]
     """One report of a service's wait; kept as history, the newest is shown."""
 
     __tablename__ = "waiting_time_report"
-    __table_args__ = (_one_of("source", vocab.WAIT_SOURCES),)
+    __table_args__ = (
+        _one_of("source", vocab.WAIT_SOURCES),
+        # The latest report per service, read for every search result.
+        db.Index("ix_waiting_time_report_service_latest", "service_id", "reported_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)

@@ -36,9 +36,80 @@ SETTINGS: dict[str, Setting] = {
     "STALE_DAYS": Setting("days after verification that a listing is stale", 270, int),
     "UNVERIFIED_DAYS": Setting("days after verification that a listing counts as unverified", 365, int),
     # --- settings: gaps (issue 4) ---
+    "GAP_WEIGHT_DEPRIVATION": Setting(
+        "weight of the deprivation part of the gap score (docs/gap-score.md)", 0.4, float
+    ),
+    "GAP_WEIGHT_PROVISION": Setting("weight of the provision part of the gap score", 0.4, float),
+    "GAP_WEIGHT_DEMAND": Setting("weight of the demand part of the gap score", 0.2, float),
+    "GAP_RADIUS_M": Setting("radius in metres for counting services around an LSOA's centre", 5000.0, float),
+    "GAP_DISTANCE_SCALE_M": Setting("metres at which the gap score's distance term reaches 0.63", 2000.0, float),
+    "GAP_DEMAND_DAYS": Setting("days of signposting and gap-flag demand the gap score counts", 365, int),
+    "GAP_MAP_TILES": Setting(
+        "basemap tile URL template for gap maps ({z}/{x}/{y}); empty draws areas without a basemap", ""
+    ),
+    "GAP_MAP_ATTRIBUTION": Setting("attribution text shown with the basemap tiles", ""),
+    "FUNDING_RISK_DAYS": Setting("days ahead the funding-risk view looks for funding that ends", 90, int),
     # --- settings: backlog (issue 5) ---
+    "BACKLOG_POINT_MAX_KM": Setting(
+        "a gap flagged at a map point takes the LSOA of the nearest known postcode within this many km", 1.0, float
+    ),
     # --- settings: groups and jobs (issue 6) ---
+    "PUBLIC_URL": Setting("the directory's public address, for links in emails", "http://127.0.0.1:5000"),
+    "GROUP_LINK_DAYS": Setting("days a group edit link stays valid before it is used", 14, int),
+    "GROUP_SESSION_HOURS": Setting("hours a group contact stays signed in after using an edit link", 8, int),
+    "GROUP_REVIEW_FIELDS": Setting(
+        "field groups whose changes by groups wait for staff review (details, contact, sessions, capacity, "
+        "funding; or none)",
+        "details",
+    ),
+    "GROUP_TOKEN_RATE_LIMIT": Setting(
+        "uses of group links allowed per address (Flask-Limiter syntax)", "20 per minute"
+    ),
+    "REMINDER_DAYS_BEFORE_DUE": Setting(
+        "days before a listing becomes due that reminders 1, 2 and 3 are emailed (0 = on the day)", "28,14,0"
+    ),
+    "REMINDER_PHONE_AFTER_DAYS": Setting(
+        "days after the last unanswered reminder that staff are asked to phone", 14, int
+    ),
+    "REMINDER_LINK_DAYS": Setting("days the links in a reminder email stay valid", 60, int),
+    "FUNDING_CHECKIN_DAYS": Setting(
+        "days before a listing's funding end date that the group is asked about it", 30, int
+    ),
+    "MAIL_SERVER": Setting("SMTP server for email; empty writes each message to the instance folder's mail/", ""),
+    "MAIL_PORT": Setting("SMTP port", 25, int),
+    "MAIL_USERNAME": Setting("SMTP user name, if the server needs one", ""),
+    "MAIL_PASSWORD": Setting("SMTP password, if the server needs one", ""),
+    "MAIL_USE_TLS": Setting(
+        "use STARTTLS with the SMTP server", False, lambda v: v.strip().lower() in ("1", "yes", "true", "on")
+    ),
+    "MAIL_USE_SSL": Setting(
+        "use SMTP over TLS (port 465)", False, lambda v: v.strip().lower() in ("1", "yes", "true", "on")
+    ),
+    "MAIL_TIMEOUT": Setting("seconds to wait for the SMTP server", 30, int),
+    "MAIL_DEFAULT_SENDER": Setting("From address of the directory's emails", "directory@localhost"),
+    "MAIL_CONTACT": Setting(
+        "the contact line at the foot of every email (who runs the directory and how to reach them)",
+        "Reply to this email to reach the directory team.",
+    ),
+    "JOBS_SCHEDULE": Setting(
+        "when scheduled jobs run: NAME=crontab pairs separated by ;",
+        "staleness=0 2 * * *; reminders=0 9 * * *; scrapers=0 3 * * *; gaps=30 4 * * *",
+    ),
+    "JOBS_MISFIRE_GRACE": Setting(
+        "seconds late a missed scheduled run may still start (once) after a restart", 86400, int
+    ),
     # --- settings: imports (issue 7) ---
+    "IMPORT_ALLOW_PRIVATE": Setting(
+        "let importers fetch private, loopback and link-local addresses (an intranet feed); off by default",
+        False,
+        lambda v: v.strip().lower() in ("1", "yes", "true", "on"),
+    ),
+    "IMPORT_TIMEOUT": Setting("seconds an importer waits for one response in total", 20, float),
+    "IMPORT_MAX_MB": Setting("largest response an importer reads, in megabytes", 20, int),
+    "IMPORT_ICAL_WEEKS": Setting(
+        "weeks ahead a calendar feed is read; no session in that time is evidence of closure", 8, int
+    ),
+    "IMPORT_WEBSITE_INTERVAL": Setting("seconds between website checks to the same host", 2.0, float),
     # --- settings: production (issue 8) ---
     "SECURE_COOKIES": Setting(
         "send session cookies only over HTTPS and set HSTS (yes behind an HTTPS proxy; `serve` turns it on)",

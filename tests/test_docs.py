@@ -19,7 +19,7 @@ def _commands(group: click.Group, prefix: str = "") -> list[str]:
     ctx = click.Context(group)
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
-        if name in {"run", "shell", "routes", "db"}:  # Flask's and Flask-Migrate's own
+        if name in {"run", "shell", "routes", "db", "limiter"}:  # Flask's, Flask-Migrate's and Flask-Limiter's own
             continue
         if isinstance(command, click.Group):
             names += _commands(command, f"{prefix}{name} ")

@@ -15,9 +15,9 @@ from ..timetable import next_sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, backlog, basket, gaps, groups, health, imports, organisations, public, services
+    from . import admin, auth, backlog, basket, gaps, groups, health, imports, organisations, oruk, public, services
 
-    for module in (auth, health, public, services, organisations, admin, basket, backlog, gaps, groups, imports):
+    for module in (auth, health, public, services, organisations, admin, basket, backlog, gaps, groups, imports, oruk):
         app.register_blueprint(module.bp)
 
     # Globals rather than context, so imported macros see them too.

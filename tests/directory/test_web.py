@@ -235,3 +235,16 @@ def test_admin_edits_synonyms_and_search_uses_them(signed_in: Any, make_service:
     bad = client.post("/admin/synonyms", data={"csrf_token": token, "term": "", "alternatives": "x"})
     assert bad.status_code == 422
     assert signed_in("link-worker").get("/admin/synonyms").status_code == 403
+
+
+def test_staff_are_offered_to_flag_a_gap_from_a_listing_and_from_thin_results(
+    signed_in: Any, make_service: Any
+) -> None:
+    service = make_service(name="Only carers group", categories=["carers"])
+    client = signed_in("link-worker")
+    detail = html(client.get(f"/staff/services/{service.id}"))
+    link = detail.find("a", string=lambda s: s and "Flag a gap" in s)
+    assert link is not None and "from=listing" in link["href"] and "category=carers" in link["href"]
+    results = html(client.get("/?category=carers"))
+    few = results.find(class_="few")
+    assert few is not None and few.find("a")["href"].startswith("/flags/new")
