@@ -129,6 +129,7 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     # Referral
     referral_routes: Mapped[list[str]] = mapped_column(JSON, default=list)
     referral_form_url: Mapped[str | None] = mapped_column(String(500))
+    referral_form_file: Mapped[str | None] = mapped_column(String(64))  # stored name, see referral_forms.py
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     accessibility: Mapped[list[str]] = mapped_column(JSON, default=list)
     delivery_modes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -19,6 +19,7 @@ from . import validation as v
 from .clock import utcnow
 from .db import DbSession
 from .models import Organization, Revision, Service, TaxonomyTerm, WaitingTimeReport
+from .referral_forms import STORED_NAME
 from .snapshots import apply_service, organization_snapshot, service_snapshot
 
 Kind = Literal["service", "organization"]
@@ -61,6 +62,7 @@ SERVICE_SPEC: dict[str, v.Cleaner] = {
     "cost_description": v.text(2_000),
     "referral_routes": v.some_of(vocab.REFERRAL_ROUTES),
     "referral_form_url": v.url,
+    "referral_form_file": lambda x: None if v._blank(x) else _stored_form(x),
     "languages": v.words,
     "accessibility": v.some_of(vocab.ACCESSIBILITY),
     "delivery_modes": v.some_of(vocab.DELIVERY_MODES),
@@ -98,6 +100,12 @@ ORGANIZATION_SPEC: dict[str, v.Cleaner] = {
     "archived": v.boolean,
 }
 ORGANIZATION_DEFAULTS: dict[str, Any] = {"sector": "community", "archived": False}
+
+
+def _stored_form(value: Any) -> str:
+    if not STORED_NAME.match(str(value)):
+        raise ValueError(f"{value!r} is not a stored referral form.")
+    return str(value)
 
 
 def _raise(message: str) -> Any:

@@ -22,7 +22,7 @@ from .models import (
 SERVICE_SCALARS = (
     "organization_id", "name", "description", "url", "email", "phone", "status",
     "minimum_age", "maximum_age", "gender", "eligibility_conditions", "is_free",
-    "cost_description", "referral_routes", "referral_form_url", "languages", "accessibility",
+    "cost_description", "referral_routes", "referral_form_url", "referral_form_file", "languages", "accessibility",
     "delivery_modes", "capacity", "funding_status", "funder", "funded_until", "funding_notes",
     "internal_notes", "last_verified_at", "verified_by", "verified_how",
 )  # fmt: skip

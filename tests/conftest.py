@@ -82,6 +82,16 @@ def built_app(backend: str, folder: Path, **config: Any) -> Iterator[Flask]:
         )  # fmt: skip
         with app.app_context():
             init_database()
+
+        # The session fixture keeps an app context open for a whole test, and Flask reuses it for each request,
+        # so without this one test client's signed-in user (or CSRF token) would leak into another's requests.
+        @app.before_request
+        def _fresh_request_globals() -> None:
+            from flask import g
+
+            for name in ("_login_user", "csrf_token"):
+                g.pop(name, None)
+
         try:
             yield app
         finally:

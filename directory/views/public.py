@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 from flask_login import current_user
+from sqlalchemy import select
 
-from .. import listings
+from .. import listings, referral_forms
 from ..accounts import STAFF_ROLES
 from ..clock import utcnow
 from ..db import db
@@ -82,6 +83,22 @@ def service(service_id: int) -> Any:
     if found is None or found.status == "archived" or found.organization.archived:
         abort(404, "There is no such listing, or it has been archived.")
     return render_template("public/service.html", service=found)
+
+
+@bp.get("/referral-forms/<name>")
+def referral_form(name: str) -> Any:
+    """A service's referral form file; earlier versions' files are for staff only."""
+    path = referral_forms.path_for(current_app.instance_path, name)
+    if path is None:
+        abort(404, "There is no such referral form.")
+    in_use = db.session.scalar(
+        select(Service.id).join(Service.organization).where(
+            Service.referral_form_file == name, Service.status != "archived", Organization.archived.is_(False)
+        )
+    )  # fmt: skip
+    if in_use is None and not _is_staff():
+        abort(404, "There is no such referral form.")
+    return send_file(path, as_attachment=True, download_name=f"referral-form{path.suffix}")
 
 
 @bp.get("/organisations/<int:organization_id>")

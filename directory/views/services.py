@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import listings, operations
+from .. import listings, operations, referral_forms
 from ..accounts import ANY_SIGNED_IN, STAFF_ROLES, actor_for, can_edit_service, roles_required
 from ..db import db
 from ..models import Revision, Service
@@ -36,6 +36,20 @@ def _form_context(service: Service | None, values: dict[str, Any] | None, errors
         "category_choices": [(t.code, t.name) for t in listings.categories(db.session)],
         "organization_choices": [(o.id, o.name) for o in listings.organizations(db.session)],
     }
+
+
+def _attach_referral_form(values: dict[str, Any]) -> None:
+    """A new referral form file replaces the recorded one (the old file is kept for the history)."""
+    upload = request.files.get("referral_form_upload")
+    if upload is not None and upload.filename:
+        try:
+            values["referral_form_file"] = referral_forms.store(
+                current_app.instance_path, upload.filename, upload.stream
+            )
+        except referral_forms.BadReferralForm as exc:
+            raise ValidationFailed({"referral_form_upload": str(exc)}) from None
+    elif request.form.get("remove_referral_form") == "yes":
+        values["referral_form_file"] = None
 
 
 @bp.get("/")
@@ -69,6 +83,7 @@ def create() -> Any:
     if request.method == "POST":
         values = service_changes(request.form, staff=True)
         try:
+            _attach_referral_form(values)
             service = operations.create(db.session, "service", values, actor_for(current_user))
         except ValidationFailed as exc:
             db.session.rollback()
@@ -97,6 +112,7 @@ def edit(service_id: int) -> Any:
     if request.method == "POST":
         values = service_changes(request.form, staff=staff)
         try:
+            _attach_referral_form(values)
             operations.update(
                 db.session, "service", service_id, values,
                 expected_version=expected_version(request.form), actor=actor_for(current_user),

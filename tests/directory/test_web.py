@@ -248,3 +248,61 @@ def test_staff_are_offered_to_flag_a_gap_from_a_listing_and_from_thin_results(
     results = html(client.get("/?category=carers"))
     few = results.find(class_="few")
     assert few is not None and few.find("a")["href"].startswith("/flags/new")
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def test_referral_form_file_upload_download_replace_and_restore(signed_in: Any, make_service: Any, app: Any) -> None:
+    import io
+
+    service = make_service(name="Counselling")
+    staff = signed_in("link-worker")
+    form = _edit_form(staff, service.id)
+    response = staff.post(
+        f"/staff/services/{service.id}/edit",
+        data={**form, "referral_form_upload": (io.BytesIO(PDF), "referral.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    public = html(staff.get(f"/services/{service.id}"))
+    link = public.find("a", string="Download the referral form")
+    assert link is not None
+    download = staff.get(link["href"])
+    assert download.data == PDF and "attachment" in download.headers["Content-Disposition"]
+    download.close()
+    first_href = link["href"]
+    # A second file replaces it; the first stays for the history and staff can still fetch it.
+    form = _edit_form(staff, service.id)
+    staff.post(f"/staff/services/{service.id}/edit",
+               data={**form, "referral_form_upload": (io.BytesIO(PDF + b"v2"), "v2.pdf")},
+               content_type="multipart/form-data")  # fmt: skip
+    second_href = html(staff.get(f"/services/{service.id}")).find("a", string="Download the referral form")["href"]
+    assert second_href != first_href
+    old = staff.get(first_href)
+    assert old.status_code == 200
+    old.close()
+    anonymous = app.test_client()
+    assert anonymous.get(first_href).status_code == 404  # not the live form any more: not public
+    live = anonymous.get(second_href)
+    assert live.status_code == 200
+    live.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("form.exe", b"MZ....", "is not a PDF"), ("form.pdf", b"<html>not a pdf</html>", "does not look like a PDF"),
+     ("form.pdf", b"", "is empty")],
+)  # fmt: skip
+def test_bad_referral_form_files_are_refused_by_name(
+    signed_in: Any, make_service: Any, name: str, content: bytes, message: str
+) -> None:
+    import io
+
+    service = make_service(name="Advice")
+    client = signed_in("admin")
+    form = _edit_form(client, service.id)
+    response = client.post(f"/staff/services/{service.id}/edit",
+                           data={**form, "referral_form_upload": (io.BytesIO(content), name)},
+                           content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 422 and message in html(response).get_text()
