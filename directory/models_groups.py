@@ -39,6 +39,8 @@ FOLLOW_UP_REASONS = {
     "group-stopped": "The group says it has stopped",
     "funding-ended": "Funding end date has passed",
     "no-email": "No email address or asked not to be emailed: phone the group",
+    "reported-stopped": "A link worker reports it has stopped running",
+    "details-wrong": "A link worker reports its details are wrong",
 }
 RESOLUTIONS = {"still-running": "Still running", "paused": "Paused", "closed": "Closed"}
 JOB_OUTCOMES = ("running", "ok", "failed", "skipped")

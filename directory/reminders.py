@@ -27,7 +27,7 @@ from .db import DbSession
 from .freshness import freshness
 from .mail import MailFailed, external_url, send
 from .models import Organization, Service
-from .models_groups import RESOLUTIONS, ContactOptOut, FollowUp, GroupToken, Reminder
+from .models_groups import FOLLOW_UP_REASONS, RESOLUTIONS, ContactOptOut, FollowUp, GroupToken, Reminder
 
 # Reminders are never closer together than this, even when a job catches up after days off.
 MIN_GAP = timedelta(days=3)
@@ -99,6 +99,31 @@ def _follow_up(
     session.add(row)
     session.commit()
     return row
+
+
+# What a link worker can report from a listing; each becomes a follow-up for staff, never a change.
+LISTING_REPORTS = ("reported-stopped", "details-wrong")
+
+
+def report_from_listing(session: DbSession, service_id: int, reason: str, note: Any, *, reported_by: str) -> FollowUp:
+    """A link worker says a listing has stopped or is wrong: queued for staff to check; the listing is unchanged."""
+    service = session.get(Service, service_id)
+    if service is None:
+        raise operations.NotFound(f"There is no service {service_id}.")
+    if reason not in LISTING_REPORTS:
+        raise v.ValidationFailed({"reason": f"{reason!r} is not one of: {', '.join(LISTING_REPORTS)}."})
+    detail = v.text(500)(note) or FOLLOW_UP_REASONS[reason]
+    # One open report per reason per day is enough for staff to act on.
+    follow_up = _follow_up(session, service, reason, cycle=utcnow().date().isoformat(), detail=detail,
+                           reported_by=reported_by)  # fmt: skip
+    if follow_up is None:
+        existing = session.scalars(
+            select(FollowUp).where(FollowUp.service_id == service_id, FollowUp.reason == reason)
+            .order_by(FollowUp.id.desc())
+        ).first()  # fmt: skip
+        assert existing is not None
+        return existing
+    return follow_up
 
 
 def open_follow_ups(session: DbSession) -> list[FollowUp]:

@@ -200,6 +200,26 @@ def restore(revision_id: int) -> Any:
     return redirect(back)
 
 
+@bp.post("/services/<int:service_id>/report")
+@roles_required(*STAFF_ROLES)
+def report(service_id: int) -> Any:
+    """A link worker reports the listing has stopped or is wrong: a task for staff; the listing is unchanged."""
+    from ..reminders import report_from_listing
+
+    _service_for_edit(service_id)
+    try:
+        report_from_listing(
+            db.session, service_id, request.form.get("reason", ""), request.form.get("note", ""),
+            reported_by=actor_for(current_user).label,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"Not reported: {exc}", "error")
+    else:
+        flash("Thank you: staff will check this listing. It is unchanged until they do.", "success")
+    return redirect(url_for("services.detail", service_id=service_id))
+
+
 @bp.post("/services/<int:service_id>/waiting-time")
 @roles_required(*ANY_SIGNED_IN)
 def waiting_time(service_id: int) -> Any:

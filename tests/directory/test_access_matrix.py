@@ -48,6 +48,7 @@ ACCESS: dict[str, str] = {
     "services.unarchive": STAFF_ONLY,
     "services.restore": OWNER_OR_STAFF,
     "services.waiting_time": OWNER_OR_STAFF,
+    "services.report": STAFF_ONLY,
     "organisations.index": STAFF_ONLY,
     "organisations.create": STAFF_ONLY,
     "organisations.edit": OWNER_OR_STAFF,

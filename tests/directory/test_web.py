@@ -306,3 +306,31 @@ def test_bad_referral_form_files_are_refused_by_name(
                            data={**form, "referral_form_upload": (io.BytesIO(content), name)},
                            content_type="multipart/form-data")  # fmt: skip
     assert response.status_code == 422 and message in html(response).get_text()
+
+
+def test_link_worker_reports_a_listing_stopped_and_staff_see_it_unchanged(
+    signed_in: Any, make_service: Any, session: Any
+) -> None:
+    from directory.models import Service
+    from directory.models_groups import FollowUp
+
+    service = make_service(name="Tuesday lunch club")
+    client = signed_in("link-worker")
+    token = csrf_token(client, f"/staff/services/{service.id}")
+    response = client.post(
+        f"/staff/services/{service.id}/report",
+        data={"csrf_token": token, "reason": "reported-stopped", "note": "Hall locked for weeks"},
+    )
+    assert response.status_code == 302
+    again = client.post(f"/staff/services/{service.id}/report",
+                        data={"csrf_token": token, "reason": "reported-stopped", "note": "Still locked"})  # fmt: skip
+    assert again.status_code == 302
+    session.expire_all()
+    reports = session.query(FollowUp).filter_by(service_id=service.id).all()
+    assert [(r.reason, r.detail) for r in reports] == [("reported-stopped", "Hall locked for weeks")]
+    assert reports[0].reported_by.startswith("staff: ")
+    assert session.get(Service, service.id).status == "active"  # a report never changes the listing
+    queue = html(signed_in("admin").get("/staff/follow-ups")).get_text()
+    assert "Tuesday lunch club" in queue and "Hall locked for weeks" in queue
+    bad = client.post(f"/staff/services/{service.id}/report", data={"csrf_token": token, "reason": "bored"})
+    assert "Not reported" in html(client.get(bad.headers["Location"])).get_text()
