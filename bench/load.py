@@ -56,7 +56,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def build(url: str, folder: str) -> dict[str, str]:
+def build(url: str, folder: str) -> tuple[dict[str, str], list[str]]:
     from directory import create_app
     from directory.cli import init_database
     from directory.db import db
@@ -66,19 +66,23 @@ def build(url: str, folder: str) -> dict[str, str]:
     with app.app_context():
         init_database()
         report = build_demo(db.session, seed=2026, data_dir=os.environ.get("DIRECTORY_DATA_DIR"), echo=lambda _m: None)
-    return report.accounts
+        from sqlalchemy import select
+
+        from directory.models import Location
+
+        postcodes = sorted({p for p in db.session.scalars(select(Location.postcode)) if p})[:40]
+    return report.accounts, postcodes
 
 
-def paths(base: str, rng: random.Random) -> list[str]:
+def paths(base: str, rng: random.Random, postcodes: list[str], share_map: float) -> list[str]:
     words = ["knit", "walk", "debt", "lunch", "carers", "choir", "garden", "food", "youth", "memory cafe"]
     needs = ["loneliness", "physical-activity", "mental-health", "food", "carers", "older-people"]
-    postcodes = ["FY1 1AN", "FY3 7EJ", "FY4 4NJ", "BB11 1AA", "BB9 7SR", "BB4 7LU", "BB10 1AA", "FY2 0HH"]
     listing = re.findall(r'href="(/services/\d+)"', urllib.request.urlopen(base + "/?q=group").read().decode())  # noqa: S310
     listing = listing or ["/services/1"]
     out = []
     for _ in range(2_000):
         pick = rng.random()
-        if pick < 0.5:
+        if pick < 1 - share_map - 0.3:
             query = {
                 "q": rng.choice(words),
                 "category": rng.choice(needs),
@@ -88,7 +92,7 @@ def paths(base: str, rng: random.Random) -> list[str]:
             out.append(
                 "/?" + urllib.parse.urlencode({k: v for k, v in query.items() if rng.random() < 0.8 or k == "postcode"})
             )
-        elif pick < 0.8:
+        elif pick < 1 - share_map:
             out.append(rng.choice(listing))
         else:
             out.append("/gaps/map?category=" + rng.choice(needs))
@@ -112,12 +116,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--map-share", type=float, default=0.2, help="share of requests that open the gap map")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'load.sqlite'}"
-        accounts = build(url, folder)
+        accounts, postcodes = build(url, folder)
         port = free_port()
         env = {**os.environ, "DIRECTORY_DATABASE_URL": url, "DIRECTORY_INSTANCE_PATH": folder,
                "DIRECTORY_SECRET_KEY": "load", "DIRECTORY_LOGIN_RATE_LIMIT": "1000 per minute"}  # fmt: skip
@@ -135,7 +140,7 @@ def main() -> None:
                     time.sleep(0.2)
             cookie = sign_in(base, "community.development@demo.invalid", accounts["community.development@demo.invalid"])
             mix = Path(folder) / "paths.txt"
-            mix.write_text("\n".join(paths(base, random.Random(1))) + "\n")
+            mix.write_text("\n".join(paths(base, random.Random(1), postcodes, args.map_share)) + "\n")
             script = Path(folder) / "mix.lua"
             script.write_text(LUA)
             result = subprocess.run(  # noqa: S603

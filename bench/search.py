@@ -47,6 +47,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", help="an existing database (e.g. from bench/generate.py); default: the demo")
+    parser.add_argument(
+        "--workload", choices=["mixed", "bar"], default="mixed",
+        help="mixed: varied queries, some England-wide; bar: QUALITY.md's text + category + 5 km + filters",
+    )  # fmt: skip
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
@@ -63,13 +67,14 @@ def main() -> None:
             queries = []
             for _ in range(args.queries):
                 q: dict[str, object] = {"sort": rng.choice(["relevance", "nearest", "wait", "verified"])}
-                if rng.random() < 0.6:
+                bar = args.workload == "bar"
+                if bar or rng.random() < 0.6:
                     q["q"] = rng.choice(WORDS)
-                if rng.random() < 0.5:
+                if bar or rng.random() < 0.5:
                     q["category"] = rng.sample(codes, k=rng.choice((1, 1, 2)))
-                if rng.random() < 0.7:
+                if bar or rng.random() < 0.7:
                     q["postcode"] = rng.choice(postcodes)
-                    q["radius"] = str(rng.choice((2, 5, 10)))
+                    q["radius"] = "5" if bar else str(rng.choice((2, 5, 10)))
                 q.update(rng.choice(FILTERS))
                 queries.append(q)
             times, floor, counts = [], [], []

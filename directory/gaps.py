@@ -378,18 +378,10 @@ def live_services(session: DbSession, config: Mapping[str, Any], now: datetime |
 
 
 def _gap_flag_events(session: DbSession) -> pd.DataFrame | None:
-    """Gap flags from the backlog feature's GapFlag model, when it exists (issue 5); None otherwise."""
-    from . import models_backlog
+    """Gap flags raised by link workers (the backlog), as demand events."""
+    from .models_backlog import GapFlag
 
-    model = getattr(models_backlog, "GapFlag", None)
-    if model is None:
-        return None
-    lsoa = getattr(model, "lsoa_code", None)
-    category = getattr(model, "category_code", None) or getattr(model, "category", None)
-    when = getattr(model, "created_at", None) or getattr(model, "occurred_on", None)
-    if lsoa is None or category is None or when is None:
-        return None
-    rows = session.execute(select(lsoa, category, when).where(lsoa.is_not(None), category.is_not(None))).all()
+    rows = session.execute(select(GapFlag.lsoa_code, GapFlag.category_code, GapFlag.flagged_at)).all()
     return pd.DataFrame(rows, columns=["lsoa_code", "category", "occurred_at"]).assign(kind="gap-flag")
 
 
@@ -405,7 +397,8 @@ def demand_events(session: DbSession) -> pd.DataFrame:
     flags = _gap_flag_events(session)
     if flags is not None and len(flags):
         frame = pd.concat([frame, flags[frame.columns]], ignore_index=True)
-    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"].astype(str), errors="coerce")
+    # Days (demand events) and times (gap flags) together: parse each on its own, not by the first one.
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"].astype(str), errors="coerce", format="mixed")
     return frame.dropna(subset=["occurred_at", "kind"])
 
 

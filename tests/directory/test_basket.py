@@ -107,3 +107,14 @@ def test_archived_services_cannot_be_added(signed_in: Any, make_service: Any, se
     operations.archive(session, "service", service.id, expected_version=1, actor=STAFF)
     client = signed_in("link-worker")
     assert _add(client, service.id).status_code == 400
+
+
+def test_add_to_the_sheet_from_the_staff_listing_page(signed_in: Any, make_service: Any) -> None:
+    service = make_service(name="Men's shed")
+    client = signed_in("link-worker")
+    page = html(client.get(f"/staff/services/{service.id}"))
+    form = page.find("form", action="/basket/add")
+    data = {i["name"]: i["value"] for i in form.find_all("input")}
+    response = client.post("/basket/add", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == f"/staff/services/{service.id}"
+    assert "Men's shed" in html(client.get("/basket/")).select_one("ol.basket").get_text()

@@ -363,3 +363,28 @@ def test_funding_risk_lists_services_ending_soon_with_the_deprivation_they_reach
 def test_the_nav_links_staff_to_the_gap_map(staff: FlaskClient) -> None:
     page = html(staff.get("/staff/"))
     assert page.find("nav").find("a", href="/gaps/map") is not None
+
+
+def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path) -> None:
+    """A link worker's gap flag in A counts for A and its neighbour B (not C), and shows in the table's flags."""
+    from directory import backlog
+    from directory.gaps import area_rows, compute_gaps
+    from directory.models import User
+    from tests.conftest import built_app
+    from tests.directory.gap_world import POSTCODES, seed
+
+    with built_app("sqlite", tmp_path) as app, app.app_context():
+        seed(db.session, app.config, tmp_path)
+        before = {code: score_of(db.session, code, "carers").demand for code in CODES}
+        from directory.accounts import create_user
+
+        worker: User = create_user(db.session, email_address="flagger@example.org", role="link-worker",
+                                   password="x" * 12)  # fmt: skip
+        backlog.record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
+                                         "description": "No carers group nearby"}, worker)  # fmt: skip
+        compute_gaps(db.session, app.config)
+        after = {code: score_of(db.session, code, "carers").demand for code in CODES}
+        assert after[CODES[0]] == before[CODES[0]] + 1 and after[CODES[1]] == before[CODES[1]] + 1
+        assert after[CODES[2]] == before[CODES[2]]
+        flags = {row.code: row.flags for row in area_rows(db.session, ["E06000009"], "carers")}
+        assert flags[CODES[0]] == 1 and flags[CODES[2]] == 0
