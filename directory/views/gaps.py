@@ -160,8 +160,13 @@ def area(code: str) -> Any:
     explained = gaps.explain_area(db.session, current_app.config, code)
     if explained is None:
         abort(404, f"There is no area {code} in the gap data.")
+    from geo.provision import to_wgs84
+
+    longitude, latitude = to_wgs84([explained.lsoa.x], [explained.lsoa.y])
+    point: dict[str, Any] = {"latitude": round(float(latitude[0]), 5), "longitude": round(float(longitude[0]), 5)}
+    flag_url = url_for("backlog.flag", **point, **{"from": "map"})
     return render_template(
-        "gaps/area.html", area=explained, domain_names=gaps.DOMAIN_NAMES,
+        "gaps/area.html", area=explained, domain_names=gaps.DOMAIN_NAMES, flag_url=flag_url,
         radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000,
     )  # fmt: skip
 

@@ -388,3 +388,11 @@ def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path) -> None:
         assert after[CODES[2]] == before[CODES[2]]
         flags = {row.code: row.flags for row in area_rows(db.session, ["E06000009"], "carers")}
         assert flags[CODES[0]] == 1 and flags[CODES[2]] == 0
+
+
+def test_the_area_page_offers_to_flag_a_gap_at_the_area(staff: FlaskClient) -> None:
+    page = html(staff.get(f"/gaps/areas/{CODES[1]}"))
+    link = page.find("a", string="Flag a gap in this area")
+    assert link is not None and link["href"].startswith("/flags/new?") and "from=map" in link["href"]
+    form = html(staff.get(link["href"]))
+    assert form.find("form") is not None
