@@ -163,8 +163,10 @@ def area(code: str) -> Any:
     from geo.provision import to_wgs84
 
     longitude, latitude = to_wgs84([explained.lsoa.x], [explained.lsoa.y])
-    point: dict[str, Any] = {"latitude": round(float(latitude[0]), 5), "longitude": round(float(longitude[0]), 5)}
-    flag_url = url_for("backlog.flag", **point, **{"from": "map"})
+    # "from" is a Python keyword, hence the dict of query values.
+    values: dict[str, Any] = {"latitude": round(float(latitude[0]), 5), "longitude": round(float(longitude[0]), 5),
+                              "from": "map"}  # fmt: skip
+    flag_url = url_for("backlog.flag", **values)
     return render_template(
         "gaps/area.html", area=explained, domain_names=gaps.DOMAIN_NAMES, flag_url=flag_url,
         radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000,
