@@ -361,9 +361,12 @@ def reject(change_id: int) -> Any:
 @roles_required(*STAFF_ROLES)
 def follow_ups() -> Any:
     """Listings to check by phone or to resolve: no reply, the group says it stopped, funding ended."""
+    from ..clock import utcnow
+    from ..verification_queue import prioritised
+
     return render_template(
         "groups/follow_ups.html",
-        rows=reminders.open_follow_ups(db.session),
+        rows=prioritised(db.session, reminders.open_follow_ups(db.session), current_app.config, now=utcnow()),
         reasons=FOLLOW_UP_REASONS,
         resolutions=RESOLUTIONS,
     )

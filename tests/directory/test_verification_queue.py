@@ -1,0 +1,66 @@
+"""The staff follow-up queue puts first the listings whose errors would do most harm."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from directory.clock import utcnow
+from directory.models import DemandEvent, Postcode
+from directory.models_gaps import Deprivation
+from directory.reminders import report_from_listing
+from directory.verification_queue import prioritised
+from tests.conftest import html
+
+AREAS = {"FY1 1QA": ("E01900101", 1), "FY1 1QB": ("E01900102", 9), "FY1 1QD": ("E01900103", None)}
+
+
+def _place(session: Any) -> None:
+    if session.get(Postcode, "FY11QA") is not None:
+        return  # one database per module: placed by an earlier test
+    for pcds, (lsoa, decile) in AREAS.items():
+        session.add(Postcode(postcode_key=pcds.replace(" ", ""), pcds=pcds, latitude=53.8, longitude=-3.05,
+                             lsoa_code=lsoa, lad_code="E06000009"))  # fmt: skip
+        if decile is not None:
+            session.add(Deprivation(lsoa_code=lsoa, edition="2011", lad_code="E06000009", source_kind="test",
+                                    imd_decile=decile, imd_rank=decile * 3000))  # fmt: skip
+    session.commit()
+
+
+def test_deprivation_staleness_and_signposting_order_the_queue(app: Any, make_service: Any, session: Any) -> None:
+    _place(session)
+    now = utcnow()
+    old = (now - timedelta(days=540)).isoformat(timespec="seconds")
+    recent = (now - timedelta(days=30)).isoformat(timespec="seconds")
+
+    def at(pcds: str) -> list[dict[str, str]]:
+        return [{"name": "Hall", "address_1": "1 Road", "postcode": pcds}]
+
+    deprived_stale = make_service(name="Deprived and stale", locations=at("FY1 1QA"), last_verified_at=old)
+    deprived_fresh = make_service(name="Deprived, fresh", locations=at("FY1 1QA"), last_verified_at=recent)
+    affluent_stale = make_service(name="Affluent and stale", locations=at("FY1 1QB"), last_verified_at=old)
+    unknown = make_service(name="Unknown area, busy", locations=at("FY1 1QD"), last_verified_at=old)
+    for _ in range(20):
+        session.add(DemandEvent(kind="signposting", category_code="arts-crafts", service_id=unknown.id,
+                                lsoa_code="E01900103", occurred_on=date.today()))  # fmt: skip
+    session.commit()
+    for service in (affluent_stale, deprived_fresh, unknown, deprived_stale):
+        report_from_listing(session, service.id, "details-wrong", "", reported_by="staff: t@example.org")
+    from directory.reminders import open_follow_ups
+
+    queue = prioritised(session, open_follow_ups(session), app.config, now=now)
+    names = [p.follow_up.service.name for p in queue if p.follow_up.service.name in {
+        "Deprived and stale", "Deprived, fresh", "Affluent and stale", "Unknown area, busy"}]  # fmt: skip
+    # 1.0 × 2.0 × 1 = 2.0; 0.5 × 2.0 × (1 + ln 21 ≈ 4.04) = 4.04; 0.2 × 2.0 = 0.4; 1.0 × 0.11 = 0.11
+    assert names == ["Unknown area, busy", "Deprived and stale", "Affluent and stale", "Deprived, fresh"]
+    top = next(p for p in queue if p.follow_up.service.name == "Deprived and stale")
+    assert top.decile == 1 and top.harm == 2.0 and "reaches IMD decile 1" in top.reasons
+
+
+def test_the_follow_up_page_shows_the_priority_and_why(signed_in: Any, make_service: Any, session: Any) -> None:
+    _place(session)
+    service = make_service(name="Priority shown", locations=[{"name": "Hall", "postcode": "FY1 1QA"}])
+    report_from_listing(session, service.id, "reported-stopped", "", reported_by="staff: t@example.org")
+    page = html(signed_in("community-development").get("/staff/follow-ups"))
+    row = next(tr for tr in page.select("tbody tr") if "Priority shown" in tr.get_text())
+    assert "reaches IMD decile 1" in row.get_text() and "signposted 0 times" in row.get_text()
