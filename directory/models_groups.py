@@ -173,3 +173,28 @@ scheduler_job = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class ListingRequest(db.Model):  # type: ignore[name-defined,misc]
+    """A group asks to be listed, from the public form; it waits for staff approval. Nothing is deleted."""
+
+    __tablename__ = "listing_request"
+    __table_args__ = (CheckConstraint("status IN ('waiting', 'approved', 'rejected')", name="status_allowed"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_name: Mapped[str] = mapped_column(String(255))
+    contact_name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    service_name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    when: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(255), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))

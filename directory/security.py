@@ -17,6 +17,7 @@ LIMITED_VIEWS = {
     "groups.confirm": "GROUP_TOKEN_RATE_LIMIT",
     "groups.stopped": "GROUP_TOKEN_RATE_LIMIT",
     "groups.unsubscribe": "GROUP_TOKEN_RATE_LIMIT",
+    "groups.request_listing": "LISTING_REQUEST_RATE_LIMIT",
 }
 
 

@@ -110,6 +110,9 @@ SETTINGS: dict[str, Setting] = {
         "weeks ahead a calendar feed is read; no session in that time is evidence of closure", 8, int
     ),
     "IMPORT_WEBSITE_INTERVAL": Setting("seconds between website checks to the same host", 2.0, float),
+    "LISTING_REQUEST_RATE_LIMIT": Setting(
+        "public requests to be listed accepted per address (Flask-Limiter syntax)", "10 per hour"
+    ),
     # --- settings: production (issue 8) ---
     "SECURE_COOKIES": Setting(
         "send session cookies only over HTTPS and set HSTS (yes behind an HTTPS proxy; `serve` turns it on)",

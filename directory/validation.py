@@ -32,6 +32,10 @@ LAD_CODE = re.compile(r"^E0[6-9]\d{6}$")
 PHONE = re.compile(r"^[0-9 +()\-]{6,32}$")
 
 
+def _raise_required(message: str) -> Any:
+    raise ValueError(message)
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

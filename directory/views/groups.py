@@ -402,3 +402,71 @@ def job_log() -> Any:
         stored=jobs.stored_jobs(current_app._get_current_object()),  # type: ignore[attr-defined]
         schedule=current_app.config["JOBS_SCHEDULE"],
     )
+
+
+@bp.route("/listings/request", methods=["GET", "POST"])
+def request_listing() -> Any:
+    """A group asks to be listed; staff check it before anything is published."""
+    from .. import listing_requests
+
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in listing_requests.SPEC}
+        values["categories"] = request.form.getlist("categories")
+        try:
+            listing_requests.submit(db.session, values)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            return render_template("groups/request_thanks.html")
+    categories = [(t.code, t.name) for t in listings.categories(db.session)]
+    return render_template("groups/request.html", values=values, errors=errors, category_choices=categories), (
+        422 if errors else 200
+    )
+
+
+@bp.get("/staff/listing-requests")
+@roles_required(*STAFF_ROLES)
+def listing_requests_queue() -> Any:
+    """Groups waiting to be listed."""
+    from .. import listing_requests
+
+    return render_template("groups/requests.html", requests=listing_requests.waiting(db.session))
+
+
+@bp.post("/staff/listing-requests/<int:request_id>/approve")
+@roles_required(*STAFF_ROLES)
+def approve_listing_request(request_id: int) -> Any:
+    """List the group now: the listing is created through the write path, credited to the group."""
+    return _decide_listing_request(request_id, "approve")
+
+
+@bp.post("/staff/listing-requests/<int:request_id>/decline")
+@roles_required(*STAFF_ROLES)
+def decline_listing_request(request_id: int) -> Any:
+    """Decline with a reason, which is emailed to the group; the request is kept."""
+    return _decide_listing_request(request_id, "decline")
+
+
+def _decide_listing_request(request_id: int, decision: str) -> Any:
+    from .. import listing_requests
+
+    try:
+        if decision == "approve":
+            done = listing_requests.approve(db.session, request_id, staff=actor_for(current_user))
+            flash(f"Listed {done.service_name}. It is on the directory now.", "success")
+        else:
+            done = listing_requests.decline(
+                db.session, request_id, request.form.get("reason", ""), staff=actor_for(current_user)
+            )
+            mail.send(done.email, "Your request to be listed", "listing_declined", request=done)
+            flash(f"Declined, and {done.email} was told why.", "success")
+    except operations.NotFound as exc:
+        db.session.rollback()
+        abort(404, str(exc))
+    except (operations.NotPermitted, ValidationFailed) as exc:
+        db.session.rollback()
+        flash(f"Nothing was changed: {exc}", "error")
+    return redirect(url_for("groups.listing_requests_queue"))

@@ -61,6 +61,8 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "backlog board": ("community-development", "/backlog/"),
     "backlog list": ("community-development", "/backlog/list"),
     # pages: groups (issue 6)
+    "ask to be listed": (None, "/listings/request"),
+    "requests to be listed": ("admin", "/staff/listing-requests"),
     "group listings, signed out": (None, "/group/"),
     "changes from groups": ("admin", "/staff/group-changes"),
     "listings to follow up": ("link-worker", "/staff/follow-ups"),
