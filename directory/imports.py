@@ -42,6 +42,7 @@ from .clock import utcnow
 from .db import DbSession
 from .models import Location, Organization, Service, TaxonomyTerm, service_at_location
 from .models_imports import ExternalRecord, ImportEvidence, ImportRun, ImportSource, MergeCandidate
+from .reminders import follow_up_evidence
 from .snapshots import _plain, service_snapshot
 
 STUCK_AFTER = timedelta(hours=6)
@@ -601,6 +602,9 @@ class _Applier:
                 )
             )
             self.session.commit()
+            follow_up_evidence(self.session, service_id, "no-future-events",
+                               next(n for n in result.notices if n.startswith(NO_FUTURE_EVENTS)),
+                               reported_by=f"import: {self.source.name}")  # fmt: skip
 
     def note_missing(self) -> None:
         """Listings this source gave before but not this time are named, never archived."""
@@ -685,6 +689,7 @@ def check_websites(
         if not check.ok:
             session.add(ImportEvidence(service_id=service_id, kind="website-failed", detail=check.reason[:2000]))
             session.commit()
+            follow_up_evidence(session, service_id, "website-failed", check.reason, reported_by="website check")
         outcomes.append((service_id, check.ok, check.reason))
         if progress:
             progress(1)

@@ -41,6 +41,8 @@ FOLLOW_UP_REASONS = {
     "no-email": "No email address or asked not to be emailed: phone the group",
     "reported-stopped": "A link worker reports it has stopped running",
     "details-wrong": "A link worker reports its details are wrong",
+    "website-failed": "Its website did not answer (website check)",
+    "no-future-events": "Its calendar has no future sessions (calendar import)",
 }
 RESOLUTIONS = {"still-running": "Still running", "paused": "Paused", "closed": "Closed"}
 JOB_OUTCOMES = ("running", "ok", "failed", "skipped")

@@ -126,6 +126,14 @@ def report_from_listing(session: DbSession, service_id: int, reason: str, note: 
     return follow_up
 
 
+def follow_up_evidence(session: DbSession, service_id: int, kind: str, detail: str, *, reported_by: str) -> None:
+    """Evidence from an importer that a listing may have closed joins staff's follow-up queue (once a day)."""
+    service = session.get(Service, service_id)
+    if service is not None and kind in FOLLOW_UP_REASONS:
+        _follow_up(session, service, kind, cycle=utcnow().date().isoformat(), detail=detail[:2000],
+                   reported_by=reported_by)  # fmt: skip
+
+
 def open_follow_ups(session: DbSession) -> list[FollowUp]:
     return list(session.scalars(select(FollowUp).where(FollowUp.resolved_at.is_(None)).order_by(FollowUp.created_at)))
 

@@ -326,6 +326,11 @@ def test_a_calendar_sets_sessions_and_no_future_events_is_only_evidence(
     assert session.get(Service, service.id).version == version
     [evidence] = session.scalars(select(ImportEvidence).where(ImportEvidence.service_id == service.id)).all()
     assert evidence.kind == "no-future-events"
+    # ... and it joins staff's follow-up queue, beside reminders and link workers' reports.
+    from directory.models_groups import FollowUp
+
+    [follow_up] = session.scalars(select(FollowUp).where(FollowUp.service_id == service.id)).all()
+    assert follow_up.reason == "no-future-events" and follow_up.reported_by.startswith("import: ")
 
 
 def test_a_malformed_calendar_changes_nothing(
@@ -378,3 +383,23 @@ def test_a_stuck_run_is_reset(session: Any) -> None:
     session.commit()
     assert reset_stuck_runs(session) >= 1
     assert run.status == "failed" and source.state == "failed"
+
+
+def test_a_dead_website_is_evidence_for_staff_and_changes_nothing(
+    session: Any, server: LoopbackServer, make_service: Callable[..., Any]
+) -> None:
+    from directory.imports import check_websites
+    from directory.models_groups import FollowUp
+    from scrapers.website import WebsiteChecker
+
+    server.routes["/alive"] = Reply(b"<html>still here</html>", content_type="text/html")
+    server.routes["/gone"] = Reply(b"gone", status=410, content_type="text/plain")
+    alive = make_service(name="Alive", url=server.url + "/alive")
+    gone = make_service(name="Gone", url=server.url + "/gone")
+    versions = {s.id: s.version for s in (alive, gone)}
+    outcomes = {sid: ok for sid, ok, _ in check_websites(session, WebsiteChecker(allow_private=True))}
+    assert outcomes[alive.id] is True and outcomes[gone.id] is False
+    session.expire_all()
+    assert {sid: session.get(Service, sid).version for sid in versions} == versions  # evidence, never a change
+    follow_ups = session.scalars(select(FollowUp).where(FollowUp.service_id.in_(list(versions)))).all()
+    assert [(f.service_id, f.reason) for f in follow_ups] == [(gone.id, "website-failed")]
