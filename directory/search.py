@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -477,7 +477,3 @@ def record_unmet_need(session: DbSession, outcome: Outcome, *, team: str = "", t
                                 occurred_on=today or utcnow().date(), team=team))  # fmt: skip
     session.commit()
     return len(codes)
-
-
-def with_sort(query: SearchQuery, sort: str) -> SearchQuery:
-    return replace(query, sort=sort)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 import segno
@@ -13,16 +12,10 @@ from sqlalchemy.orm import selectinload
 from .clock import utcnow
 from .db import DbSession
 from .models import DemandEvent, Service
-from .search import SearchError, locate
+from .search import locate
 
 MAX_BASKET = 12
 MAX_NOTE = 600
-
-
-@dataclass(frozen=True)
-class SheetEntry:
-    service: Service
-    qr_data_uri: str
 
 
 def basket_services(session: DbSession, ids: Sequence[int]) -> list[Service]:
@@ -77,7 +70,3 @@ def record_signposting(
     session.add_all(events)
     session.commit()
     return len(events)
-
-
-__all__ = ["MAX_BASKET", "MAX_NOTE", "SearchError", "SheetEntry", "basket_services", "client_lsoa", "qr_code",
-           "record_signposting"]  # fmt: skip

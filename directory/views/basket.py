@@ -10,7 +10,8 @@ from flask_login import current_user
 from ..accounts import STAFF_ROLES, roles_required
 from ..clock import utcnow
 from ..db import db
-from ..signposting import MAX_BASKET, MAX_NOTE, SearchError, basket_services, client_lsoa, qr_code, record_signposting
+from ..search import SearchError
+from ..signposting import MAX_BASKET, MAX_NOTE, basket_services, client_lsoa, qr_code, record_signposting
 
 bp = Blueprint("basket", __name__, url_prefix="/basket")
 
