@@ -181,17 +181,18 @@ class ServiceLayer(Layer):
 
 
 class FlagLayer(Layer):
-    """Gap flags recorded by link workers, one circle per LSOA sized by the count."""
+    """Gap flags recorded by link workers (or, with key "resolved", backlog items resolved), one circle per
+    LSOA sized by the count."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup();
-        {{ this.data.get_name() }}.flags.forEach(function (f) {
+        {{ this.data.get_name() }}[{{ this.key|tojson }}].forEach(function (f) {
           var circle = L.circleMarker([f[0], f[1]], {radius: 5 + Math.min(f[2], 10), color: "#000", weight: 2,
-                                                       fillColor: "#ffd400", fillOpacity: 0.9});
+                                                       fillColor: {{ this.fill|tojson }}, fillOpacity: 0.9});
           var tip = document.createElement("div");
-          tip.textContent = f[2] + (f[2] === 1 ? " gap flag in " : " gap flags in ") + f[3];
+          tip.textContent = f[2] + (f[2] === 1 ? {{ this.one|tojson }} : {{ this.many|tojson }}) + f[3];
           circle.bindTooltip(tip);
           {{ this.get_name() }}.addLayer(circle);
         });
@@ -199,10 +200,16 @@ class FlagLayer(Layer):
         """
     )
 
-    def __init__(self, data: GapData, name: str) -> None:
+    def __init__(self, data: GapData, name: str, key: str = "flags") -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "FlagLayer"
         self.data = data
+        self.key = key
+        resolved = key == "resolved"
+        self.fill = "#2e7d32" if resolved else "#ffd400"
+        self.one, self.many = (
+            (" gap resolved in ", " gaps resolved in ") if resolved else (" gap flag in ", " gap flags in ")
+        )
 
 
 class Legend(MacroElement):
@@ -275,6 +282,7 @@ def build_map(
     services: Sequence[tuple[float, float, str, str, int, str]],
     flags: Sequence[tuple[float, float, int, str]] | None,
     *,
+    resolved: Sequence[tuple[float, float, int, str]] | None = None,
     category_name: str,
     radius_m: float,
     assets: Assets,
@@ -308,6 +316,7 @@ def build_map(
         "areas": {"type": "FeatureCollection", "features": features},
         "services": [list(s) for s in services],
         "flags": [list(f) for f in flags or []],
+        "resolved": [list(r) for r in resolved or []],
         "palettes": {
             "d": {"colours": DECILE_COLOURS},
             "m": {"colours": DISTANCE_COLOURS, "breaks": DISTANCE_BREAKS},
@@ -334,6 +343,8 @@ def build_map(
     fmap.add_child(ServiceLayer(data, "Live services", assets))
     if flags is not None:
         fmap.add_child(FlagLayer(data, "Gap flags"))
+    if resolved:
+        fmap.add_child(FlagLayer(data, "Gaps resolved", key="resolved"))
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.add_child(
         Legend(

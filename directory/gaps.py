@@ -673,6 +673,21 @@ def area_rows(session: DbSession, lads: Sequence[str], category: str | None) -> 
     return list(rows.values())
 
 
+def resolved_counts(session: DbSession, category: str | None) -> dict[str, int]:
+    """Backlog items resolved (a service now meets the need), per LSOA where their flags were raised."""
+    from .models_backlog import BacklogItem, GapFlag
+
+    query = (
+        select(GapFlag.lsoa_code, func.count(func.distinct(BacklogItem.id)))
+        .join(BacklogItem, BacklogItem.id == GapFlag.item_id)
+        .where(BacklogItem.status == "resolved")
+        .group_by(GapFlag.lsoa_code)
+    )
+    if category:
+        query = query.where(BacklogItem.category_code == category)
+    return {str(code): int(count) for code, count in session.execute(query)}
+
+
 def gap_flag_counts(session: DbSession, category: str | None) -> dict[str, int] | None:
     """Gap flags per LSOA for a category, when the backlog feature's GapFlag model exists; else None."""
     flags = _gap_flag_events(session)

@@ -100,8 +100,14 @@ def map_page() -> Any:
                 for row, lo, la in zip(rows, lon, lat, strict=True)
                 if flag_counts.get(row.code)
             ]
+        resolved_counts = gaps.resolved_counts(session, choice["category"])
+        resolved = [
+            (round(float(la), 5), round(float(lo), 5), resolved_counts[row.code], row.name)
+            for row, lo, la in zip(rows, lon, lat, strict=True)
+            if resolved_counts.get(row.code)
+        ]
         fmap = gapmap.build_map(
-            rows, markers, flags,
+            rows, markers, flags, resolved=resolved,
             category_name=names.get(choice["category"], choice["category"]),
             radius_m=float(current_app.config["GAP_RADIUS_M"]), assets=map_assets(),
             area_url=url_for("gaps.area", code="X")[:-1], service_url=url_for("services.detail", service_id=0)[:-1],

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from directory.cli import cli
 from directory.db import db
 from directory.gaps import csv_safe
+from directory.models import Service, User
 from directory.models_gaps import Deprivation, GapRun, GapScore, Lsoa
 from tests.conftest import html
 from tests.directory import gap_world
@@ -369,7 +370,6 @@ def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path) -> None:
     """A link worker's gap flag in A counts for A and its neighbour B (not C), and shows in the table's flags."""
     from directory import backlog
     from directory.gaps import area_rows, compute_gaps
-    from directory.models import User
     from tests.conftest import built_app
     from tests.directory.gap_world import POSTCODES, seed
 
@@ -396,3 +396,40 @@ def test_the_area_page_offers_to_flag_a_gap_at_the_area(staff: FlaskClient) -> N
     assert link is not None and link["href"].startswith("/flags/new?") and "from=map" in link["href"]
     form = html(staff.get(link["href"]))
     assert form.find("form") is not None
+
+
+def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path) -> None:
+    """A flagged gap in A shows as a flag; once its backlog item is resolved, as a resolved gap too."""
+    from directory import backlog
+    from directory.accounts import create_user
+    from tests.conftest import built_app, sign_in
+    from tests.directory.gap_world import POSTCODES, seed
+
+    with built_app("sqlite", tmp_path) as app:
+        with app.app_context():
+            seed(db.session, app.config, tmp_path)
+            worker = create_user(db.session, email_address="lw@example.org", role="link-worker", password="x" * 12)
+            manager = create_user(db.session, email_address="cd@example.org", role="community-development",
+                                  password="x" * 12)  # fmt: skip
+            saved = backlog.record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
+                                                     "description": "No carers group"}, worker)  # fmt: skip
+            item_id, manager_id = saved.item.id, manager.id
+        client = app.test_client()
+        assert sign_in(client, "cd@example.org", "x" * 12).status_code == 302
+
+        def layers() -> tuple[list[Any], list[Any], str]:
+            page = html(client.get("/gaps/map?la=E06000009&category=carers"))
+            script = "\n".join(s.get_text() for s in page.find_all("script") if not s.get("src"))
+            data = json.loads(re.search(r"var gap_data_\w+ = (\{.*?\});\n", script).group(1))
+            return data["flags"], data["resolved"], script.split("overlays")[1]
+
+        flags, resolved, overlays = layers()
+        assert [(f[2], f[3]) for f in flags] == [(1, NAMES[0])] and resolved == []
+        assert '"Gap flags"' in overlays and '"Gaps resolved"' not in overlays
+        with app.app_context():
+            manager = db.session.get(User, manager_id)
+            service_id = db.session.scalars(select(Service.id)).first()
+            for status in ("triaged", "in-progress", "resolved"):
+                backlog.transition(db.session, item_id, status, manager, assignee_id=manager_id, service_id=service_id)
+        flags, resolved, overlays = layers()
+        assert [(r[2], r[3]) for r in resolved] == [(1, NAMES[0])] and '"Gaps resolved"' in overlays
