@@ -403,3 +403,23 @@ def test_a_dead_website_is_evidence_for_staff_and_changes_nothing(
     assert {sid: session.get(Service, sid).version for sid in versions} == versions  # evidence, never a change
     follow_ups = session.scalars(select(FollowUp).where(FollowUp.service_id.in_(list(versions)))).all()
     assert [(f.service_id, f.reason) for f in follow_ups] == [(gone.id, "website-failed")]
+
+
+def test_the_scrapers_job_runs_sources_scheduled_daily(
+    app: Flask, session: Any, server: LoopbackServer, monkeypatch: Any
+) -> None:
+    """`asset-directory jobs once scrapers` runs a daily source against its feed, through the write path."""
+    from directory.cli import cli
+
+    base = serve_feed(server, feed_services("Scheduled", 2))
+    source = ensure_source(session, name=unique("daily feed"), kind="oruk", url=base)
+    source.schedule = "daily"
+    session.commit()
+    monkeypatch.setitem(app.config, "IMPORT_ALLOW_PRIVATE", True)  # the feed is on loopback
+    before = services_count(session)
+    result = app.test_cli_runner().invoke(cli, ["jobs", "once", "scrapers"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert services_count(session) == before + 2
+    names = set(session.scalars(select(Service.name).where(Service.name.like("Scheduled group %"))))
+    assert names == {"Scheduled group 1", "Scheduled group 2"}
