@@ -334,3 +334,36 @@ def test_link_worker_reports_a_listing_stopped_and_staff_see_it_unchanged(
     assert "Tuesday lunch club" in queue and "Hall locked for weeks" in queue
     bad = client.post(f"/staff/services/{service.id}/report", data={"csrf_token": token, "reason": "bored"})
     assert "Not reported" in html(client.get(bad.headers["Location"])).get_text()
+
+
+def test_organisation_edit_saves_a_revision_and_refuses_a_stale_form(signed_in: Any, make_organization: Any) -> None:
+    org = make_organization(name="Layton Lunch Club")
+    client = signed_in("admin")
+    page = html(client.get(f"/staff/organisations/{org.id}/edit"))
+    form = page.find("form", class_="listing-form")
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input")}
+    data.update(sector="community", description="")
+    assert data["version"] == "1"
+    saved = client.post(f"/staff/organisations/{org.id}/edit", data={**data, "name": "Layton Lunch Club CIC"})
+    assert saved.status_code == 302
+    stale = client.post(f"/staff/organisations/{org.id}/edit", data={**data, "name": "Overwrite"})
+    assert stale.status_code == 409 and "changed by someone else" in html(stale).find(role="alert").get_text()
+    bad = client.post(f"/staff/organisations/{org.id}/edit", data={**data, "version": "2", "email": "nope"})
+    assert bad.status_code == 422
+    response = client.get(f"/staff/organisations/{org.id}/history")
+    assert response.status_code == 200, response.status_code
+    history = html(response).select("table.revisions tbody tr")
+    assert len(history) == 2 and "Layton Lunch Club CIC" in history[0].get_text()
+
+
+def test_restore_an_organisation_revision_from_its_history(signed_in: Any, make_organization: Any) -> None:
+    org = make_organization(name="Before")
+    client = signed_in("admin")
+    form = html(client.get(f"/staff/organisations/{org.id}/edit")).find("form", class_="listing-form")
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input")}
+    client.post(f"/staff/organisations/{org.id}/edit", data={**data, "sector": "community", "name": "After"})
+    restore = html(client.get(f"/staff/organisations/{org.id}/history")).select("table.revisions form")[0]
+    response = client.post(restore["action"], data={i["name"]: i["value"] for i in restore.find_all("input")})
+    assert response.status_code == 302
+    page = html(client.get(f"/staff/organisations/{org.id}/edit"))
+    assert page.find("input", {"name": "name"})["value"] == "Before"
