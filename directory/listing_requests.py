@@ -18,7 +18,7 @@ from .operations import Actor
 SPEC: dict[str, v.Cleaner] = {
     "organization_name": v.text(255, required=True),
     "contact_name": v.text(255),
-    "email": lambda x: v.email(x) or v._raise_required("An email address is needed, so we can reply."),
+    "email": lambda x: v.email(x) or v.refuse("An email address is needed, so we can reply."),
     "phone": lambda x: v.phone(x) or "",
     "service_name": v.text(255, required=True),
     "description": v.text(5_000),

@@ -47,7 +47,7 @@ class NotPermitted(PermissionError):
 
 
 SERVICE_SPEC: dict[str, v.Cleaner] = {
-    "organization_id": lambda x: int(x) if str(x).isdigit() else _raise("Choose an organisation."),
+    "organization_id": lambda x: int(x) if str(x).isdigit() else v.refuse("Choose an organisation."),
     "name": v.text(255, required=True),
     "description": v.text(10_000),
     "url": v.url,
@@ -106,10 +106,6 @@ def _stored_form(value: Any) -> str:
     if not STORED_NAME.match(str(value)):
         raise ValueError(f"{value!r} is not a stored referral form.")
     return str(value)
-
-
-def _raise(message: str) -> Any:
-    raise ValueError(message)
 
 
 def check_service_rules(session: DbSession, values: dict[str, Any], current: Service | None) -> None:

@@ -32,7 +32,8 @@ LAD_CODE = re.compile(r"^E0[6-9]\d{6}$")
 PHONE = re.compile(r"^[0-9 +()\-]{6,32}$")
 
 
-def _raise_required(message: str) -> Any:
+def refuse(message: str) -> Any:
+    """Raise the message as a field error, from inside an expression (a lambda cleaner)."""
     raise ValueError(message)
 
 

@@ -63,7 +63,6 @@ def edit(organization_id: int) -> Any:
     organization = organization_for_edit(organization_id)
     if request.method == "POST":
         values = organization_changes(request.form)
-        status = 200
         try:
             operations.update(
                 db.session, "organization", organization_id, values,
@@ -78,10 +77,7 @@ def edit(organization_id: int) -> Any:
         except operations.StaleEdit as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            status = 409
-            return render_template(
-                "organisations/form.html", organization=organization, values=values, errors={}
-            ), status
+            return render_template("organisations/form.html", organization=organization, values=values, errors={}), 409
         flash("Saved. The previous version is kept in the history.", "success")
         return redirect(url_for("organisations.edit", organization_id=organization_id))
     return render_template("organisations/form.html", organization=organization, values=None, errors={})
