@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -44,6 +45,8 @@ service_at_location = Table(
     db.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("location_id", ForeignKey("location.id"), primary_key=True),
+    # Search starts from the locations near a postcode and needs their services without a full scan.
+    Index("ix_service_at_location_location_id", "location_id"),
 )
 
 

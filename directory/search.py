@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, column, exists, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, any_, bindparam, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
 from geo.postcodes import InvalidPostcode, normalise_postcode
 
-from . import vocab
+from . import search_text, vocab
 from .clock import utcnow
 from .db import DbSession
 from .freshness import Freshness, freshness
-from .fts import fts_expression, tsquery_expression
 from .models import (
     DemandEvent,
     Location,
@@ -36,8 +36,7 @@ from .models import (
     WaitingTimeReport,
     service_at_location,
 )
-from .search_index import uses_fts5
-from .synonyms import synonym_map
+from .synonyms import cached_synonym_map
 
 SORTS = {"relevance": "Best match", "nearest": "Nearest", "wait": "Shortest wait", "verified": "Recently verified"}
 TIMES_OF_DAY = {"morning": (time(6), time(12)), "afternoon": (time(12), time(17)), "evening": (time(17), time(23, 59))}
@@ -257,30 +256,8 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
     return statement
 
 
-_FTS5_SCORES = "SELECT rowid, bm25(service_fts, 10.0, 2.0, 3.0, 4.0, 1.0) FROM service_fts WHERE service_fts MATCH :q"
-_FTS5_IDS = "SELECT rowid FROM service_fts WHERE service_fts MATCH :q"
-_TSQUERY_SCORES = (
-    "SELECT service_id, ts_rank(document, to_tsquery('english', :q)) * 10 FROM service_fts "
-    "WHERE document @@ to_tsquery('english', :q)"
-)
-_TSQUERY_IDS = "SELECT service_id FROM service_fts WHERE document @@ to_tsquery('english', :q)"
 # Below this many nearby services, filter by their ids (primary-key lookups); above it, by subqueries.
 FEW = 5_000
-
-
-def _text_match(session: DbSession, words: str, synonyms: dict[str, set[str]]) -> tuple[dict[int, float], Any] | None:
-    """Service id -> relevance (higher is better), and the same matches as a subquery for SQL filtering;
-    None when the words hold nothing searchable."""
-    if uses_fts5(session):
-        expression, scores_sql, ids_sql, sign = fts_expression(words, synonyms), _FTS5_SCORES, _FTS5_IDS, -1.0
-    else:
-        expression, scores_sql, ids_sql, sign = tsquery_expression(words, synonyms), _TSQUERY_SCORES, _TSQUERY_IDS, 1.0
-    if expression is None:
-        return None
-    scores = {int(row[0]): sign * float(row[1]) for row in session.execute(text(scores_sql), {"q": expression})}
-    # A subquery, not a list of ids: a common word may match more services than a statement can bind.
-    subquery = text(ids_sql).bindparams(q=expression).columns(column("id", Integer))
-    return scores, subquery
 
 
 @dataclass
@@ -347,7 +324,7 @@ def search(
         )
         nearby = set(distances) | area_services
         if len(nearby) <= FEW:
-            statement = statement.where(Service.id.in_(nearby or {-1}))
+            statement = statement.where(_among(session, Service.id, nearby))
         else:
             south, north, west, east = _bbox(origin, query.radius_km)
             near = exists().where(
@@ -359,27 +336,37 @@ def search(
             covers = exists().where(ServiceArea.service_id == Service.id, ServiceArea.lad_code == origin.lad_code)
             statement = statement.where(or_(near, covers))
             nearby = None
-    scores: dict[int, float] | None = None
-    matched = _text_match(session, query.text, synonym_map(session)) if query.text.strip() else None
-    if matched is not None:
-        scores, subquery = matched
-        if nearby is not None:
-            nearby &= set(scores)  # few nearby services: filter them by id, not by subquery
-            statement = statement.where(Service.id.in_(nearby or {-1}))
-        else:
-            statement = statement.where(Service.id.in_(subquery))
-        if not scores:
-            return outcome
+    found = search_text.match(session, query.text, cached_synonym_map(session)) if query.text.strip() else None
+    if found is not None:
+        statement = statement.where(Service.id.in_(found.subquery(nearby)))
     stale_after = now - timedelta(days=config["STALE_DAYS"])
     candidates = []
     for row in session.execute(_columns(statement)):
-        candidate = _candidate(row, query, outcome.origin, distances, area_services, scores, stale_after)
+        candidate = _candidate(row, query, outcome.origin, distances, area_services, stale_after)
         if candidate is not None:
             candidates.append(candidate)
     outcome.matched = len(candidates)
+    if found is not None and query.sort == "relevance":
+        _rank(session, found, candidates)
     chosen = sorted(candidates, key=_sort_key(query.sort))[: query.limit]
+    if found is not None and query.sort != "relevance":
+        _rank(session, found, chosen)  # shown with each result, though not used for this order
     outcome.results = _load(session, chosen, config, now)
     return outcome
+
+
+def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
+    """column IN ids; on PostgreSQL as one array parameter, since thousands of bound values cost more to plan
+    than the query takes to run."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("among", sorted(ids), type_=ARRAY(Integer)))
+    return column.in_(ids or {-1})
+
+
+def _rank(session: DbSession, found: search_text.TextMatch, candidates: list[_Candidate]) -> None:
+    scores = search_text.relevance(session, found, [c.id for c in candidates])
+    for candidate in candidates:
+        candidate.relevance = scores.get(candidate.id, 0.0)
 
 
 def _candidate(
@@ -388,7 +375,6 @@ def _candidate(
     origin: Origin | None,
     distances: dict[int, float],
     area_services: set[int],
-    scores: dict[int, float] | None,
     stale_after: datetime,
 ) -> _Candidate | None:
     service_id, name, verified_at, modes_list, routes, accessibility, wait_weeks, placed = row
@@ -415,9 +401,8 @@ def _candidate(
         # Services with no fixed place (or phone/online only) match where their service area covers the client.
         if not within and not (area_match and (remote_only or not placed)):
             return None
-    relevance = scores.get(service_id, 0.0) if scores else 0.0
     stale = 0 if verified_at is not None and verified_at >= stale_after else 1
-    return _Candidate(service_id, name, verified_at, wait_weeks, distance, area_match, relevance, stale)
+    return _Candidate(service_id, name, verified_at, wait_weeks, distance, area_match, 0.0, stale)
 
 
 def _load(session: DbSession, chosen: list[_Candidate], config: Mapping[str, Any], now: datetime) -> list[Result]:

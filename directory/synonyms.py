@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from importlib import resources
 
 from sqlalchemy import select
@@ -27,6 +29,7 @@ def ensure_synonyms(session: DbSession) -> int:
             session.add(Synonym(term=term, alternatives=alternatives))
             added += 1
     session.commit()
+    forget_cached(session)
     return added
 
 
@@ -48,12 +51,14 @@ def save_synonym(session: DbSession, term: str, alternatives: str | list[str]) -
         if row is not None:
             session.delete(row)
         session.commit()
+        forget_cached(session)
         return None
     if row is None:
         row = Synonym(term=cleaned)
         session.add(row)
     row.alternatives = alts
     session.commit()
+    forget_cached(session)
     return row
 
 
@@ -65,3 +70,31 @@ def synonym_map(session: DbSession) -> dict[str, set[str]]:
             mapping.setdefault(row.term, set()).add(alt)
             mapping.setdefault(alt, set()).add(row.term)
     return mapping
+
+
+# Search reads the synonyms on every query; they change rarely (an admin's edit), so each process keeps them
+# for a short while. This process forgets them at once on an edit; other web workers within CACHE_SECONDS.
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, dict[str, set[str]]]] = {}
+_lock = threading.Lock()
+
+
+def _key(session: DbSession) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def cached_synonym_map(session: DbSession) -> dict[str, set[str]]:
+    key, now = _key(session), time.monotonic()
+    with _lock:
+        kept = _cache.get(key)
+    if kept is not None and now - kept[0] < CACHE_SECONDS:
+        return kept[1]
+    mapping = synonym_map(session)
+    with _lock:
+        _cache[key] = (now, mapping)
+    return mapping
+
+
+def forget_cached(session: DbSession) -> None:
+    with _lock:
+        _cache.pop(_key(session), None)

@@ -303,3 +303,36 @@ def test_rebuilding_the_index_finds_the_same(make_service: Any, session: Any, ap
         found(session, app, q="money advice"),
     ) == before
     assert before == (["Café crochet"], ["Café crochet"], ["Debt help"])
+
+
+def test_relevance_is_the_same_whether_ranked_by_listed_ids_or_in_one_pass(
+    make_service: Any, session: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from directory import search_text
+
+    make_service(name="Knit and natter", description="Knitting, knitting and more knitting.")
+    make_service(name="Craft club", description="Some knitting.")
+    make_service(name="Chess club")
+    query = parse_query({"q": "knitting"})
+    monkeypatch.setattr(search_text, "_SEEK_RATIO", 0)  # always rank the listed ids only
+    listed = [(r.service.name, r.relevance) for r in search(session, query, app.config).results]
+    monkeypatch.setattr(search_text, "_SEEK_RATIO", 10**9)  # always rank every match in one pass
+    one_pass = [(r.service.name, r.relevance) for r in search(session, query, app.config).results]
+    assert [name for name, _ in listed] == ["Knit and natter", "Craft club"]
+    assert [name for name, _ in one_pass] == [name for name, _ in listed]
+    assert [score for _, score in listed] == pytest.approx([score for _, score in one_pass])
+    assert listed[0][1] > listed[1][1] > 0
+
+
+def test_results_in_another_order_still_carry_their_relevance(make_service: Any, session: Any, app: Flask) -> None:
+    make_service(name="Knit and natter", description="Knitting, knitting and more knitting.")
+    make_service(name="Craft club", description="Some knitting.")
+    by_relevance = {
+        r.service.name: r.relevance for r in search(session, parse_query({"q": "knit"}), app.config).results
+    }
+    by_date = {
+        r.service.name: r.relevance
+        for r in search(session, parse_query({"q": "knit", "sort": "verified"}), app.config).results
+    }
+    assert by_date == pytest.approx(by_relevance)
+    assert all(score > 0 for score in by_date.values())
