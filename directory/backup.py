@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from . import process_cache
+
 
 class BackupError(RuntimeError):
     """A backup or restore could not be made; the message says why and what to do."""
@@ -81,6 +83,7 @@ def restore(database_url: str, source: Path, safety_folder: Path) -> Path:
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
         if result.returncode != 0:
             raise BackupError(f"pg_restore failed (the database is unchanged): {result.stderr.strip()}")
+    process_cache.clear()
     return safety
 
 

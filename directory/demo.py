@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select
 
 from geo.errors import DataFileError
 
-from . import operations
+from . import operations, process_cache
 from .accounts import hash_password
 from .clock import utcnow
 from .db import DbSession
@@ -159,6 +159,7 @@ def build_demo(
         _generate(session, random.Random(seed), postcodes)
         session.add(AppMeta(key="demo", value="yes"))
         session.commit()
+        process_cache.forget(session, "demo")
     report.organisations = session.scalar(select(func.count()).select_from(Organization)) or 0
     report.services = session.scalar(select(func.count()).select_from(Service)) or 0
     report.archived = session.scalar(select(func.count()).where(Service.status == "archived")) or 0

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, and_, any_, bindparam, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from geo.postcodes import InvalidPostcode, normalise_postcode
 
@@ -409,10 +409,10 @@ def _load(session: DbSession, chosen: list[_Candidate], config: Mapping[str, Any
     services = {
         s.id: s
         for s in session.scalars(
+            # What a result shows (name, organisation, needs, sessions, latest wait); places are not shown.
             select(Service).where(Service.id.in_([c.id for c in chosen])).options(
-                selectinload(Service.organization), selectinload(Service.categories), selectinload(Service.locations),
+                joinedload(Service.organization), selectinload(Service.categories),
                 selectinload(Service.waiting_times), selectinload(Service.schedules),
-                selectinload(Service.service_areas),
             )
         )
     }  # fmt: skip

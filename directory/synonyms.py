@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from importlib import resources
 
 from sqlalchemy import select
 
+from . import process_cache
 from .db import DbSession
 from .models import Synonym
 from .validation import ValidationFailed
@@ -72,29 +71,10 @@ def synonym_map(session: DbSession) -> dict[str, set[str]]:
     return mapping
 
 
-# Search reads the synonyms on every query; they change rarely (an admin's edit), so each process keeps them
-# for a short while. This process forgets them at once on an edit; other web workers within CACHE_SECONDS.
-CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, dict[str, set[str]]]] = {}
-_lock = threading.Lock()
-
-
-def _key(session: DbSession) -> str:
-    return str(session.get_bind().engine.url)
-
-
 def cached_synonym_map(session: DbSession) -> dict[str, set[str]]:
-    key, now = _key(session), time.monotonic()
-    with _lock:
-        kept = _cache.get(key)
-    if kept is not None and now - kept[0] < CACHE_SECONDS:
-        return kept[1]
-    mapping = synonym_map(session)
-    with _lock:
-        _cache[key] = (now, mapping)
-    return mapping
+    """As synonym_map, kept per process for a short while (search reads it on every query)."""
+    return process_cache.cached(session, "synonyms", synonym_map)
 
 
 def forget_cached(session: DbSession) -> None:
-    with _lock:
-        _cache.pop(_key(session), None)
+    process_cache.forget(session, "synonyms")

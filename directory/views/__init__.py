@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import vocab
+from .. import process_cache, vocab
 from ..db import db
 from ..freshness import age_in_words, freshness
 from ..models import AppMeta
@@ -37,8 +37,13 @@ def _freshness(verified_at: Any) -> Any:
 
 def _demo_label() -> str | None:
     try:
-        flag = db.session.get(AppMeta, "demo")
+        is_demo = process_cache.cached(db.session, "demo", _is_demo)
     except SQLAlchemyError:
         db.session.rollback()
         return None
-    return current_app.config["DEMO_LABEL"] if flag is not None and flag.value == "yes" else None
+    return current_app.config["DEMO_LABEL"] if is_demo else None
+
+
+def _is_demo(session: Any) -> bool:
+    flag = session.get(AppMeta, "demo")
+    return flag is not None and flag.value == "yes"
