@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from directory import create_app  # noqa: E402
 from directory.cli import init_database  # noqa: E402
@@ -51,6 +52,11 @@ def main() -> None:
         "--workload", choices=["mixed", "bar"], default="mixed",
         help="mixed: varied queries, some England-wide; bar: QUALITY.md's text + category + 5 km + filters",
     )  # fmt: skip
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also time each query as a page over HTTP (gunicorn, 2 workers, one client on loopback)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
@@ -97,6 +103,8 @@ def main() -> None:
                     )
                     db.session.execute(text(bare), {"q": expression}).all()
                     floor.append((time.perf_counter() - started) * 1000)
+            if args.http:
+                over_http = http_times(url, folder, queries)
     median, p95 = statistics.median(times), percentile(times, 0.95)
     which = "given" if args.database_url else "demo"
     print(f"{which} database: {args.queries} queries, median {median:.2f} ms, p95 {p95:.2f} ms, "
@@ -104,6 +112,51 @@ def main() -> None:
     if floor:
         floor_median = statistics.median(floor)
         print(f"floor (bare full-text query, {len(floor)} text queries): median {floor_median:.3f} ms")
+    if args.http:
+        print(f"over HTTP (the search page, one client, keep-alive): median {statistics.median(over_http):.2f} ms, "
+              f"p95 {percentile(over_http, 0.95):.2f} ms")  # fmt: skip
+
+
+def http_times(url: str, folder: str, queries: list[dict[str, object]]) -> list[float]:
+    """Each query as the search page from `asset-directory serve` (gunicorn, 2 workers), one after another."""
+    import http.client
+    import os
+    import subprocess
+    import urllib.parse
+
+    from load import free_port  # bench/load.py
+
+    port = free_port()
+    env = {**os.environ, "DIRECTORY_DATABASE_URL": url, "DIRECTORY_INSTANCE_PATH": folder,
+           "DIRECTORY_SECRET_KEY": "bench"}  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "directory.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--insecure-cookies"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    times: list[float] = []
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(100):
+            try:
+                connection.request("GET", "/healthz")
+                connection.getresponse().read()
+                break
+            except OSError:
+                connection.close()
+                time.sleep(0.2)
+        for q in queries[:20] + queries:  # the first 20 again at the start, to warm both workers
+            path = "/?" + urllib.parse.urlencode(q, doseq=True)
+            started = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status not in (200, 422):
+                raise SystemExit(f"{path} answered {response.status}")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return times[20:]
 
 
 if __name__ == "__main__":
