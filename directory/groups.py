@@ -24,7 +24,7 @@ from .clock import utcnow
 from .db import DbSession
 from .models import Organization, Service
 from .models_groups import GroupToken, PendingChange
-from .snapshots import service_snapshot
+from .snapshots import organization_snapshot, service_snapshot
 
 # Which fields belong to which field group; DIRECTORY_GROUP_REVIEW_FIELDS names the groups held for review.
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {
@@ -39,12 +39,19 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "funding": ("funding_status", "funder", "funded_until"),
 }  # fmt: skip
 GROUP_OF = {field: group for group, fields in FIELD_GROUPS.items() for field in fields}
+# An organisation's own public details, in the same field groups (so one setting rules both); never "archived".
+ORGANIZATION_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "details": ("name", "description", "sector", "charity_number"),
+    "contact": ("website", "email", "phone"),
+}
+ORGANIZATION_GROUP_OF = {field: group for group, fields in ORGANIZATION_FIELD_GROUPS.items() for field in fields}
 FIELD_LABELS = {
     "url": "Website", "funded_until": "Funded until", "is_free": "Free", "minimum_age": "Youngest age",
     "maximum_age": "Oldest age", "eligibility_conditions": "Eligibility", "cost_description": "Cost",
     "referral_routes": "How people get in", "referral_form_url": "Referral form", "delivery_modes": "Delivered",
     "service_areas": "Local authorities covered", "schedules": "Sessions", "locations": "Places",
-    "funding_status": "Funding", "categories": "Needs it meets",
+    "funding_status": "Funding", "categories": "Needs it meets", "website": "Website",
+    "charity_number": "Charity number",
 }  # fmt: skip
 SESSION_KEY = "group_access"
 
@@ -85,9 +92,9 @@ def issue_token(
 
 
 def invite(
-    session: DbSession, organization_id: int, email_address: Any, *, created_by: str, days: int
+    session: DbSession, organization_id: int, email_address: Any, *, created_by: str, days: int, commit: bool = True
 ) -> tuple[str, GroupToken]:
-    """Make an edit link for a contact of one organisation (the caller emails it); committed."""
+    """Make an edit link for a contact of one organisation (the caller emails it); committed unless told not to."""
     errors: dict[str, str] = {}
     try:
         address = v.email(email_address)
@@ -107,7 +114,8 @@ def invite(
     token, row = issue_token(
         session, kind="edit", organization_id=organization_id, email=address, days=days, created_by=created_by
     )
-    session.commit()
+    if commit:
+        session.commit()
     return token, row
 
 
@@ -236,6 +244,14 @@ def own_service(session: DbSession, access: GroupAccess, service_id: int) -> Ser
     return service
 
 
+def own_organization(session: DbSession, access: GroupAccess, organization_id: int) -> Organization:
+    """The signed-in organisation, only if it is the one asked for; any other id does not exist for them."""
+    organization = session.get(Organization, organization_id)
+    if organization is None or organization.id != access.organization_id or organization.archived:
+        raise operations.NotFound(f"There is no organisation {organization_id} among your listings.")
+    return organization
+
+
 def review_groups(config: Mapping[str, Any]) -> set[str]:
     """The field groups held for review, from DIRECTORY_GROUP_REVIEW_FIELDS."""
     raw = str(config.get("GROUP_REVIEW_FIELDS") or "").replace(";", ",")
@@ -294,33 +310,85 @@ def submit_service_changes(
         service = operations.update(
             session, "service", service_id, now_fields, expected_version=expected_version, actor=access.actor
         )
-    pending_id = None
-    if held:
-        pending = session.scalars(
-            select(PendingChange).where(PendingChange.service_id == service_id, PendingChange.status == "pending")
-        ).first()
-        base_version = service.version
-        if pending is None:
-            pending = PendingChange(
-                service_id=service_id, organization_id=access.organization_id, before={}, changes={},
-                submitted_by=access.actor.label, email=access.email, base_version=base_version,
-            )  # fmt: skip
-            session.add(pending)
-        # A later submission adds to (and overrides) the one still waiting, so staff review one diff.
-        pending.before = {**{k: current.get(k) for k in held}, **(pending.before or {})}
-        pending.changes = {**(pending.changes or {}), **held}
-        pending.submitted_by, pending.email = access.actor.label, access.email
-        pending.submitted_at = utcnow()
-        pending.base_version = base_version
-        session.commit()
-        pending_id = pending.id
+    pending_id = _hold(session, access, service_id, current, held, service.version) if held else None
     return Submitted(published=sorted(now_fields), held=sorted(held), pending_id=pending_id)
 
 
-def pending_changes(session: DbSession, *, service_id: int | None = None) -> list[PendingChange]:
+def _hold(
+    session: DbSession,
+    access: GroupAccess,
+    service_id: int | None,
+    current: dict[str, Any],
+    held: dict[str, Any],
+    base_version: int,
+) -> int:
+    """Keep held fields as the one pending change of this service (or of the organisation itself); committed."""
+    query = select(PendingChange).where(
+        PendingChange.organization_id == access.organization_id, PendingChange.status == "pending"
+    )
+    query = query.where(
+        PendingChange.service_id.is_(None) if service_id is None else PendingChange.service_id == service_id
+    )
+    pending = session.scalars(query).first()
+    if pending is None:
+        pending = PendingChange(
+            service_id=service_id, organization_id=access.organization_id, before={}, changes={},
+            submitted_by=access.actor.label, email=access.email, base_version=base_version,
+        )  # fmt: skip
+        session.add(pending)
+    # A later submission adds to (and overrides) the one still waiting, so staff review one diff.
+    pending.before = {**{k: current.get(k) for k in held}, **(pending.before or {})}
+    pending.changes = {**(pending.changes or {}), **held}
+    pending.submitted_by, pending.email = access.actor.label, access.email
+    pending.submitted_at = utcnow()
+    pending.base_version = base_version
+    session.commit()
+    return int(pending.id)
+
+
+def submit_organization_changes(
+    session: DbSession,
+    access: GroupAccess,
+    organization_id: int,
+    values: dict[str, Any],
+    *,
+    expected_version: int,
+    config: Mapping[str, Any],
+) -> Submitted:
+    """A group changes its organisation's public details: published at once or held, by field group."""
+    organization = own_organization(session, access, organization_id)
+    not_groups = sorted(set(values) - set(ORGANIZATION_GROUP_OF))
+    if not_groups:
+        raise operations.NotPermitted(f"Only staff can change: {', '.join(not_groups)}.")
+    if organization.version != expected_version:
+        raise operations.StaleEdit(
+            f"Your organisation's details were changed by someone else (now version {organization.version}, you "
+            f"opened version {expected_version}). Reload them to see their changes, then make yours again."
+        )
+    cleaned = v.clean_fields(values, operations.ORGANIZATION_SPEC, partial=True)
+    current = organization_snapshot(organization)
+    changed = {name: value for name, value in cleaned.items() if value != current.get(name)}
+    held_groups = review_groups(config)
+    now_fields = {name: value for name, value in changed.items() if ORGANIZATION_GROUP_OF[name] not in held_groups}
+    held = {name: value for name, value in changed.items() if ORGANIZATION_GROUP_OF[name] in held_groups}
+    if now_fields:
+        organization = operations.update(
+            session, "organization", organization_id, now_fields, expected_version=expected_version,
+            actor=access.actor,
+        )  # fmt: skip
+    pending_id = _hold(session, access, None, current, held, organization.version) if held else None
+    return Submitted(published=sorted(now_fields), held=sorted(held), pending_id=pending_id)
+
+
+def pending_changes(
+    session: DbSession, *, service_id: int | None = None, organization_id: int | None = None
+) -> list[PendingChange]:
+    """Changes waiting for review, oldest first: all, one service's, or one organisation's (its services' too)."""
     query = select(PendingChange).where(PendingChange.status == "pending").order_by(PendingChange.submitted_at)
     if service_id is not None:
         query = query.where(PendingChange.service_id == service_id)
+    if organization_id is not None:
+        query = query.where(PendingChange.organization_id == organization_id)
     return list(session.scalars(query))
 
 
@@ -335,7 +403,9 @@ class DiffRow:
 
 def diff(change: PendingChange) -> list[DiffRow]:
     """Each held field: as it was when the group wrote, as it is now, and what the group proposes."""
-    current = service_snapshot(change.service)
+    current = (
+        organization_snapshot(change.organization) if change.service_id is None else service_snapshot(change.service)
+    )
     return [
         DiffRow(
             field=name,
@@ -361,9 +431,11 @@ def approve(session: DbSession, change_id: int, *, staff: operations.Actor, expe
     """Apply a held change through the write path; the revision names the group and the approver."""
     change = _decidable(session, change_id)
     actor = operations.Actor(label=f"{change.submitted_by} (approved by {staff.label})"[:255], source="group")
+    kind: operations.Kind = "organization" if change.service_id is None else "service"
     operations.update(
-        session, "service", change.service_id, dict(change.changes),
-        expected_version=expected_version, actor=actor, action=f"approve group change {change.id}",
+        session, kind, change.organization_id if change.service_id is None else change.service_id,
+        dict(change.changes), expected_version=expected_version, actor=actor,
+        action=f"approve group change {change.id}",
     )  # fmt: skip
     change.status, change.decided_at, change.decided_by = "approved", utcnow(), staff.label[:255]
     session.commit()

@@ -32,6 +32,7 @@ TOKEN_KINDS = {
     "unsubscribe": "Ask not to be contacted by email",
 }
 CHANGE_STATUSES = ("pending", "approved", "rejected")
+CLAIM_STATUSES = ("pending", "approved", "declined")
 REMINDER_KINDS = ("freshness", "funding")
 REMINDER_STATUSES = ("sending", "sent", "failed")
 FOLLOW_UP_REASONS = {
@@ -82,7 +83,8 @@ class PendingChange(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (_allowed("status", CHANGE_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    # Empty when the change is to the organisation's own details rather than one of its services.
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     submitted_by: Mapped[str] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(255))
@@ -96,6 +98,16 @@ class PendingChange(db.Model):  # type: ignore[name-defined,misc]
     message: Mapped[str] = mapped_column(Text, default="")
 
     service = relationship("Service")
+    organization = relationship("Organization")
+
+    @property
+    def kind(self) -> str:
+        return "organization" if self.service_id is None else "service"
+
+    @property
+    def listing(self) -> Any:
+        """What the change is to: the service, or the organisation itself."""
+        return self.organization if self.service_id is None else self.service
 
 
 class Reminder(db.Model):  # type: ignore[name-defined,misc]
@@ -200,3 +212,25 @@ class ListingRequest(db.Model):  # type: ignore[name-defined,misc]
     decided_by: Mapped[str] = mapped_column(String(255), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+
+
+class ListingClaim(db.Model):  # type: ignore[name-defined,misc]
+    """A group asks to manage a listing staff created. Approval emails an edit link; a claim changes no listing."""
+
+    __tablename__ = "listing_claim"
+    __table_args__ = (_allowed("status", CLAIM_STATUSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(255))  # their connection to the group: organiser, secretary, ...
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(255), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("group_token.id"))  # the edit link sent on approval
+
+    organization = relationship("Organization")

@@ -11,13 +11,13 @@ nothing is ever deleted. A funding end date gets its own check-in ``FUNDING_CHEC
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import groups, operations
@@ -26,7 +26,7 @@ from .clock import utcnow
 from .db import DbSession
 from .freshness import freshness
 from .mail import MailFailed, external_url, send
-from .models import Organization, Service
+from .models import Contact, Organization, Service
 from .models_groups import FOLLOW_UP_REASONS, RESOLUTIONS, ContactOptOut, FollowUp, GroupToken, Reminder
 
 # Reminders are never closer together than this, even when a job catches up after days off.
@@ -52,10 +52,11 @@ def reminder_offsets(config: Mapping[str, Any]) -> list[int]:
 
 def contact_email(service: Service) -> str | None:
     """Who reminders go to: the first named contact with an email, else the service's, else the organisation's."""
-    for contact in service.contacts:
-        if contact.email:
-            return contact.email
-    return service.email or service.organization.email or None
+    return _first_address([c.email for c in service.contacts], service.email, service.organization.email)
+
+
+def _first_address(contacts: list[str | None], service_email: str | None, organization_email: str | None) -> str | None:
+    return next((address for address in contacts if address), None) or service_email or organization_email or None
 
 
 def _normal(address: str) -> str:
@@ -79,21 +80,25 @@ def opt_out(session: DbSession, address: str) -> ContactOptOut:
 
 def cycle_of(service: Service) -> tuple[datetime, str]:
     """When this listing's current verification cycle began, and its key."""
-    start = service.last_verified_at or service.created_at
+    return _cycle(service.last_verified_at, service.created_at)
+
+
+def _cycle(last_verified_at: datetime | None, created_at: datetime) -> tuple[datetime, str]:
+    start = last_verified_at or created_at
     return start, start.isoformat(timespec="seconds")
 
 
 def _follow_up(
-    session: DbSession, service: Service, reason: str, *, cycle: str = "", detail: str = "", reported_by: str = ""
+    session: DbSession, service_id: int, reason: str, *, cycle: str = "", detail: str = "", reported_by: str = ""
 ) -> FollowUp | None:
     """Queue a listing for staff, once per reason and cycle; returns None when it was already queued."""
     exists = session.scalars(
-        select(FollowUp).where(FollowUp.service_id == service.id, FollowUp.reason == reason, FollowUp.cycle == cycle)
+        select(FollowUp).where(FollowUp.service_id == service_id, FollowUp.reason == reason, FollowUp.cycle == cycle)
     ).first()
     if exists is not None and reason != "group-stopped":
         return None
     row = FollowUp(
-        service_id=service.id, reason=reason, cycle=cycle, detail=detail, reported_by=reported_by[:255],
+        service_id=service_id, reason=reason, cycle=cycle, detail=detail, reported_by=reported_by[:255],
         created_at=utcnow(),
     )  # fmt: skip
     session.add(row)
@@ -114,7 +119,7 @@ def report_from_listing(session: DbSession, service_id: int, reason: str, note: 
         raise v.ValidationFailed({"reason": f"{reason!r} is not one of: {', '.join(LISTING_REPORTS)}."})
     detail = v.text(500)(note) or FOLLOW_UP_REASONS[reason]
     # One open report per reason per day is enough for staff to act on.
-    follow_up = _follow_up(session, service, reason, cycle=utcnow().date().isoformat(), detail=detail,
+    follow_up = _follow_up(session, service.id, reason, cycle=utcnow().date().isoformat(), detail=detail,
                            reported_by=reported_by)  # fmt: skip
     if follow_up is None:
         existing = session.scalars(
@@ -130,7 +135,7 @@ def follow_up_evidence(session: DbSession, service_id: int, kind: str, detail: s
     """Evidence from an importer that a listing may have closed joins staff's follow-up queue (once a day)."""
     service = session.get(Service, service_id)
     if service is not None and kind in FOLLOW_UP_REASONS:
-        _follow_up(session, service, kind, cycle=utcnow().date().isoformat(), detail=detail[:2000],
+        _follow_up(session, service.id, kind, cycle=utcnow().date().isoformat(), detail=detail[:2000],
                    reported_by=reported_by)  # fmt: skip
 
 
@@ -216,100 +221,233 @@ def _send_one(
     return True
 
 
-def _sent(session: DbSession, service_id: int, kind: str, cycle: str) -> list[Reminder]:
-    return list(
-        session.scalars(
-            select(Reminder)
-            .where(
-                Reminder.service_id == service_id,
-                Reminder.kind == kind,
-                Reminder.cycle == cycle,
-                Reminder.status == "sent",
-            )
-            .order_by(Reminder.sequence)
-        )
-    )
+@dataclass(frozen=True)
+class _Step:
+    """A reminder already sent, as plain values (they outlive the commits made while a batch is worked)."""
+
+    sequence: int
+    sent_at: datetime
+    email: str
 
 
-def _stopped_reported(session: DbSession, service_id: int) -> bool:
+@dataclass(frozen=True)
+class _Listing:
+    """What the reminders job needs to know about one listing, read for a whole batch at once."""
+
+    id: int
+    cycle_start: datetime
+    cycle: str
+    funded_until: date | None
+    address: str | None
+    reachable: bool
+    stopped_reported: bool
+    sent: dict[tuple[str, str], list[_Step]]  # (kind, cycle) -> steps sent, in order
+    queued: frozenset[tuple[str, str]]  # (reason, cycle) of follow-ups already queued
+
+
+def batch_size(config: Mapping[str, Any], given: int | None = None) -> int:
+    """Listings per batch: the argument, else DIRECTORY_JOBS_BATCH_SIZE."""
+    size = int(given if given is not None else config.get("JOBS_BATCH_SIZE", 500))
+    if size < 1:
+        raise ValueError(f"A batch needs at least one listing (got {size}).")
+    return size
+
+
+def id_batches(session: DbSession, query: Select[Any], size: int) -> Iterator[list[int]]:
+    """Service ids from ``query`` (which selects Service.id), ``size`` at a time, by keyset on the id.
+
+    Each batch is a fresh query after the last id seen, so nothing holds every listing in memory and rows
+    committed while a batch is worked do not shift the next batch (as OFFSET would).
+    """
+    last = 0
+    while True:
+        ids = list(session.scalars(query.where(Service.id > last).order_by(Service.id).limit(size)))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def _live_ids() -> Select[Any]:
     return (
-        session.scalars(
-            select(FollowUp).where(
-                FollowUp.service_id == service_id, FollowUp.reason == "group-stopped", FollowUp.resolved_at.is_(None)
-            )
-        ).first()
-        is not None
+        select(Service.id)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.status.in_(LIVE_STATUSES), Organization.archived.is_(False))
     )
 
 
-def send_reminders(session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, int]:
-    """The reminders job: the next due reminder for each live listing, funding check-ins, and the phone queue."""
+def _read_batch(session: DbSession, ids: list[int]) -> list[_Listing]:
+    """One batch of listings with their contacts, reminders sent, follow-ups queued and opt-outs: a few queries.
+
+    Plain columns, not whole listings: most days most listings need nothing, and reading them should cost little.
+    """
+    services = session.execute(
+        select(
+            Service.id, Service.last_verified_at, Service.created_at, Service.funded_until, Service.email,
+            Organization.email.label("organization_email"),
+        )
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.id.in_(ids))
+        .order_by(Service.id)
+    ).all()  # fmt: skip
+    contacts: dict[int, list[str | None]] = defaultdict(list)
+    for service_id, contact_address in session.execute(
+        select(Contact.service_id, Contact.email).where(Contact.service_id.in_(ids)).order_by(Contact.id)
+    ):
+        contacts[service_id].append(contact_address)
+    sent: dict[int, dict[tuple[str, str], list[_Step]]] = defaultdict(lambda: defaultdict(list))
+    for reminder in session.scalars(
+        select(Reminder)
+        .where(Reminder.service_id.in_(ids), Reminder.status == "sent")
+        .order_by(Reminder.service_id, Reminder.sequence)
+    ):
+        sent[reminder.service_id][(reminder.kind, reminder.cycle)].append(
+            _Step(sequence=reminder.sequence, sent_at=reminder.sent_at, email=reminder.email)
+        )
+    queued: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    stopped: set[int] = set()
+    for service_id, reason, cycle, resolved_at in session.execute(
+        select(FollowUp.service_id, FollowUp.reason, FollowUp.cycle, FollowUp.resolved_at).where(
+            FollowUp.service_id.in_(ids), FollowUp.reason.in_(("no-email", "no-reply", "group-stopped"))
+        )
+    ):
+        queued[service_id].add((reason, cycle))
+        if reason == "group-stopped" and resolved_at is None:
+            stopped.add(service_id)
+    addresses = {
+        service.id: _first_address(contacts[service.id], service.email, service.organization_email)
+        for service in services
+    }
+    wanted = {_normal(address) for address in addresses.values() if address}
+    opted = (
+        set(session.scalars(select(ContactOptOut.email).where(ContactOptOut.email.in_(wanted)))) if wanted else set()
+    )
+    listings = []
+    for service in services:
+        start, cycle = _cycle(service.last_verified_at, service.created_at)
+        address = addresses[service.id]
+        listings.append(
+            _Listing(
+                id=service.id, cycle_start=start, cycle=cycle, funded_until=service.funded_until, address=address,
+                reachable=bool(address) and _normal(address or "") not in opted,
+                stopped_reported=service.id in stopped, sent=dict(sent[service.id]),
+                queued=frozenset(queued[service.id]),
+            )
+        )  # fmt: skip
+    return listings
+
+
+def send_reminders(
+    session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None, batch: int | None = None
+) -> dict[str, int]:
+    """The reminders job: the next due reminder for each live listing, funding check-ins, and the phone queue.
+
+    Listings are read ``batch`` at a time (DIRECTORY_JOBS_BATCH_SIZE) and each batch is committed; every step
+    is claimed in the database before it is sent, so a re-run, or a run after a crash, sends nothing twice.
+    """
     now = now or utcnow()
     offsets = reminder_offsets(config)
     counts: Counter[str] = Counter()
-    services = session.scalars(
-        select(Service)
-        .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.status.in_(LIVE_STATUSES), Organization.archived.is_(False))
-        .order_by(Service.id)
-    ).all()
-    for service in services:
-        counts["checked"] += 1
-        if _stopped_reported(session, service.id):
-            counts["waiting_for_staff"] += 1
-            continue
-        address = contact_email(service)
-        reachable = bool(address) and not opted_out(session, address or "")
-        start, cycle = cycle_of(service)
-        due = start + timedelta(days=int(config["FRESH_DAYS"]))
-        sent = _sent(session, service.id, "freshness", cycle)
-        if len(sent) < len(offsets):
-            step_at = due - timedelta(days=offsets[len(sent)])
-            if sent:
-                step_at = max(step_at, sent[-1].sent_at + MIN_GAP)
-            if now >= step_at:
-                if not reachable:
-                    why = "asked not to be emailed" if address else "has no email address"
-                    if _follow_up(session, service, "no-email", cycle=cycle, detail=f"The contact {why}."):
-                        counts["queued_for_phone"] += 1
-                elif _send_one(
-                    session, service, kind="freshness", cycle=cycle, sequence=len(sent) + 1,
-                    address=str(address), config=config, now=now,
-                ):  # fmt: skip
-                    counts["sent"] += 1
-                else:
-                    counts["failed"] += 1
-        elif sent and now >= sent[-1].sent_at + timedelta(days=int(config["REMINDER_PHONE_AFTER_DAYS"])):
-            detail = f"{len(sent)} reminders to {sent[-1].email} unanswered; the last on {sent[-1].sent_at:%-d %B %Y}."
-            if _follow_up(session, service, "no-reply", cycle=cycle, detail=detail):
-                counts["queued_for_phone"] += 1
-        if service.funded_until is not None and reachable:
-            ends = service.funded_until
-            checkin = ends - timedelta(days=int(config["FUNDING_CHECKIN_DAYS"]))
-            funding_cycle = ends.isoformat()
-            if checkin <= now.date() < ends and not _sent(session, service.id, "funding", funding_cycle):
-                if _send_one(
-                    session, service, kind="funding", cycle=funding_cycle, sequence=1, address=str(address),
-                    config=config, now=now,
-                ):  # fmt: skip
-                    counts["funding_checkins"] += 1
-                else:
-                    counts["failed"] += 1
+    for ids in id_batches(session, _live_ids(), batch_size(config, batch)):
+        for listing in _read_batch(session, ids):
+            _remind(session, listing, config, offsets, now, counts)
+        session.commit()
     return dict(counts)
 
 
-def staleness_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, int]:
-    """The staleness job: count listings by freshness and queue those whose funding end date has passed."""
+def _remind(
+    session: DbSession,
+    listing: _Listing,
+    config: Mapping[str, Any],
+    offsets: list[int],
+    now: datetime,
+    counts: Counter[str],
+) -> None:
+    counts["checked"] += 1
+    if listing.stopped_reported:
+        counts["waiting_for_staff"] += 1
+        return
+    cycle = listing.cycle
+    due = listing.cycle_start + timedelta(days=int(config["FRESH_DAYS"]))
+    sent = listing.sent.get(("freshness", cycle), [])
+    if len(sent) < len(offsets):
+        step_at = due - timedelta(days=offsets[len(sent)])
+        if sent:
+            step_at = max(step_at, sent[-1].sent_at + MIN_GAP)
+        if now >= step_at:
+            if not listing.reachable:
+                why = "asked not to be emailed" if listing.address else "has no email address"
+                if ("no-email", cycle) not in listing.queued and _follow_up(
+                    session, listing.id, "no-email", cycle=cycle, detail=f"The contact {why}."
+                ):
+                    counts["queued_for_phone"] += 1
+            elif _send_one(
+                session, _service(session, listing.id), kind="freshness", cycle=cycle, sequence=len(sent) + 1,
+                address=str(listing.address), config=config, now=now,
+            ):  # fmt: skip
+                counts["sent"] += 1
+            else:
+                counts["failed"] += 1
+    elif sent and now >= sent[-1].sent_at + timedelta(days=int(config["REMINDER_PHONE_AFTER_DAYS"])):
+        detail = f"{len(sent)} reminders to {sent[-1].email} unanswered; the last on {sent[-1].sent_at:%-d %B %Y}."
+        if ("no-reply", cycle) not in listing.queued and _follow_up(
+            session, listing.id, "no-reply", cycle=cycle, detail=detail
+        ):
+            counts["queued_for_phone"] += 1
+    if listing.funded_until is not None and listing.reachable:
+        ends = listing.funded_until
+        checkin = ends - timedelta(days=int(config["FUNDING_CHECKIN_DAYS"]))
+        funding_cycle = ends.isoformat()
+        if checkin <= now.date() < ends and not listing.sent.get(("funding", funding_cycle)):
+            if _send_one(
+                session, _service(session, listing.id), kind="funding", cycle=funding_cycle, sequence=1,
+                address=str(listing.address), config=config, now=now,
+            ):  # fmt: skip
+                counts["funding_checkins"] += 1
+            else:
+                counts["failed"] += 1
+
+
+def _service(session: DbSession, service_id: int) -> Service:
+    return session.get_one(Service, service_id)
+
+
+def staleness_sweep(
+    session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None, batch: int | None = None
+) -> dict[str, int]:
+    """The staleness job: count listings by freshness and queue those whose funding end date has passed.
+
+    Reads plain columns ``batch`` listings at a time (never whole listings), committing each batch.
+    """
     now = now or utcnow()
     counts: Counter[str] = Counter()
-    services = session.scalars(select(Service).where(Service.status.in_(LIVE_STATUSES)).order_by(Service.id)).all()
-    for service in services:
-        counts[freshness(service.last_verified_at, config, now).state] += 1
-        if service.funded_until is not None and service.funded_until < now.date():
-            ended = service.funded_until
-            detail = f"Funding{' from ' + service.funder if service.funder else ''} ended on {ended:%-d %B %Y}."
-            if _follow_up(session, service, "funding-ended", cycle=ended.isoformat(), detail=detail):
+    live = select(Service.id).where(Service.status.in_(LIVE_STATUSES))
+    for ids in id_batches(session, live, batch_size(config, batch)):
+        rows = session.execute(
+            select(Service.id, Service.last_verified_at, Service.funded_until, Service.funder)
+            .where(Service.id.in_(ids))
+            .order_by(Service.id)
+        ).all()
+        ended_ids = [row.id for row in rows if row.funded_until is not None and row.funded_until < now.date()]
+        queued = {
+            (service_id, cycle)
+            for service_id, cycle in session.execute(
+                select(FollowUp.service_id, FollowUp.cycle).where(
+                    FollowUp.service_id.in_(ended_ids), FollowUp.reason == "funding-ended"
+                )
+            )
+        }
+        for row in rows:
+            counts[freshness(row.last_verified_at, config, now).state] += 1
+            if row.funded_until is None or row.funded_until >= now.date():
+                continue
+            ended = row.funded_until
+            if (row.id, ended.isoformat()) in queued:
+                continue
+            detail = f"Funding{' from ' + row.funder if row.funder else ''} ended on {ended:%-d %B %Y}."
+            if _follow_up(session, row.id, "funding-ended", cycle=ended.isoformat(), detail=detail):
                 counts["funding_ended_queued"] += 1
+        session.commit()
     return dict(counts)
 
 
@@ -339,7 +477,7 @@ def report_stopped(session: DbSession, token: str, note: Any, *, now: datetime |
     service = service_for_token(session, token, "stopped", now=now)
     detail = v.text(2_000)(note) or "The group used the 'we have stopped' link."
     row.used_at = now
-    follow_up = _follow_up(session, service, "group-stopped", detail=detail, reported_by=f"group: {row.email}")
+    follow_up = _follow_up(session, service.id, "group-stopped", detail=detail, reported_by=f"group: {row.email}")
     assert follow_up is not None
     return follow_up
 

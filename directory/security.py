@@ -18,6 +18,7 @@ LIMITED_VIEWS = {
     "groups.stopped": "GROUP_TOKEN_RATE_LIMIT",
     "groups.unsubscribe": "GROUP_TOKEN_RATE_LIMIT",
     "groups.request_listing": "LISTING_REQUEST_RATE_LIMIT",
+    "claims.claim": "LISTING_CLAIM_RATE_LIMIT",  # groups ask to manage a listing (issue 6)
 }
 
 

@@ -104,6 +104,12 @@ SETTINGS: dict[str, Setting] = {
         False,
         lambda v: v.strip().lower() in ("1", "yes", "true", "on"),
     ),
+    "JOBS_BATCH_SIZE": Setting(
+        "listings the staleness and reminders jobs read and commit at a time (memory stays flat)", 500, int
+    ),
+    "LISTING_CLAIM_RATE_LIMIT": Setting(
+        "public requests to manage a listing accepted per address (Flask-Limiter syntax)", "10 per hour"
+    ),
     "IMPORT_TIMEOUT": Setting("seconds an importer waits for one response in total", 20, float),
     "IMPORT_MAX_MB": Setting("largest response an importer reads, in megabytes", 20, int),
     "IMPORT_ICAL_WEEKS": Setting(

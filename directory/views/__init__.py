@@ -19,6 +19,9 @@ def init_app(app: Flask) -> None:
 
     for module in (auth, health, public, services, organisations, admin, basket, backlog, gaps, groups, imports, oruk):
         app.register_blueprint(module.bp)
+    from . import claims  # groups claim listings staff created (issue 6)
+
+    app.register_blueprint(claims.bp)
 
     # Globals rather than context, so imported macros see them too.
     app.jinja_env.globals.update(

@@ -29,7 +29,7 @@ from ..db import db
 from ..models import Organization, Service
 from ..models_groups import FOLLOW_UP_REASONS, RESOLUTIONS, GroupToken
 from ..validation import ValidationFailed
-from .forms import expected_version, service_changes
+from .forms import expected_version, organization_changes, service_changes
 
 bp = Blueprint("groups", __name__)
 
@@ -101,14 +101,14 @@ def home() -> Any:
     if access is None:
         return render_template("groups/signed_out.html")
     organization = db.session.get(Organization, access.organization_id)
+    pending = groups.pending_changes(db.session, organization_id=access.organization_id)
     return render_template(
         "groups/home.html",
         access=access,
         organization=organization,
         services=groups.own_services(db.session, access),
-        pending={
-            c.service_id: c for c in groups.pending_changes(db.session) if c.organization_id == access.organization_id
-        },
+        pending={c.service_id: c for c in pending if c.service_id is not None},
+        organization_pending=next((c for c in pending if c.service_id is None), None),
         held=sorted(groups.review_groups(current_app.config)),
     )
 
@@ -159,20 +159,55 @@ def edit_service(service_id: int) -> Any:
         except operations.NotPermitted as exc:
             db.session.rollback()
             abort(403, str(exc))
-        if result.held:
-            flash(
-                f"Saved. Changes to {', '.join(result.held).replace('_', ' ')} will appear once staff have "
-                "checked them.",
-                "success",
-            )
-        elif result.published:
-            flash("Saved and published.", "success")
-        else:
-            flash("Nothing had changed.", "success")
+        flash(_submitted_message(result), "success")
         return redirect(url_for("groups.home"))
     if held:
         flash(f"Changes to these parts are checked by staff before they appear: {', '.join(held)}.", "info")
     return render_template("services/form.html", **_form_context(service, None, {}))
+
+
+def _submitted_message(result: groups.Submitted) -> str:
+    if result.held:
+        return f"Saved. Changes to {', '.join(result.held).replace('_', ' ')} will appear once staff have checked them."
+    return "Saved and published." if result.published else "Nothing had changed."
+
+
+@bp.route("/group/organisations/<int:organization_id>/edit", methods=["GET", "POST"])
+def edit_organisation(organization_id: int) -> Any:
+    """A group edits its own organisation's public details; some field groups wait for staff review."""
+    access = _require_access()
+    try:
+        organization = groups.own_organization(db.session, access, organization_id)
+    except operations.NotFound:
+        abort(404, "There is no such organisation among your listings.")
+    held = sorted(groups.review_groups(current_app.config))
+    if request.method == "POST":
+        values = organization_changes(request.form)
+        try:
+            result = groups.submit_organization_changes(
+                db.session, access, organization_id, values,
+                expected_version=expected_version(request.form), config=current_app.config,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash("The changes were not saved: please correct the fields marked below.", "error")
+            return render_template(
+                "groups/organisation_form.html", organization=organization, values=values, errors=exc.errors, held=held
+            ), 422
+        except operations.StaleEdit as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template(
+                "groups/organisation_form.html", organization=organization, values=values, errors={}, held=held
+            ), 409
+        except operations.NotPermitted as exc:
+            db.session.rollback()
+            abort(403, str(exc))
+        flash(_submitted_message(result), "success")
+        return redirect(url_for("groups.home"))
+    return render_template(
+        "groups/organisation_form.html", organization=organization, values=None, errors={}, held=held
+    )
 
 
 @bp.post("/group/services/<int:service_id>/wait")
@@ -327,7 +362,7 @@ def approve(change_id: int) -> Any:
         db.session.rollback()
         flash("Not approved: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()), "error")
         return redirect(url_for("groups.review_queue"), 303)
-    flash(f"Approved and published the change to {change.service.name}.", "success")
+    flash(f"Approved and published the change to {change.listing.name}.", "success")
     return redirect(url_for("groups.review_queue"), 303)
 
 
@@ -348,8 +383,8 @@ def reject(change_id: int) -> Any:
         return redirect(url_for("groups.review_queue"), 303)
     try:
         mail.send(
-            change.email, f"Your change to {change.service.name} was not published", "rejected",
-            change=change, service=change.service, rows=groups.diff(change),
+            change.email, f"Your change to {change.listing.name} was not published", "rejected",
+            change=change, listing=change.listing, rows=groups.diff(change),
         )  # fmt: skip
         flash(f"Rejected; {change.email} has been emailed your message.", "success")
     except mail.MailFailed as exc:

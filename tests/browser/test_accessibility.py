@@ -69,6 +69,8 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "scheduled jobs": ("admin", "/admin/jobs"),
     # pages: imports (issue 7)
     "imports": ("admin", "/admin/imports/"),
+    "ask to manage a listing": (None, "/organisations/{organization}/claim"),
+    "requests to manage listings": ("admin", "/staff/listing-claims"),
     "import a spreadsheet": ("admin", "/admin/imports/spreadsheet"),
     "possible duplicates": ("admin", "/admin/imports/merges"),
 }

@@ -99,6 +99,11 @@ ACCESS: dict[str, str] = {
     "groups.listing_requests_queue": STAFF_ONLY,
     "groups.approve_listing_request": STAFF_ONLY,
     "groups.decline_listing_request": STAFF_ONLY,
+    "groups.edit_organisation": GROUP_LINK,
+    "claims.claim": PUBLIC,  # the public "is this your group?" form; it changes no listing
+    "claims.queue": STAFF_ONLY,
+    "claims.approve": STAFF_ONLY,
+    "claims.decline": STAFF_ONLY,
     "imports.sources": ADMIN,
     "imports.run": ADMIN,
     "imports.report": ADMIN,
@@ -194,7 +199,7 @@ def test_each_route_allows_exactly_the_roles_it_should(app: Flask, world: dict[s
         values = {**world["ids"], "filename": "leaflet.js", "package": "leaflet", "code": "E01012671",
                   "token": "not-a-real-token", "item_id": 1, "change_id": 1, "link_id": 1, "follow_up_id": 1,
                   "run_id": 1, "source_id": 1, "term_id": "x", "pair_id": "x", "name": "rf-none.pdf",
-                  "request_id": 999}  # fmt: skip
+                  "request_id": 999, "claim_id": 999}  # fmt: skip
         for name, value in values.items():
             path = (path.replace(f"<int:{name}>", str(value)).replace(f"<path:{name}>", str(value))
                     .replace(f"<{name}>", str(value)))  # fmt: skip

@@ -352,3 +352,130 @@ def test_group_link_posts_are_rate_limited_per_address(tmp_path: Any) -> None:
         assert codes == [404, 404, 404, 429]
         assert client.post("/group/confirm/guess").status_code == 404  # each link page has its own count
         assert client.get("/group/link/guess-5").status_code == 404  # reading the page is not counted
+
+
+# --- a group's own organisation details ---------------------------------------------------------------
+
+
+def organization_row(app: Flask, organization_id: int) -> Organization:
+    with db_session(app) as session:
+        organization = session.get_one(Organization, organization_id)
+        session.expunge(organization)
+        return organization
+
+
+def latest_organization_revision(app: Flask, organization_id: int) -> Revision:
+    with db_session(app) as session:
+        revision = session.scalars(
+            select(Revision).where(Revision.entity_type == "organization", Revision.entity_id == organization_id)
+            .order_by(Revision.id.desc())
+        ).first()  # fmt: skip
+        assert revision is not None
+        session.expunge(revision)
+        return revision
+
+
+@pytest.mark.both_backends
+def test_a_group_edits_its_organisation_contact_at_once_while_its_description_waits_for_review(
+    app: Flask, listing: int, mailbox: Mailbox
+) -> None:
+    organization_id = organization_of(app, listing)
+    contact = group_client(app, invite_link(app, listing))
+    home = html(contact.get("/group/"))
+    edit = f"/group/organisations/{organization_id}/edit"
+    assert home.find(id="organisation").find("a", href=edit) is not None
+    response = submit(
+        contact,
+        edit,
+        {"website": "https://knit.example.org", "phone": "01253 444444", "description": "Knitters of Bispham."},
+    )
+    assert response.status_code == 302
+    organization = organization_row(app, organization_id)
+    assert (organization.website, organization.phone) == ("https://knit.example.org", "01253 444444")
+    assert organization.description == ""  # held: "details" wait for review in this module
+    revision = latest_organization_revision(app, organization_id)
+    assert (revision.actor, revision.source) == (f"group: {CONTACT}", "group")
+    assert revision.changed_fields == ["phone", "website"]
+    with db_session(app) as session:
+        [change] = groups.pending_changes(session, organization_id=organization_id)
+        assert (change.service_id, change.changes, change.before) == (
+            None, {"description": "Knitters of Bispham."}, {"description": ""},
+        )  # fmt: skip
+        change_id = change.id
+    home = html(contact.get("/group/")).find(id="organisation").get_text(" ", strip=True)
+    assert "Waiting for review" in home and "description" in home
+
+    staff = staff_client(app, "admin")
+    queue = html(staff.get("/staff/group-changes"))
+    table = queue.find("caption", string=f"Change {change_id} to {organization.name}").parent
+    row = table.find("th", string="Description").parent
+    assert row.find("ins").get_text() == "Knitters of Bispham."
+    approve = queue.find("form", action=f"/staff/group-changes/{change_id}/approve")
+    assert submit(staff, "/staff/group-changes", form_index=form_index(queue, approve)).status_code == 303
+    assert organization_row(app, organization_id).description == "Knitters of Bispham."
+    revision = latest_organization_revision(app, organization_id)
+    assert revision.action == f"approve group change {change_id}"
+    assert revision.actor.startswith(f"group: {CONTACT} (approved by staff: ")
+    assert mailbox.messages == []
+
+
+def test_rejecting_a_held_organisation_change_emails_the_group(app: Flask, listing: int, mailbox: Mailbox) -> None:
+    organization_id = organization_of(app, listing)
+    name = organization_row(app, organization_id).name
+    contact = group_client(app, invite_link(app, listing))
+    submit(contact, f"/group/organisations/{organization_id}/edit", {"name": "THE BEST KNITTERS"})
+    assert organization_row(app, organization_id).name == name
+    with db_session(app) as session:
+        [change] = groups.pending_changes(session, organization_id=organization_id)
+        change_id = change.id
+    staff = staff_client(app, "community-development")
+    queue = html(staff.get("/staff/group-changes"))
+    reject = queue.find("form", action=f"/staff/group-changes/{change_id}/reject")
+    why = "Please keep the name the group is known by."
+    assert (
+        submit(staff, "/staff/group-changes", {"message": why}, form_index=form_index(queue, reject)).status_code == 303
+    )
+    [message] = mailbox.wait_for(1)
+    text, _ = text_and_html(message)
+    assert why in text and name in text and "Name" in text
+    assert organization_row(app, organization_id).name == name
+
+
+@pytest.mark.both_backends
+@pytest.mark.parametrize(("method", "data"), [("get", None), ("post", {"name": "Taken over", "version": "1"})])
+def test_a_link_for_one_organisation_never_edits_another_organisations_details(
+    app: Flask, listing: int, method: str, data: dict[str, str] | None
+) -> None:
+    other = organization_of(app, make_listing(app))
+    before = organization_row(app, other)
+    contact = group_client(app, invite_link(app, listing))
+    token = html(contact.get("/group/")).find("input", {"name": "csrf_token"})["value"]
+    response = getattr(contact, method)(
+        f"/group/organisations/{other}/edit", data={**(data or {}), "csrf_token": token}
+    )
+    assert response.status_code == 404
+    after = organization_row(app, other)
+    assert (after.name, after.version) == (before.name, before.version)
+    with db_session(app) as session:
+        assert groups.pending_changes(session, organization_id=other) == []
+    # Without an edit-link sign-in the page refuses, even for the right organisation.
+    assert app.test_client().get(f"/group/organisations/{organization_of(app, listing)}/edit").status_code == 403
+
+
+def test_a_group_cannot_archive_its_organisation_or_save_over_a_newer_version(app: Flask, listing: int) -> None:
+    organization_id = organization_of(app, listing)
+    organization = organization_row(app, organization_id)
+    access = groups.GroupAccess(token_id=0, organization_id=organization_id, email="x@y.org", since=utcnow())
+    with db_session(app) as session, pytest.raises(NotPermitted, match="archived"):
+        groups.submit_organization_changes(
+            session, access, organization_id, {"archived": True}, expected_version=organization.version,
+            config={"GROUP_REVIEW_FIELDS": "none"},
+        )  # fmt: skip
+    contact = group_client(app, invite_link(app, listing))
+    response = submit(
+        contact, f"/group/organisations/{organization_id}/edit", {"phone": "01253 999999", "version": "0"}
+    )
+    assert response.status_code == 409
+    assert "changed by someone else" in html(response).get_text()
+    after = organization_row(app, organization_id)
+    assert (after.archived, after.phone, after.version) == (False, None, organization.version)

@@ -16,7 +16,7 @@ from directory.freshness import freshness
 from directory.jobs import run_job
 from directory.models import Revision, Service
 from directory.models_groups import ContactOptOut, FollowUp, JobRun, Reminder
-from directory.reminders import reminder_offsets, send_reminders
+from directory.reminders import batch_size, id_batches, opt_out, reminder_offsets, send_reminders, staleness_sweep
 from tests.conftest import built_app, html
 from tests.directory.test_groups_helpers import (
     Mailbox,
@@ -299,3 +299,82 @@ def test_without_a_mail_server_messages_are_written_to_the_instance_folder(tmp_p
     assert "To: dev@group.example.org" in content
     assert "text/plain" in content and "text/html" in content
     assert "/group/confirm/" in content and listing > 0
+
+
+# --- batches: a national directory is worked a few hundred listings at a time ------------------------------
+
+ON_THE_DAY = DUE - timedelta(days=28)  # the first reminder's day for listings verified on VERIFIED
+TEN = [
+    {"contacts": [{"name": "", "title": "", "phone": "", "email": "one@group.example.org"}]},
+    {"contacts": [{"name": "", "title": "", "phone": "", "email": "two@group.example.org"}]},
+    {"email": "three@group.example.org"},  # the service's own email when no contact has one
+    {"email": "fresh@group.example.org", "last_verified_at": (ON_THE_DAY - timedelta(days=10)).isoformat()},
+    {},  # no email anywhere: staff phone
+    {"email": "opted@group.example.org"},  # asked not to be emailed: staff phone
+    {"email": "funded@group.example.org", "funding_status": "time-limited",
+     "funded_until": ON_THE_DAY.date() + timedelta(days=10)},  # a funding check-in too
+    {"email": "ended@group.example.org", "funding_status": "time-limited", "funder": "Lottery",
+     "funded_until": date(2027, 3, 31)},  # funding ended: staff check
+    {"email": "paused@group.example.org", "status": "paused"},
+    {"email": "closed@group.example.org", "status": "closed"},  # not live: left alone
+]  # fmt: skip
+
+
+def _jobs_on(app: Flask, batch: int) -> tuple[dict[str, int], dict[str, int]]:
+    with db_session(app) as session:
+        return staleness_sweep(session, app.config, batch=batch), send_reminders(session, app.config, batch=batch)
+
+
+def _outcome(app: Flask) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with db_session(app) as session:
+        reminders = sorted(
+            (r.service_id, r.kind, r.cycle, r.sequence, r.email, r.status) for r in session.scalars(select(Reminder))
+        )
+        queued = sorted((f.service_id, f.reason, f.cycle, f.detail) for f in session.scalars(select(FollowUp)))
+    return reminders, queued
+
+
+@pytest.mark.both_backends
+def test_batches_of_three_do_exactly_what_one_pass_does_and_a_re_run_sends_nothing_twice(
+    tmp_path: Path, backend: str
+) -> None:
+    results = {}
+    for batch in (3, 10_000):
+        with smtp_mailbox() as box:
+            config = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": box.port, "PUBLIC_URL": "http://directory.test"}
+            with built_app(backend, tmp_path / str(batch), **config) as app:
+                with at(VERIFIED):
+                    ids = [make_listing(app, **{"last_verified_at": VERIFIED.isoformat(), **extra}) for extra in TEN]
+                    with db_session(app) as session:
+                        opt_out(session, "Opted@group.example.org")
+                        assert [len(chunk) for chunk in id_batches(session, select(Service.id), 3)] == [3, 3, 3, 1]
+                with at(ON_THE_DAY):
+                    first = _jobs_on(app, batch)
+                    box.wait_for(6)
+                    outcome = _outcome(app)
+                    again = _jobs_on(app, batch)
+                with at(ON_THE_DAY + timedelta(days=1)):
+                    next_day = _jobs_on(app, batch)
+                assert _outcome(app) == outcome
+                results[batch] = (first, outcome, sorted(r[0] for r in box.recipients))
+                assert len(box.messages) == 7  # six reminders and one funding check-in, each once
+
+        staleness, reminders = first
+        assert staleness["funding_ended_queued"] == 1
+        assert reminders == {"checked": 9, "sent": 6, "funding_checkins": 1, "queued_for_phone": 2}
+        for counts in (*again, *next_day):
+            assert not {"sent", "funding_checkins", "queued_for_phone", "funding_ended_queued", "failed"} & set(counts)
+        follow_ups = {(service_id, reason) for service_id, reason, _c, _d in outcome[1]}
+        assert follow_ups == {(ids[4], "no-email"), (ids[5], "no-email"), (ids[7], "funding-ended")}
+    assert results[3] == results[10_000]
+    assert results[3][2] == sorted(
+        ["one@group.example.org", "two@group.example.org", "three@group.example.org", "funded@group.example.org",
+         "funded@group.example.org", "ended@group.example.org", "paused@group.example.org"]
+    )  # fmt: skip
+
+
+def test_a_batch_needs_at_least_one_listing() -> None:
+    assert batch_size({"JOBS_BATCH_SIZE": 500}) == 500
+    assert batch_size({"JOBS_BATCH_SIZE": 500}, 3) == 3
+    with pytest.raises(ValueError, match="at least one listing"):
+        batch_size({"JOBS_BATCH_SIZE": 0})
