@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ from . import vocab
 from .db import DbSession, db
 from .models import Organization, Service, User
 from .operations import Actor
-from .validation import ValidationFailed, email
+from .validation import LAD_CODE, ValidationFailed, email
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -67,9 +68,15 @@ def create_user(
     password: str,
     organization_id: int | None = None,
     team: str = "",
+    area: str | Sequence[str] = "",
 ) -> User:
     """Add a staff account; every problem is named, and nothing is written on error."""
     errors: dict[str, str] = {}
+    try:
+        area_text = " ".join(parse_area(area))
+    except ValueError as exc:
+        errors["area"] = str(exc)
+        area_text = ""
     try:
         address = email(email_address)
     except ValueError as exc:
@@ -98,8 +105,46 @@ def create_user(
         password_hash=hash_password(password),
         organization_id=organization_id,
         team=team.strip()[:255],
+        area=area_text,
     )
     session.add(user)
+    session.commit()
+    return user
+
+
+# --- the user's area (issue 4): the local authorities the gap map and table open on ---
+MAX_AREA_CODES = 25  # 25 codes and their spaces fit the column
+
+
+def parse_area(area: str | Sequence[str]) -> list[str]:
+    """Local authority codes from text ("E06000009, E07000117") or a list; ValueError names a bad code."""
+    items = [area] if isinstance(area, str) else list(area)
+    parts = [part for item in items for part in re.split(r"[\s,;]+", item)]
+    codes = list(dict.fromkeys(part.strip().upper() for part in parts if part.strip()))
+    bad = [code for code in codes if not LAD_CODE.match(code)]
+    if bad:
+        what = "is not a local authority code" if len(bad) == 1 else "are not local authority codes"
+        raise ValueError(f"{', '.join(bad[:3])} {what} (they look like E06000009).")
+    if len(codes) > MAX_AREA_CODES:
+        raise ValueError(f"An area holds at most {MAX_AREA_CODES} local authorities.")
+    return codes
+
+
+def area_codes(user: Any) -> list[str]:
+    """The local authority codes of a signed-in user's area ([] when unset or anonymous)."""
+    return str(getattr(user, "area", "") or "").split()
+
+
+def set_user_area(session: DbSession, user_id: int, area: str | Sequence[str]) -> User:
+    """Set (or with "" clear) an account's area; a bad code is named and nothing changes."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed({"user": f"There is no account {user_id}."})
+    try:
+        codes = parse_area(area)
+    except ValueError as exc:
+        raise ValidationFailed({"area": str(exc)}) from exc
+    user.area = " ".join(codes)
     session.commit()
     return user
 

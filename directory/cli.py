@@ -139,9 +139,14 @@ def users_group() -> None:
 )
 @click.option("--organisation", "organisation", type=int, default=None, help="Organisation id (group editors).")
 @click.option("--team", default="", help="Team name, kept with anonymous demand counts (e.g. a PCN).")
+@click.option(
+    "--area", "area", multiple=True, help="Local authority code the gap map opens on (repeatable, e.g. E06000009)."
+)
 @click.option("--password", default=None, help="Prompted for (twice) when not given.")
 @with_appcontext
-def users_create(email: str, role: str, organisation: int | None, team: str, password: str | None) -> None:
+def users_create(
+    email: str, role: str, organisation: int | None, team: str, area: tuple[str, ...], password: str | None
+) -> None:
     """Add a staff account with a role."""
     from .accounts import create_user
     from .validation import ValidationFailed
@@ -150,12 +155,13 @@ def users_create(email: str, role: str, organisation: int | None, team: str, pas
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(
-            db.session, email_address=email, role=role, password=password, organization_id=organisation, team=team
-        )
+            db.session, email_address=email, role=role, password=password, organization_id=organisation,
+            team=team, area=area,
+        )  # fmt: skip
     except ValidationFailed as exc:
         db.session.rollback()
         _fail("Not created: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()))
-    click.echo(f"Created {user.role} account for {user.email}.")
+    click.echo(f"Created {user.role} account for {user.email}" + (f" (area {user.area})." if user.area else "."))
 
 
 @cli.group("data")

@@ -50,6 +50,20 @@ def import_boundaries_command(file: Path, areas: tuple[str, ...]) -> None:
     click.echo(str(report))
 
 
+@click.command("import-lsoa-lookup")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_lsoa_lookup_command(file: Path) -> None:
+    """Load the ONS LSOA (2011) to LSOA (2021) lookup and carry deprivation across LSOA editions with it."""
+    from .lsoa_lookup import import_lsoa_lookup
+
+    try:
+        report = import_lsoa_lookup(db.session, file)
+    except ValueError as exc:  # DataFileError: not the official lookup, or a bad row
+        _fail(f"Nothing was imported. {exc}")
+    click.echo(str(report))
+
+
 @click.group("gaps")
 def gaps_group() -> None:
     """Provision and gap scores."""
@@ -74,4 +88,5 @@ def register(cli: click.Group) -> None:
     assert isinstance(geo, click.Group)
     geo.add_command(import_imd_command)
     geo.add_command(import_boundaries_command)
+    geo.add_command(import_lsoa_lookup_command)
     cli.add_command(gaps_group)

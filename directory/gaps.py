@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal, select
 
 from geo import readers
 from geo.gapscore import GapWeights, explain, gap_scores
@@ -29,7 +29,6 @@ from geo.provision import lsoa_centres, neighbours, provision, to_bng, to_wgs84
 
 from .clock import utcnow
 from .db import DbSession
-from .freshness import freshness
 from .models import DemandEvent, Location, Service, ServiceArea, TaxonomyTerm, service_at_location, service_taxonomy
 from .models_gaps import Deprivation, GapRun, GapScore, Lsoa
 
@@ -71,11 +70,17 @@ class Coverage:
     deprivation: int
     matched: int
     note: str = ""
+    carried: int = 0  # deprivation rows carried from the other edition by the ONS lookup
 
     def __str__(self) -> str:
+        carried = (
+            f" ({self.carried:,} carried from LSOA {'2021' if self.edition == '2011' else '2011'} by the ONS lookup)"
+            if self.carried
+            else ""
+        )
         text = (
-            f"LSOA {self.edition}: {self.boundaries:,} with boundaries, {self.deprivation:,} with deprivation, "
-            f"{self.matched:,} with both"
+            f"LSOA {self.edition}: {self.boundaries:,} with boundaries, {self.deprivation:,} with deprivation"
+            f"{carried}, {self.matched:,} with both"
         )
         return text + (f". {self.note}" if self.note else ".")
 
@@ -98,6 +103,11 @@ class ImportReport:
 
 def coverage(session: DbSession) -> list[Coverage]:
     """Join coverage of boundaries and deprivation for each LSOA edition held."""
+    carried = dict(
+        session.execute(
+            select(Deprivation.edition, func.count()).where(Deprivation.carried != "").group_by(Deprivation.edition)
+        ).all()
+    )
     counts: dict[str, list[int]] = {}
     for edition, count in session.execute(select(Lsoa.edition, func.count()).group_by(Lsoa.edition)):
         counts.setdefault(edition, [0, 0])[0] = count
@@ -120,7 +130,8 @@ def coverage(session: DbSession) -> list[Coverage]:
             note = (
                 f"Deprivation is held only for LSOA {', '.join(o for o in others if counts[o][1])}, which does "
                 f"not join to LSOA {edition} boundaries: import IoD2019 with LSOA 2011 boundaries, or IoD2025 "
-                "with LSOA 2021 boundaries"
+                "with LSOA 2021 boundaries, or carry it across with the ONS LSOA 2011 to 2021 lookup "
+                "(`asset-directory geo import-lsoa-lookup FILE`)"
             )
         elif deprivation and not boundaries and any(counts[o][0] for o in others):
             note = (
@@ -129,8 +140,33 @@ def coverage(session: DbSession) -> list[Coverage]:
             )
         elif boundaries and matched < boundaries and deprivation:
             note = f"{boundaries - matched:,} LSOAs with boundaries have no deprivation figures"
-        out.append(Coverage(edition, boundaries, deprivation, matched, note))
+        out.append(Coverage(edition, boundaries, deprivation, matched, note, carried.get(edition, 0)))
     return out
+
+
+DATA_VERSION_KEY = "gaps-data-version"
+
+
+def bump_data_version(session: DbSession) -> None:
+    """Mark the gap data as changed (no commit): cached maps keyed by the version are then rebuilt."""
+    from uuid import uuid4
+
+    from .models import AppMeta
+
+    row = session.get(AppMeta, DATA_VERSION_KEY)
+    value = f"{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:12]}"
+    if row is None:
+        session.add(AppMeta(key=DATA_VERSION_KEY, value=value))
+    else:
+        row.value = value
+
+
+def data_version(session: DbSession) -> str:
+    """The version stamp of the imported and computed gap data, changed by every import and computation."""
+    from .models import AppMeta
+
+    value = session.scalar(select(AppMeta.value).where(AppMeta.key == DATA_VERSION_KEY))
+    return str(value or "")
 
 
 def _none(value: Any) -> Any:
@@ -159,6 +195,8 @@ def import_deprivation(session: DbSession, paths: Sequence[str | Path], *, echo:
     Raises ``DataFileError`` (a ``ValueError``) naming the file when its headers or values are not
     official, and ``ValueError`` when files of different releases are mixed; nothing is written then.
     """
+    from .lsoa_lookup import carry_across  # it imports this module
+
     frame = read_deprivation_files(paths)
     edition = str(frame.attrs["lsoa_edition"])
     source_kind = str(frame.attrs.get("source_kind", ""))
@@ -198,11 +236,13 @@ def import_deprivation(session: DbSession, paths: Sequence[str | Path], *, echo:
         session.execute(delete(Deprivation).where(Deprivation.edition == edition))
         for start in range(0, len(rows), 5_000):
             session.execute(insert(Deprivation), rows[start : start + 5_000])
+        carried = carry_across(session)
+        bump_data_version(session)
         session.commit()
     except Exception:
         session.rollback()
         raise
-    report = ImportReport("LSOAs of deprivation figures", len(rows), edition, source_kind, coverage(session))
+    report = ImportReport("LSOAs of deprivation figures", len(rows), edition, source_kind, coverage(session), carried)
     if not frame.attrs.get("has_scores"):
         report.notes.append(
             "These files hold IMD ranks and deciles but no scores: the gap score's deprivation part comes "
@@ -249,10 +289,16 @@ def import_boundaries(
 ) -> ImportReport:
     """Store LSOA boundaries (simplified, WGS84 GeoJSON) and centroids (British National Grid).
 
+    Then rebuilds the outlines of the local authorities touched (``gap_authorities.build_outlines``) and the
+    deprivation carried across LSOA editions (``lsoa_lookup.carry_across``), in the same transaction.
+
     ``frame`` may be given instead of reading ``path`` (a GeoDataFrame as ``geo.readers.read_boundaries``
     returns); ``lad_codes`` fills local authorities a file lacks. LSOAs already stored with the same
     edition and code are replaced; others are kept. All or nothing.
     """
+    from .gap_authorities import build_outlines
+    from .lsoa_lookup import carry_across
+
     wanted = [a.strip().upper() for a in areas if a.strip()]
     if frame is None:
         frame = readers.read_boundaries(path, lad_codes=wanted or None)
@@ -290,16 +336,25 @@ def import_boundaries(
         )
     ]  # fmt: skip
     codes = [row["code"] for row in rows]
+    lads = sorted({lad for lad in frame["lad_code"] if isinstance(lad, str)})
     try:
+        # The authorities these LSOAs left (a re-import may move an LSOA) need their outlines rebuilt too.
+        touched = set(lads)
         for start in range(0, len(codes), 900):
-            session.execute(delete(Lsoa).where(Lsoa.edition == edition, Lsoa.code.in_(codes[start : start + 900])))
+            chunk = codes[start : start + 900]
+            old = session.scalars(select(Lsoa.lad_code).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
+            touched |= {lad for lad in old if lad}
+            session.execute(delete(Lsoa).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
         for start in range(0, len(rows), 2_000):
             session.execute(insert(Lsoa), rows[start : start + 2_000])
+        echo(f"Dissolving the outlines of {len(touched)} local authorities ...")
+        build_outlines(session, edition, sorted(touched))
+        notes += carry_across(session)
+        bump_data_version(session)
         session.commit()
     except Exception:
         session.rollback()
         raise
-    lads = sorted({lad for lad in frame["lad_code"] if isinstance(lad, str)})
     notes.insert(0, f"Local authorities: {len(lads)} ({', '.join(lads[:8])}{' ...' if len(lads) > 8 else ''}).")
     return ImportReport("LSOA boundaries", len(rows), edition, source, coverage(session), notes)
 
@@ -326,55 +381,75 @@ def choose_edition(session: DbSession) -> str | None:
     return max(with_boundaries, key=lambda c: (c.matched, c.boundaries)).edition
 
 
-def live_services(session: DbSession, config: Mapping[str, Any], now: datetime | None = None) -> pd.DataFrame:
+def query_frame(session: DbSession, query: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """A Core query's rows as a DataFrame, column by column (much faster than from Row objects for 100,000s)."""
+    rows = session.connection().execute(query).all()
+    if not rows:
+        return pd.DataFrame(columns=list(columns))
+    return pd.DataFrame(dict(zip(columns, (list(values) for values in zip(*rows, strict=True)), strict=True)))
+
+
+LIVE_SERVICE_COLUMNS = ["service_id", "name", "organisation", "category", "latitude", "longitude", "funded_until",
+                        "freshness"]  # fmt: skip
+
+
+def live_services(
+    session: DbSession,
+    config: Mapping[str, Any],
+    now: datetime | None = None,
+    *,
+    category: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> pd.DataFrame:
     """Every live (running) service whose listing is fresh or due for review, one row per location x category.
 
-    Columns ``service_id``, ``name``, ``organisation``, ``category``, ``latitude``, ``longitude`` (None for a
-    service without a located place), ``funded_until``, ``freshness``.
+    Columns ``service_id``, ``name``, ``organisation``, ``category``, ``latitude``, ``longitude`` (missing for a
+    service without a located place), ``funded_until``, ``freshness`` ("fresh" or "due"). ``category`` keeps
+    one category; ``bbox`` (south, north, west, east in degrees) keeps only places inside it, and so only
+    located services.
     """
     from .models import Organization
 
     now = now or utcnow()
-    services = session.execute(
+    # Fresh or due (directory.freshness): verified fewer whole days ago than the stale (and unverified) threshold.
+    cutoff = now - timedelta(days=min(int(config["STALE_DAYS"]), int(config["UNVERIFIED_DAYS"])))
+    in_category = (
+        select(service_taxonomy.c.service_id)
+        .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
+        .where(TaxonomyTerm.code == category)
+    )
+    query = (
         select(Service.id, Service.name, Organization.name, Service.last_verified_at, Service.funded_until)
         .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.status == "active")
-    ).all()
-    keep = {}
-    for service_id, name, organisation, verified, funded_until in services:
-        state = freshness(verified, config, now).state
-        if state in ("fresh", "due"):
-            keep[service_id] = (name, organisation, funded_until, state)
-    if not keep:
-        return pd.DataFrame(
-            columns=["service_id", "name", "organisation", "category", "latitude", "longitude", "funded_until"]
-        )
-    categories = session.execute(
-        select(service_taxonomy.c.service_id, TaxonomyTerm.code).join(
-            TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id
-        )
-    ).all()
-    places = session.execute(
+        .where(Service.status == "active", Service.last_verified_at > cutoff)
+    )
+    if category is not None:
+        query = query.where(Service.id.in_(in_category))
+    services = query_frame(session, query, ["service_id", "name", "organisation", "verified", "funded_until"])
+    if services.empty:
+        return pd.DataFrame(columns=LIVE_SERVICE_COLUMNS)
+    age_days = (pd.Timestamp(now) - pd.to_datetime(services["verified"])).dt.days
+    services["freshness"] = np.where(age_days >= int(config["FRESH_DAYS"]), "due", "fresh")
+    terms = select(service_taxonomy.c.service_id, TaxonomyTerm.code).join(
+        TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id
+    )
+    if category is not None:
+        terms = terms.where(TaxonomyTerm.code == category)
+    categories = query_frame(session, terms, ["service_id", "category"])
+    located = (
         select(service_at_location.c.service_id, Location.latitude, Location.longitude)
         .join(Location, Location.id == service_at_location.c.location_id)
         .where(Location.latitude.is_not(None), Location.longitude.is_not(None))
-    ).all()
-    by_service: dict[int, list[tuple[float, float]]] = {}
-    for service_id, lat, long in places:
-        if service_id in keep:
-            by_service.setdefault(service_id, []).append((lat, long))
-    rows = []
-    for service_id, category in categories:
-        if service_id not in keep:
-            continue
-        name, organisation, funded_until, state = keep[service_id]
-        for lat, long in by_service.get(service_id, [(None, None)]):
-            rows.append((service_id, name, organisation, category, lat, long, funded_until, state))
-    return pd.DataFrame(
-        rows,
-        columns=["service_id", "name", "organisation", "category", "latitude", "longitude", "funded_until",
-                 "freshness"],
-    )  # fmt: skip
+    )
+    if bbox is not None:
+        south, north, west, east = bbox
+        located = located.where(Location.latitude.between(south, north), Location.longitude.between(west, east))
+        if category is not None:
+            located = located.where(service_at_location.c.service_id.in_(in_category))
+    places = query_frame(session, located, ["service_id", "latitude", "longitude"])
+    rows = categories.merge(services, on="service_id")
+    rows = rows.merge(places, on="service_id", how="inner" if bbox is not None else "left")
+    return rows[LIVE_SERVICE_COLUMNS].reset_index(drop=True)
 
 
 def _gap_flag_events(session: DbSession) -> pd.DataFrame | None:
@@ -419,11 +494,12 @@ def lsoa_frame(session: DbSession, edition: str, lads: Sequence[str] | None = No
 
 
 def deprivation_frame(session: DbSession, edition: str) -> pd.DataFrame:
+    """Deprivation of one edition: lsoa_code, imd_score, imd_rank, imd_decile, population, carried ("" if published)."""
     rows = session.execute(
         select(Deprivation.lsoa_code, Deprivation.imd_score, Deprivation.imd_rank, Deprivation.imd_decile,
-               Deprivation.population).where(Deprivation.edition == edition)
+               Deprivation.population, Deprivation.carried).where(Deprivation.edition == edition)
     ).all()  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["lsoa_code", "imd_score", "imd_rank", "imd_decile", "population"])
+    frame = pd.DataFrame(rows, columns=["lsoa_code", "imd_score", "imd_rank", "imd_decile", "population", "carried"])
     frame["imd_score"] = pd.to_numeric(frame["imd_score"], errors="coerce").astype("float64")
     for column in ("imd_rank", "imd_decile", "population"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
@@ -463,7 +539,12 @@ class NothingToCompute(ValueError):
 def compute_gaps(
     session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None, echo: Progress = _quiet
 ) -> GapRunReport:
-    """Recompute provision and gap scores for every stored LSOA x active category, replacing the last run."""
+    """Recompute provision and gap scores for every stored LSOA x active category, replacing the last run.
+
+    Also builds any local authority outline still missing (boundaries imported before outlines existed).
+    """
+    from .gap_authorities import ensure_outlines  # it imports this module
+
     now = now or utcnow()
     edition = choose_edition(session)
     if edition is None:
@@ -478,6 +559,21 @@ def compute_gaps(
         notes.append(
             f"No LSOA {edition} deprivation figures are stored: provision is computed, gap scores are left empty."
         )
+    carried = (deprivation["carried"] != "").to_numpy()
+    if carried.any():
+        from .lsoa_lookup import other_edition, rank_scale
+
+        # A carried rank is a rank among the other edition's LSOAs: rescale it so the deprivation part (rank 1 is 1,
+        # the last rank 0) means the same as for a published rank of this edition.
+        n_from, n_to = rank_scale(edition)
+        ranks = deprivation.loc[carried, "imd_rank"].astype("Float64")
+        deprivation.loc[carried, "imd_rank"] = (1 + (ranks - 1) * (n_to - 1) / (n_from - 1)).round().astype("Int64")
+        notes.append(
+            f"Deprivation for {int(carried.sum()):,} LSOAs was carried from LSOA {other_edition(edition)} by the ONS "
+            f"lookup; their IMD ranks (of {n_from:,}) are rescaled to {n_to:,} LSOAs for the score."
+        )
+    deprivation = deprivation.drop(columns="carried")
+    deprivation.attrs["lsoa_edition"] = edition
     categories = list(session.scalars(select(TaxonomyTerm.code).where(TaxonomyTerm.active).order_by(TaxonomyTerm.code)))
     echo(f"Measuring provision for {len(lsoas):,} LSOAs x {len(categories)} categories ...")
     services = live_services(session, config, now)
@@ -553,6 +649,8 @@ def compute_gaps(
         records = cast(list[dict[str, Any]], table.to_dict("records"))
         for start in range(0, len(records), 10_000):
             session.execute(insert(GapScore), records[start : start + 10_000])
+        ensure_outlines(session, edition)
+        bump_data_version(session)
         session.commit()
     except Exception:
         session.rollback()
@@ -598,9 +696,12 @@ def local_authorities(session: DbSession) -> list[tuple[str, str, int]]:
     return sorted(out, key=lambda item: (item[1], item[0]))
 
 
-def default_areas(session: DbSession) -> list[str]:
-    """The areas a map opens on without ``la``: all of them when there are four or fewer, else the largest."""
-    areas = local_authorities(session)
+def default_areas(session: DbSession, areas: list[tuple[str, str, int]] | None = None) -> list[str]:
+    """The areas a map opens on without ``la``: all of them when there are four or fewer, else the largest.
+
+    ``areas`` is ``local_authorities(session)`` when the caller has it already.
+    """
+    areas = local_authorities(session) if areas is None else areas
     if len(areas) <= 4:
         return [code for code, _name, _count in areas]
     return [max(areas, key=lambda item: item[2])[0]]
@@ -635,37 +736,52 @@ class AreaRow:
     demand_part: float | None = None
     score: float | None = None
     basis: str = "missing"
+    carried: str = ""  # how the deprivation figures were carried from the other LSOA edition; "" if published
+    carried_from: str = ""
 
 
-def area_rows(session: DbSession, lads: Sequence[str], category: str | None) -> list[AreaRow]:
-    """Every LSOA of the chosen local authorities with its deprivation and, for ``category``, its gap score."""
+def area_rows(
+    session: DbSession, lads: Sequence[str], category: str | None, *, with_geometry: bool = True
+) -> list[AreaRow]:
+    """Every LSOA of the chosen local authorities with its deprivation and, for ``category``, its gap score.
+
+    Read as plain rows (no ORM objects: all of England is tens of thousands); ``with_geometry=False``
+    leaves the outlines out (``geometry`` is then "null").
+    """
     edition = page_edition(session)
     if edition is None or not lads:
         return []
     run = latest_run(session)
+    lads = list(lads)
     query = (
-        select(Lsoa, Deprivation)
+        select(Lsoa.code, Lsoa.name, Lsoa.lad_code, Lsoa.geometry if with_geometry else literal("null"), Lsoa.x,
+               Lsoa.y, Deprivation.imd_decile, Deprivation.imd_rank, Deprivation.imd_score, Deprivation.population,
+               Deprivation.carried, Deprivation.carried_from)
         .outerjoin(Deprivation, (Deprivation.lsoa_code == Lsoa.code) & (Deprivation.edition == Lsoa.edition))
-        .where(Lsoa.edition == edition, Lsoa.lad_code.in_(list(lads)))
+        .where(Lsoa.edition == edition, Lsoa.lad_code.in_(lads))
         .order_by(Lsoa.code)
-    )
+    )  # fmt: skip
     rows = {}
-    for lsoa, dep in session.execute(query):
-        rows[lsoa.code] = AreaRow(
-            code=lsoa.code, name=lsoa.name, lad_code=lsoa.lad_code, geometry=lsoa.geometry, x=lsoa.x, y=lsoa.y,
-            imd_decile=dep.imd_decile if dep else None, imd_rank=dep.imd_rank if dep else None,
-            imd_score=dep.imd_score if dep else None, population=dep.population if dep else None,
+    for record in session.connection().execute(query):
+        code, name, lad, geometry, x, y, decile, rank, score, population, carried, carried_from = record
+        rows[code] = AreaRow(
+            code=code, name=name, lad_code=lad, geometry=geometry, x=x, y=y, imd_decile=decile, imd_rank=rank,
+            imd_score=score, population=population, carried=carried or "", carried_from=carried_from or "",
         )  # fmt: skip
     if run is not None and category and rows:
-        scores = session.scalars(select(GapScore).where(GapScore.run_id == run.id, GapScore.category_code == category))
-        for score in scores:
-            row = rows.get(score.lsoa_code)
+        scores = (
+            select(GapScore.lsoa_code, GapScore.nearest_m, GapScore.within_radius, GapScore.per_1000,
+                   GapScore.area_covered, GapScore.demand, GapScore.score, GapScore.deprivation_part,
+                   GapScore.provision_part, GapScore.demand_part, GapScore.deprivation_basis)
+            .join(Lsoa, (Lsoa.code == GapScore.lsoa_code) & (Lsoa.edition == edition))
+            .where(GapScore.run_id == run.id, GapScore.category_code == category, Lsoa.lad_code.in_(lads))
+        )  # fmt: skip
+        for code, *figures in session.connection().execute(scores):
+            row = rows.get(code)
             if row is None:
                 continue
-            row.nearest_m, row.within_radius, row.per_1000 = score.nearest_m, score.within_radius, score.per_1000
-            row.area_covered, row.demand, row.score = score.area_covered, score.demand, score.score
-            row.deprivation_part, row.provision_part = score.deprivation_part, score.provision_part
-            row.demand_part, row.basis = score.demand_part, score.deprivation_basis
+            (row.nearest_m, row.within_radius, row.per_1000, row.area_covered, row.demand, row.score,
+             row.deprivation_part, row.provision_part, row.demand_part, row.basis) = figures  # fmt: skip
     flags = gap_flag_counts(session, category)
     if flags is not None:
         for row in rows.values():
@@ -735,10 +851,15 @@ class AreaExplanation:
     scores: list[dict[str, Any]]
     services: list[dict[str, Any]]
     lad_name: str
+    carried: str = ""  # a sentence saying how the deprivation was carried across LSOA editions, if it was
 
 
 def explain_area(session: DbSession, config: Mapping[str, Any], code: str) -> AreaExplanation | None:
     """An LSOA's figures and, for every category, its gap score explained (``geo.gapscore.explain``)."""
+    from geo.lookups import describe
+
+    from .lsoa_lookup import other_edition
+
     edition = page_edition(session)
     if edition is None:
         return None
@@ -770,14 +891,17 @@ def explain_area(session: DbSession, config: Mapping[str, Any], code: str) -> Ar
                     "imd_score": [dep.imd_score if dep and dep.imd_score is not None else np.nan] * len(stored),
                 }
             ).astype({"gap_score": float, "deprivation_part": float, "nearest_m": float, "per_1000": float})
-            words = explain(frame, GapWeights(**run.weights), radius_m=run.radius_m, lsoa_edition=run.lsoa_edition)
+            # A carried rank is a rank among the other edition's LSOAs, and says so ("rank r of N").
+            rank_edition = other_edition(run.lsoa_edition) if dep is not None and dep.carried else run.lsoa_edition
+            words = explain(frame, GapWeights(**run.weights), radius_m=run.radius_m, lsoa_edition=rank_edition)
             for item, text in zip(stored, words, strict=True):
                 scores.append({"category": item.category_code, "category_name": names.get(item.category_code,
                                item.category_code), "score": item.score, "row": item, "explanation": text})  # fmt: skip
             scores.sort(key=lambda s: (s["score"] is None, -(s["score"] or 0.0), s["category_name"]))
     services = services_near(session, config, lsoa.x, lsoa.y)
     lad_name = dep.lad_name if dep and dep.lad_name else (lsoa.lad_code or "")
-    return AreaExplanation(lsoa, dep, run, scores, services, lad_name)
+    carried = describe(dep.carried, dep.carried_from, other_edition(edition)) if dep is not None else ""
+    return AreaExplanation(lsoa, dep, run, scores, services, lad_name, carried)
 
 
 # --------------------------------------------------------------------------------------
@@ -866,6 +990,7 @@ TABLE_COLUMNS = (
     ("lad_code", "Local authority"),
     ("imd_decile", "IMD decile (1 = most deprived)"),
     ("imd_rank", "IMD rank"),
+    ("deprivation_carried", "Deprivation carried from the other LSOA edition (how)"),
     ("nearest_km", "Nearest service (km)"),
     ("within_radius", "Services within radius"),
     ("per_1000", "Services per 1,000 residents"),
@@ -883,6 +1008,7 @@ def export_record(row: AreaRow) -> dict[str, Any]:
         "lad_code": row.lad_code,
         "imd_decile": row.imd_decile,
         "imd_rank": row.imd_rank,
+        "deprivation_carried": row.carried,
         "nearest_km": None if row.nearest_m is None else round(row.nearest_m / 1000, 2),
         "within_radius": row.within_radius,
         "per_1000": None if row.per_1000 is None else round(row.per_1000, 2),

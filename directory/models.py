@@ -258,6 +258,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(String(32))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     team: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    area: Mapped[str] = mapped_column(String(255), default="", server_default="")  # LAD codes the gap map opens on
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -1,4 +1,4 @@
-"""Models for: Deprivation, boundaries and gap scores (issue 4).
+"""Models for: Deprivation, boundaries and gap scores (issue 4), the LSOA 2011/2021 lookup and authority outlines.
 
 LSOA codes are only unique within an edition (2011 or 2021): every table keys them by both, so
 IoD2019 (LSOA 2011) never joins silently onto LSOA 2021 boundaries.
@@ -54,6 +54,10 @@ class Deprivation(db.Model):  # type: ignore[name-defined,misc]
     domains: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"income": {"rank": .., "decile": ..}}
     has_scores: Mapped[bool] = mapped_column(Boolean, default=False)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # "" when published for this edition; else carried across by the ONS LSOA 2011 <-> 2021 lookup, with the
+    # boundary change it was carried over ("unchanged", "split", "merged", "irregular") and the source LSOAs.
+    carried: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    carried_from: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class GapRun(db.Model):  # type: ignore[name-defined,misc]
@@ -95,3 +99,37 @@ class GapScore(db.Model):  # type: ignore[name-defined,misc]
     demand_part: Mapped[float] = mapped_column(Float)
     score: Mapped[float | None] = mapped_column(Float, index=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LsoaLookup(db.Model):  # type: ignore[name-defined,misc]
+    """One row of the ONS LSOA (2011) to LSOA (2021) to LAD (2022) lookup, as published."""
+
+    __tablename__ = "lsoa_lookup"
+    __table_args__ = (UniqueConstraint("lsoa11_code", "lsoa21_code", name="uq_lsoa_lookup_lsoa11_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lsoa11_code: Mapped[str] = mapped_column(String(16), index=True)
+    lsoa11_name: Mapped[str] = mapped_column(String(255), default="")
+    lsoa21_code: Mapped[str] = mapped_column(String(16), index=True)
+    lsoa21_name: Mapped[str] = mapped_column(String(255), default="")
+    change: Mapped[str] = mapped_column(String(1))  # CHGIND: U unchanged, S split, M merged, X irregular
+    lad_code: Mapped[str] = mapped_column(String(16), default="")  # LAD22CD
+    lad_name: Mapped[str] = mapped_column(String(255), default="")
+    source: Mapped[str] = mapped_column(String(255), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LadOutline(db.Model):  # type: ignore[name-defined,misc]
+    """A local authority's outline, dissolved from its stored LSOAs, for maps aggregated to authorities."""
+
+    __tablename__ = "lad_outline"
+    __table_args__ = (UniqueConstraint("edition", "lad_code", name="uq_lad_outline_edition_lad_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition: Mapped[str] = mapped_column(String(4))  # the LSOA edition it was dissolved from
+    lad_code: Mapped[str] = mapped_column(String(16), index=True)
+    lsoas: Mapped[int] = mapped_column(Integer, default=0)
+    geometry: Mapped[str] = mapped_column(Text)  # GeoJSON geometry, WGS84, simplified, 5 decimals
+    x: Mapped[float] = mapped_column(Float)  # a point inside it, British National Grid metres
+    y: Mapped[float] = mapped_column(Float)
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

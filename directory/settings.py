@@ -49,6 +49,12 @@ SETTINGS: dict[str, Setting] = {
     ),
     "GAP_MAP_ATTRIBUTION": Setting("attribution text shown with the basemap tiles", ""),
     "FUNDING_RISK_DAYS": Setting("days ahead the funding-risk view looks for funding that ends", 90, int),
+    "GAP_MAP_MAX_LSOAS": Setting(
+        "gap maps of more LSOAs than this (and all of England) are aggregated to local authorities", 1500, int
+    ),
+    "GAP_MAP_CACHE_MB": Setting(
+        "megabytes of rendered gap maps each web process keeps for reuse until the data changes (0: none)", 64, int
+    ),
     # --- settings: backlog (issue 5) ---
     "BACKLOG_POINT_MAX_KM": Setting(
         "a gap flagged at a map point takes the LSOA of the nearest known postcode within this many km", 1.0, float

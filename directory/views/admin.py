@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import listings
-from ..accounts import roles_required
+from ..accounts import roles_required, set_user_area
 from ..categories import save_category
 from ..db import db
 from ..models import Synonym, User
@@ -65,9 +65,23 @@ def synonyms() -> Any:
     return render_template("admin/synonyms.html", synonyms=rows, errors=errors), (422 if errors else 200)
 
 
-@bp.get("/users")
+@bp.route("/users", methods=["GET", "POST"])
 @roles_required("admin")
 def users() -> Any:
-    """Everyone who can sign in, and their role."""
+    """Everyone who can sign in, their role and area; an account's area (the gap map's default) is set here."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        user_id = request.form.get("user_id", "")
+        try:
+            if not user_id.isdigit():
+                raise ValidationFailed({"user": "Choose an account."})
+            user = set_user_area(db.session, int(user_id), request.form.get("area", ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+            flash("The area was not saved: " + str(exc), "error")
+        else:
+            flash(f"Saved the area of {user.email}: {user.area or 'none (the default areas)'}.", "success")
+            return redirect(url_for("admin.users"))
     accounts = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=accounts)
+    return render_template("admin/users.html", users=accounts, errors=errors), (422 if errors else 200)

@@ -5,18 +5,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, url_for
+from flask_login import current_user
 
-from .. import gapmap, gaps
-from ..accounts import STAFF_ROLES, roles_required
+from .. import gap_authorities, gapmap, gaps
+from ..accounts import STAFF_ROLES, area_codes, roles_required
 from ..db import db
+from ..gap_cache import data_stamp, render_cache
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
 
 _LAD = re.compile(r"^[EWSN]\d{8}$")
 _LSOA = re.compile(r"^[EW]0\d{7}$")
 MAX_TABLE_ROWS = 1000  # on the page; exports carry every row
+LEVELS = ("", "lsoa", "authority")  # automatic, each LSOA, local authorities
 
 
 def _vendor_dirs() -> dict[str, Path]:
@@ -46,80 +50,109 @@ def map_assets() -> gapmap.Assets:
     )
 
 
+def _cached(key: tuple[Any, ...], make: Any, size: int = 20_000) -> Any:
+    return render_cache().get_or_make(key, make, lambda _value: size)
+
+
 def _choices() -> dict[str, Any]:
-    """The areas and category asked for (validated), with the lists to choose from."""
+    """The areas, level and category asked for (validated), with the lists to choose from.
+
+    Without ``la`` (or ``scope=england``) the signed-in user's area is used, else the default areas.
+    """
     session = db.session
-    areas = gaps.local_authorities(session)
-    known = {code for code, _name, _count in areas}
+    stamp = data_stamp(session)
+    areas = _cached(("authorities", stamp), lambda: gaps.local_authorities(session))
+    known = {code: count for code, _name, count in areas}
+    scope = request.args.get("scope", "")
+    level = request.args.get("level", "")
+    if scope not in ("", "england"):
+        abort(400, "scope must be england (or left out).")
+    if level not in LEVELS:
+        abort(400, "level must be lsoa or authority (or left out for automatic).")
     asked = [code.strip().upper() for code in request.args.getlist("la") if code.strip()]
     bad = [code for code in asked if not _LAD.match(code)]
     if bad:
         abort(400, "Local authority codes look like E06000009.")
-    lads = [code for code in asked if code in known] or ([] if asked else gaps.default_areas(session))
+    own_area = [code for code in area_codes(current_user) if code in known]
+    if scope == "england":
+        lads = [code for code, _name, _count in areas]
+    elif asked:
+        lads = [code for code in asked if code in known]
+    else:
+        lads = own_area or gaps.default_areas(session, areas)
     categories = gaps.category_names(session)
     category = request.args.get("category", "")
     if category not in categories:
         category = next(iter(categories), "")
+    lsoas = sum(known[code] for code in lads)
     return {
+        "stamp": stamp,
         "areas": areas,
         "lads": lads,
+        "scope": scope,
+        "level": level,
+        "lsoas": lsoas,
+        "max_lsoas": int(current_app.config["GAP_MAP_MAX_LSOAS"]),
+        "from_user_area": not asked and not scope and bool(own_area) and lads == own_area,
         "unknown": [code for code in asked if code not in known],
         "categories": categories,
         "category": category,
         "run": gaps.latest_run(session),
-        "coverage": gaps.coverage(session),
+        "coverage": _cached(("coverage", stamp), lambda: gaps.coverage(session)),
     }
+
+
+def _aggregated(choice: dict[str, Any], *, forced: bool) -> bool:
+    """Whether to show local authorities rather than LSOAs: asked for, all of England, or too many LSOAs
+    (for the map, ``forced``: an LSOA map too heavy to draw is never made)."""
+    if choice["level"] == "authority":
+        return True
+    if choice["level"] == "lsoa" and not forced:
+        return False
+    return choice["scope"] == "england" or bool(choice["lsoas"] > choice["max_lsoas"])
+
+
+def _map_urls(category: str) -> gapmap.MapUrls:
+    return gapmap.MapUrls(
+        area=url_for("gaps.area", code="X")[:-1],
+        service=url_for("services.detail", service_id=0)[:-1],
+        authority=url_for("gaps.map_page") + "?" + urlencode({"category": category}) + "&la=",
+    )
 
 
 @bp.get("/map")
 @roles_required(*STAFF_ROLES)
 def map_page() -> Any:
-    """The gap map for chosen local authorities and a category; the table page is its accessible alternative."""
+    """The gap map for chosen local authorities (or England) and a category; the table is its accessible alternative.
+
+    The rendered map is cached per process by the data it shows; the page around it (and its CSP nonce) is not.
+    """
     choice = _choices()
-    session = db.session
-    rows = gaps.area_rows(session, choice["lads"], choice["category"])
-    parts = None
-    if rows:
-        services = gaps.live_services(session, current_app.config).dropna(subset=["latitude", "longitude"])
-        names = choice["categories"]
-        in_category = services[services["category"] == choice["category"]]
-        lon, lat = gaps.centre_wgs84(rows)
-        south, north, west, east = lat.min() - 0.05, lat.max() + 0.05, lon.min() - 0.08, lon.max() + 0.08
-        inside = in_category["latitude"].between(south, north) & in_category["longitude"].between(west, east)
-        nearby = in_category[inside]
-        markers = [
-            (round(float(r.latitude), 5), round(float(r.longitude), 5), str(r.name), str(r.organisation),
-             int(r.service_id), names.get(choice["category"], choice["category"]))
-            for r in nearby.drop_duplicates(["service_id", "latitude", "longitude"]).itertuples()
-        ]  # fmt: skip
-        flag_counts = gaps.gap_flag_counts(session, choice["category"])
-        flags = None
-        if flag_counts is not None:
-            flags = [
-                (round(float(la), 5), round(float(lo), 5), flag_counts[row.code], row.name)
-                for row, lo, la in zip(rows, lon, lat, strict=True)
-                if flag_counts.get(row.code)
-            ]
-        resolved_counts = gaps.resolved_counts(session, choice["category"])
-        resolved = [
-            (round(float(la), 5), round(float(lo), 5), resolved_counts[row.code], row.name)
-            for row, lo, la in zip(rows, lon, lat, strict=True)
-            if resolved_counts.get(row.code)
-        ]
-        fmap = gapmap.build_map(
-            rows, markers, flags, resolved=resolved,
-            category_name=names.get(choice["category"], choice["category"]),
-            radius_m=float(current_app.config["GAP_RADIUS_M"]), assets=map_assets(),
-            area_url=url_for("gaps.area", code="X")[:-1], service_url=url_for("services.detail", service_id=0)[:-1],
-            tiles=current_app.config["GAP_MAP_TILES"], attribution=current_app.config["GAP_MAP_ATTRIBUTION"],
-        )  # fmt: skip
-        parts = gapmap.render_parts(fmap)
-    has_deprivation = any(row.imd_decile is not None for row in rows)
-    return render_template("gaps/map.html", parts=parts, rows=rows, has_deprivation=has_deprivation, **choice)
+    aggregated = _aggregated(choice, forced=True)
+    config = current_app.config
+    category, lads = choice["category"], tuple(choice["lads"])
+    name = choice["categories"].get(category, category)
+    key = ("map", choice["stamp"], lads, category, aggregated, config["GAP_MAP_TILES"], config["GAP_MAP_ATTRIBUTION"],
+           config["GAP_RADIUS_M"], request.script_root)  # fmt: skip
+    cache = render_cache()
+    rendered = cache.get(key)
+    if rendered is None:
+        urls, assets = _map_urls(category), map_assets()
+        if aggregated:
+            names = {code: label for code, label, _count in choice["areas"]}
+            rendered = gapmap.render_authority_map(db.session, config, lads, category, name, names, assets, urls)
+        else:
+            rendered = gapmap.render_lsoa_map(db.session, config, lads, category, name, assets, urls)
+        cache.put(key, rendered, rendered.size)
+    return render_template(
+        "gaps/map.html", parts=rendered.parts, mapped=rendered.areas, aggregated=rendered.aggregated,
+        has_deprivation=rendered.has_deprivation, **choice,
+    )  # fmt: skip
 
 
 def _table_rows(choice: dict[str, Any]) -> list[gaps.AreaRow]:
-    rows = gaps.ranked(gaps.area_rows(db.session, choice["lads"], choice["category"]))
+    outlines = request.args.get("format", "") == "geojson"
+    rows = gaps.ranked(gaps.area_rows(db.session, choice["lads"], choice["category"], with_geometry=outlines))
     decile = request.args.get("max_decile", "")
     if decile.isdigit():
         rows = [r for r in rows if r.imd_decile is not None and r.imd_decile <= int(decile)]
@@ -129,31 +162,59 @@ def _table_rows(choice: dict[str, Any]) -> list[gaps.AreaRow]:
     return rows
 
 
+def _authority_table_rows(choice: dict[str, Any]) -> list[gap_authorities.AuthorityRow]:
+    names = {code: label for code, label, _count in choice["areas"]}
+    outlines = request.args.get("format", "") == "geojson"
+    key = ("authority-rows", choice["stamp"], tuple(choice["lads"]), choice["category"], outlines)
+    rows: list[gap_authorities.AuthorityRow] = render_cache().get_or_make(
+        key,
+        lambda: gap_authorities.authority_rows(
+            db.session, current_app.config, choice["lads"], choice["category"], names=names, with_outlines=outlines
+        ),
+        lambda made: sum(300 + len(row.geometry or "") for row in made),
+    )
+    minimum = request.args.get("min_score", "")
+    if re.fullmatch(r"\d{1,3}(\.\d+)?", minimum):
+        rows = [r for r in rows if r.mean_score is not None and r.mean_score >= float(minimum)]
+    return rows
+
+
+def _download(body: str, mimetype: str, stem: str, suffix: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{stem}.{suffix}"'})
+
+
 @bp.get("/table")
 @roles_required(*STAFF_ROLES)
 def table() -> Any:
-    """The ranked gap table, with filters and CSV / GeoJSON export."""
+    """The ranked gap table (LSOAs, or local authorities for large areas), with filters and CSV / GeoJSON export."""
     choice = _choices()
-    rows = _table_rows(choice)
+    aggregated = _aggregated(choice, forced=False)
     fmt = request.args.get("format", "")
-    stem = f"gaps-{choice['category'] or 'all'}-{'-'.join(choice['lads']) or 'none'}"
-    if fmt == "csv":
-        return Response(
-            gaps.table_csv(rows, choice["category"]),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
-        )
-    if fmt == "geojson":
-        return Response(
-            gaps.table_geojson(rows, choice["category"]),
-            mimetype="application/geo+json",
-            headers={"Content-Disposition": f'attachment; filename="{stem}.geojson"'},
-        )
-    if fmt:
+    if fmt not in ("", "csv", "geojson"):
         abort(400, "format must be csv or geojson.")
+    where = "england" if choice["scope"] == "england" else "-".join(choice["lads"]) or "none"
+    stem = f"gaps-{choice['category'] or 'all'}-{where}" + ("-authorities" if aggregated else "")
+    if aggregated:
+        authorities = _authority_table_rows(choice)
+        if fmt == "csv":
+            return _download(gap_authorities.authorities_csv(authorities, choice["category"]), "text/csv", stem, "csv")
+        if fmt == "geojson":
+            body = gap_authorities.authorities_geojson(authorities, choice["category"])
+            return _download(body, "application/geo+json", stem, "geojson")
+        return render_template(
+            "gaps/table.html", authorities=authorities, rows=[], total=len(authorities), max_rows=MAX_TABLE_ROWS,
+            aggregated=True, max_decile="", min_score=request.args.get("min_score", ""),
+            radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000, **choice,
+        )  # fmt: skip
+    rows = _table_rows(choice)
+    if fmt == "csv":
+        return _download(gaps.table_csv(rows, choice["category"]), "text/csv", stem, "csv")
+    if fmt == "geojson":
+        return _download(gaps.table_geojson(rows, choice["category"]), "application/geo+json", stem, "geojson")
     return render_template(
-        "gaps/table.html", rows=rows[:MAX_TABLE_ROWS], total=len(rows), max_rows=MAX_TABLE_ROWS,
-        max_decile=request.args.get("max_decile", ""), min_score=request.args.get("min_score", ""), **choice,
+        "gaps/table.html", rows=rows[:MAX_TABLE_ROWS], total=len(rows), max_rows=MAX_TABLE_ROWS, aggregated=False,
+        max_decile=request.args.get("max_decile", ""), min_score=request.args.get("min_score", ""),
+        radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000, **choice,
     )  # fmt: skip
 
 

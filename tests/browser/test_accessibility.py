@@ -56,6 +56,8 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "gap map": ("community-development", "/gaps/map"),
     "gap table": ("community-development", "/gaps/table"),
     "funding risk": ("community-development", "/gaps/funding-risk"),
+    "gap map, all of England by local authority": ("community-development", "/gaps/map?scope=england"),
+    "gap table by local authority": ("community-development", "/gaps/table?level=authority"),
     # pages: backlog (issue 5)
     "flag a gap": ("link-worker", "/flags/new?category=carers&postcode=FY1+1AD&from=search"),
     "backlog board": ("community-development", "/backlog/"),

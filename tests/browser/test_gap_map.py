@@ -112,3 +112,26 @@ def test_the_map_page_has_no_accessibility_violations(
     assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
     violations = _axe(page, script)
     assert violations == [], _report(violations)
+
+
+def test_the_map_of_local_authorities_draws_and_opens_an_authoritys_own_map(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext]
+) -> None:
+    context = new_context("community-development")
+    refused = loopback_only(context, gap_site)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/gaps/map?scope=england&category=carers")
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 1")
+    assert page.locator(".gap-legend-note").is_visible()
+    assert page.locator(".folium-map .leaflet-marker-icon").count() == 0  # figures per authority, not markers
+    blackpool = page.locator(".folium-map path.leaflet-interactive").first
+    blackpool.hover()
+    tip = page.locator(".leaflet-tooltip")
+    tip.wait_for()
+    assert "Aggregated from its" in tip.inner_text() and tip.locator("img").count() == 0
+    blackpool.click()
+    page.wait_for_url("**/gaps/map?category=carers&la=*")
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
+    assert errors == [] and refused == []

@@ -60,6 +60,34 @@ def write_iod(folder: Path) -> list[Path]:
     return [file1, file6]
 
 
+def write_iod_rows(folder: Path, rows: list[tuple[str, int, int, int]], *, lad_name: str = "Blackpool") -> list[Path]:
+    """IoD2019 File 1 and File 6 for any (code, rank, decile, population) rows, with official headers."""
+    file1 = folder / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    ranks = [[c, f"Gapton {c[-2:]}", LAD, lad_name, f"{r:,}", d] for c, r, d, _p in rows]
+    file1.write_bytes(csv_bytes(FILE1_HEADERS, ranks, bom=True))
+    file6 = folder / "File_6_-_IoD2019_Population_Denominators.csv"
+    file6.write_bytes(
+        csv_bytes(
+            FILE6_HEADERS,
+            [[c, f"Gapton {c[-2:]}", LAD, lad_name, f"{p:,}", 200, 500, 300, 600] for c, _r, _d, p in rows],
+            bom=True,
+        )
+    )
+    return [file1, file6]
+
+
+LOOKUP_HEADERS = ["FID", "LSOA11CD", "LSOA11NM", "LSOA21CD", "LSOA21NM", "CHGIND", "LAD22CD", "LAD22NM", "LAD22NMW"]
+
+
+def write_lookup(folder: Path, pairs: list[tuple[str, str, str]]) -> Path:
+    """The ONS LSOA (2011) to LSOA (2021) to LAD (2022) lookup, in its published layout, for (2011, 2021, CHGIND)."""
+    path = folder / "LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_Lookup_for_England_and_Wales.csv"
+    rows = [[i + 1, old, f"Old {old[-2:]}", new, f"New {new[-2:]}", change, LAD, "Blackpool", ""]
+            for i, (old, new, change) in enumerate(pairs)]  # fmt: skip
+    path.write_bytes(csv_bytes(LOOKUP_HEADERS, rows, bom=True))
+    return path
+
+
 def boundaries_geojson(codes: tuple[str, ...] = CODES, *, edition: str = "2011") -> dict[str, Any]:
     features = []
     for index, code in enumerate(codes):

@@ -22,12 +22,13 @@ from directory.db import db
 from directory.gaps import csv_safe
 from directory.models import Service, User
 from directory.models_gaps import Deprivation, GapRun, GapScore, Lsoa
-from tests.conftest import html
+from tests.conftest import built_app, html
 from tests.directory import gap_world
 from tests.directory.gap_world import CODES, HOSTILE, NAMES
 from tests.geo.conftest import FILE1_HEADERS, csv_bytes
 
 N_2011 = 32_844
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture(scope="module")
@@ -104,24 +105,22 @@ def test_a_wrong_or_truncated_deprivation_file_is_refused_and_nothing_changes(
     assert after == before
 
 
-def test_boundaries_of_another_lsoa_edition_are_reported_not_joined(world: dict[str, Any], tmp_path: Path) -> None:
-    from directory import create_app
-    from directory.cli import init_database
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.sqlite'}", "INSTANCE_PATH": str(tmp_path)})
-    with app.app_context():
-        init_database()
-    runner = app.test_cli_runner()
-    assert runner.invoke(cli, ["geo", "import-imd", *map(str, gap_world.write_iod(tmp_path))]).exit_code == 0
-    result = runner.invoke(cli, ["geo", "import-boundaries", str(gap_world.write_boundaries(tmp_path, edition="2021"))])
-    assert result.exit_code == 0, result.output
-    assert "LSOA 2021: 3 with boundaries, 0 with deprivation, 0 with both" in result.output
-    assert "Deprivation is held only for LSOA 2011, which does not join to LSOA 2021 boundaries" in result.output
-    computed = runner.invoke(cli, ["gaps", "compute"])
-    assert "No LSOA 2021 deprivation figures are stored" in computed.output
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).where(GapScore.score.is_not(None))) == 0
-        db.engine.dispose()
+def test_boundaries_of_another_lsoa_edition_are_reported_not_joined(
+    world: dict[str, Any], tmp_path: Path, backend: str
+) -> None:
+    with built_app(backend, tmp_path) as app:
+        runner = app.test_cli_runner()
+        assert runner.invoke(cli, ["geo", "import-imd", *map(str, gap_world.write_iod(tmp_path))]).exit_code == 0
+        bounds = gap_world.write_boundaries(tmp_path, edition="2021")
+        result = runner.invoke(cli, ["geo", "import-boundaries", str(bounds)])
+        assert result.exit_code == 0, result.output
+        assert "LSOA 2021: 3 with boundaries, 0 with deprivation, 0 with both" in result.output
+        assert "Deprivation is held only for LSOA 2011, which does not join to LSOA 2021 boundaries" in result.output
+        assert "asset-directory geo import-lsoa-lookup FILE" in result.output
+        computed = runner.invoke(cli, ["gaps", "compute"])
+        assert "No LSOA 2021 deprivation figures are stored" in computed.output
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).where(GapScore.score.is_not(None))) == 0
 
 
 def test_import_boundaries_keeps_only_the_areas_asked_for(app: Flask, tmp_path: Path) -> None:
@@ -172,33 +171,20 @@ def test_computing_again_replaces_the_previous_run(world: dict[str, Any], app: F
     assert session.scalar(select(func.count()).select_from(GapScore)) == 3 * 21
 
 
-def test_weights_come_from_settings(tmp_path: Path) -> None:
-    from directory import create_app
-    from directory.cli import init_database
+def test_weights_come_from_settings(tmp_path: Path, backend: str) -> None:
     from directory.gaps import compute_gaps
 
     weights = {"GAP_WEIGHT_DEPRIVATION": 1.0, "GAP_WEIGHT_PROVISION": 0.0, "GAP_WEIGHT_DEMAND": 0.0}
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.sqlite'}", "INSTANCE_PATH": str(tmp_path),
-                      **weights})  # fmt: skip
-    with app.app_context():
-        init_database()
+    with built_app(backend, tmp_path, **weights) as app, app.app_context():
         gap_world.seed(db.session, app.config, tmp_path / "files")
         compute_gaps(db.session, app.config)
         a = score_of(db.session, CODES[0], "carers")
         assert a.score == pytest.approx(100 * (N_2011 - 100) / (N_2011 - 1), abs=0.01)
-        db.session.remove()
-        db.engine.dispose()
 
 
-def test_compute_without_boundaries_says_what_to_do(tmp_path: Path) -> None:
-    from directory import create_app
-    from directory.cli import init_database
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'n.sqlite'}", "INSTANCE_PATH": str(tmp_path)})
-    with app.app_context():
-        init_database()
-        db.engine.dispose()
-    result = app.test_cli_runner().invoke(cli, ["gaps", "compute"])
+def test_compute_without_boundaries_says_what_to_do(tmp_path: Path, backend: str) -> None:
+    with built_app(backend, tmp_path) as app:
+        result = app.test_cli_runner().invoke(cli, ["gaps", "compute"])
     assert result.exit_code == 1 and "asset-directory geo import-boundaries" in result.output
 
 
@@ -280,29 +266,23 @@ def test_asset_route_serves_only_known_packages_and_types(client: FlaskClient) -
     assert client.get("/gaps/assets/leaflet/../../__init__.py").status_code == 404
 
 
-def test_map_without_deprivation_says_so(tmp_path: Path, world: dict[str, Any]) -> None:
-    from directory import create_app
+def test_map_without_deprivation_says_so(tmp_path: Path, world: dict[str, Any], backend: str) -> None:
     from directory.accounts import create_user
-    from directory.cli import init_database
     from directory.gaps import compute_gaps, import_boundaries
     from tests.conftest import PASSWORD, sign_in
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}", "INSTANCE_PATH": str(tmp_path),
-                      "SECRET_KEY": "x"})  # fmt: skip
-    with app.app_context():
-        init_database()
-        import_boundaries(db.session, gap_world.write_boundaries(tmp_path))
-        gap_world.add_services(db.session)
-        compute_gaps(db.session, app.config)
-        create_user(db.session, email_address="cd@example.org", role="community-development", password=PASSWORD)
-    client = app.test_client()
-    sign_in(client, "cd@example.org")
-    page = html(client.get("/gaps/map?category=carers"))
+    with built_app(backend, tmp_path) as app:
+        with app.app_context():
+            import_boundaries(db.session, gap_world.write_boundaries(tmp_path))
+            gap_world.add_services(db.session)
+            compute_gaps(db.session, app.config)
+            create_user(db.session, email_address="cd@example.org", role="community-development", password=PASSWORD)
+        client = app.test_client()
+        sign_in(client, "cd@example.org")
+        page = html(client.get("/gaps/map?category=carers"))
     notes = " ".join(p.get_text(" ", strip=True) for p in page.find_all("p", role="note"))
     assert "No deprivation figures are loaded" in notes and "provision only" in notes
     assert page.find("div", class_="folium-map") is not None
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_the_table_ranks_areas_by_score_and_links_each_to_its_page(staff: FlaskClient) -> None:
@@ -366,14 +346,13 @@ def test_the_nav_links_staff_to_the_gap_map(staff: FlaskClient) -> None:
     assert page.find("nav").find("a", href="/gaps/map") is not None
 
 
-def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path) -> None:
+def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str) -> None:
     """A link worker's gap flag in A counts for A and its neighbour B (not C), and shows in the table's flags."""
     from directory import backlog
     from directory.gaps import area_rows, compute_gaps
-    from tests.conftest import built_app
     from tests.directory.gap_world import POSTCODES, seed
 
-    with built_app("sqlite", tmp_path) as app, app.app_context():
+    with built_app(backend, tmp_path) as app, app.app_context():
         seed(db.session, app.config, tmp_path)
         before = {code: score_of(db.session, code, "carers").demand for code in CODES}
         from directory.accounts import create_user
@@ -398,14 +377,14 @@ def test_the_area_page_offers_to_flag_a_gap_at_the_area(staff: FlaskClient) -> N
     assert form.find("form") is not None
 
 
-def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path) -> None:
+def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: str) -> None:
     """A flagged gap in A shows as a flag; once its backlog item is resolved, as a resolved gap too."""
     from directory import backlog
     from directory.accounts import create_user
-    from tests.conftest import built_app, sign_in
+    from tests.conftest import sign_in
     from tests.directory.gap_world import POSTCODES, seed
 
-    with built_app("sqlite", tmp_path) as app:
+    with built_app(backend, tmp_path) as app:
         with app.app_context():
             seed(db.session, app.config, tmp_path)
             worker = create_user(db.session, email_address="lw@example.org", role="link-worker", password="x" * 12)

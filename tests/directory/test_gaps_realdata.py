@@ -5,16 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
+import shapely
 from flask import Flask
 from sqlalchemy import func, select
 
 from directory.cli import cli
 from directory.db import db
-from directory.models_gaps import Deprivation, GapRun, GapScore, Lsoa
-from geo import readers
+from directory.gap_authorities import authority_rows
+from directory.models_gaps import Deprivation, GapRun, GapScore, LadOutline, Lsoa
+from geo import BRITISH_NATIONAL_GRID, readers
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.both_backends]
 BLACKPOOL = "E06000009"
 
 
@@ -58,6 +61,18 @@ def test_the_lancashire_boundaries_join_every_lsoa_to_its_deprivation(real: dict
     run = session.scalars(select(GapRun)).one()
     assert (run.lsoas, run.matched, run.deprivation_basis) == (941, 941, "rank")
     assert session.scalar(select(func.count()).select_from(GapScore)) == 941 * 21
+
+
+def test_each_authority_is_dissolved_from_its_lsoas_and_aggregated(
+    real: dict[str, Any], app: Flask, session: Any
+) -> None:
+    outlines = {o.lad_code: o for o in session.scalars(select(LadOutline))}
+    assert len(outlines) == 14 and outlines[BLACKPOOL].lsoas == 94
+    area = gpd.GeoSeries([shapely.from_geojson(outlines[BLACKPOOL].geometry)], crs=4326).to_crs(BRITISH_NATIONAL_GRID)
+    assert 30e6 < float(area.area.iloc[0]) < 40e6  # Blackpool is about 35 km2 of land
+    rows = {row.code: row for row in authority_rows(session, app.config, sorted(outlines), "carers")}
+    assert sum(row.lsoas for row in rows.values()) == 941 and rows[BLACKPOOL].most_deprived > 30
+    assert rows[BLACKPOOL].weighted and 130_000 < (rows[BLACKPOOL].population or 0) < 150_000
 
 
 def test_lsoa_2021_boundaries_are_not_joined_to_iod2019(real: dict[str, Any], app: Flask) -> None:
