@@ -1,23 +1,25 @@
 """Import timing and peak memory: 10,000 services from an ORUK feed on loopback and from a spreadsheet.
 
-    python bench/imports.py [--services 10000] [--small 2500]
+    python bench/imports.py [--sizes 2500,5000,10000] [--changed] [--profile DIR]
 
 Each measurement runs in a fresh child process (so peak RSS is its own) on a fresh SQLite database:
 the feed is served by a real HTTP server on 127.0.0.1 (paged /services, then each /services/{id}),
 the spreadsheet is a CSV of the same listings. Peak memory is reported as the growth of the child's
-peak RSS over its RSS before the import, at two sizes, to show whether memory is flat in the rows.
-Prints figures; nothing here is a test.
+peak RSS over its RSS before the import, at each size, to show whether memory is flat in the rows.
+``--changed`` also times a re-run in which every listing changed (each one an update with its own
+revision); ``--profile DIR`` writes a pyinstrument profile of each first import there (pip install
+pyinstrument, or the project's ``bench`` extra). Prints figures; nothing here is a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,12 +37,15 @@ CATEGORIES = ["arts-crafts", "loneliness", "physical-activity", "mental-health",
 POSTCODES = ["FY1 1PX", "FY4 4NW", "BB11 1JA", "BB9 7SR", "BB4 5AA", "FY3 8BP"]
 
 
+GENERATION = [0]  # bumped to make every listing of the feed change
+
+
 def service(n: int) -> dict[str, Any]:
     org = n // 10
     return {
         "id": f"00000000-5e71-8000-8000-{n:012x}",
         "name": f"Bench group {n}",
-        "description": f"Synthetic listing {n} for the import benchmark.",
+        "description": f"Synthetic listing {n} for the import benchmark." + " Changed." * GENERATION[0],
         "status": "active",
         "url": f"https://example.org/group/{n}",
         "minimum_age": 18,
@@ -91,27 +96,34 @@ def serve(count: int) -> tuple[ThreadingHTTPServer, str]:
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
-def spreadsheet(count: int) -> bytes:
+def spreadsheet(count: int, generation: int = 0) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["ID", "Name", "Organisation", "Description", "Website", "Venue", "Address", "Town", "Postcode",
                      "Category", "Day", "Start", "End", "Minimum age"])  # fmt: skip
     for n in range(count):
-        writer.writerow([f"row-{n}", f"Bench group {n}", f"Bench organisation {n // 10}", f"Synthetic listing {n}",
+        description = f"Synthetic listing {n}" + " Changed." * generation
+        writer.writerow([f"row-{n}", f"Bench group {n}", f"Bench organisation {n // 10}", description,
                          f"https://example.org/group/{n}", f"Hall {n % 500}", f"{n % 200} High Street", "Blackpool",
                          POSTCODES[n % len(POSTCODES)], CATEGORIES[n % len(CATEGORIES)], "Tuesday", "10:00", "12:00",
                          18])  # fmt: skip
     return out.getvalue().encode()
 
 
-def rss_kb() -> int:
+def status_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
 
-def one(kind: str, count: int) -> dict[str, Any]:
+def reset_peak() -> None:
+    """Start the peak RSS (VmHWM) afresh, so it is the import's own peak (Linux 4.0+)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def one(kind: str, count: int, changed: bool, profile: str | None) -> dict[str, Any]:
     from directory import create_app
     from directory.cli import init_database
     from directory.db import db
@@ -120,6 +132,7 @@ def one(kind: str, count: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'b.sqlite'}", "INSTANCE_PATH": str(folder),
                       "SECRET_KEY": "bench", "IMPORT_ALLOW_PRIVATE": True, "IMPORT_TIMEOUT": 60})  # fmt: skip
+    figures: dict[str, Any] = {"kind": kind, "count": count}
     with app.app_context():
         init_database()
         payloads = None
@@ -129,42 +142,65 @@ def one(kind: str, count: int) -> dict[str, Any]:
         else:
             payloads = [spreadsheet(count)]
             source = ensure_source(db.session, name="bench sheet", kind="spreadsheet")
-        before = rss_kb()
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler  # the bench extra: pip install -e '.[bench]'
+
+            profiler = Profiler(interval=0.005)
+            profiler.start()
+        reset_peak()
+        before = status_kb("VmRSS")
         started = time.perf_counter()
         run = run_source(db.session, source, app.config, payloads=payloads)
-        elapsed = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        figures["seconds"] = time.perf_counter() - started
+        peak = status_kb("VmHWM")
+        if profiler is not None and profile:
+            profiler.stop()
+            Path(profile, f"imports-{kind}-{count}.txt").write_text(profiler.output_text(unicode=True))
         assert run.status == "succeeded" and run.created == count, (run.status, run.failure, run.created)
+        figures.update({"peak_growth_mb": (peak - before) / 1024, "peak_mb": peak / 1024})
         started = time.perf_counter()
         again = run_source(db.session, source, app.config, payloads=payloads, force=True)
-        rerun = time.perf_counter() - started
+        figures["rerun_seconds"] = time.perf_counter() - started
         assert again.unchanged == count, (again.unchanged, again.failure)
+        if changed:
+            GENERATION[0] = 1
+            payloads = None if kind == "oruk" else [spreadsheet(count, generation=1)]
+            started = time.perf_counter()
+            third = run_source(db.session, source, app.config, payloads=payloads)
+            figures["changed_seconds"] = time.perf_counter() - started
+            assert third.updated == count, (third.updated, third.failure)
         if kind == "oruk":
             httpd.shutdown()
-    return {"kind": kind, "count": count, "seconds": elapsed, "rerun_seconds": rerun,
-            "peak_growth_mb": (peak - before) / 1024, "peak_mb": peak / 1024}  # fmt: skip
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--services", type=int, default=10_000)
-    parser.add_argument("--small", type=int, default=2_500, help="a second, smaller size to show memory is flat")
+    parser.add_argument("--sizes", default="2500,5000,10000", help="numbers of services, comma-separated")
+    parser.add_argument("--kinds", default="oruk,spreadsheet", help="oruk, spreadsheet or both")
+    parser.add_argument("--changed", action="store_true", help="also time a re-run in which every listing changed")
+    parser.add_argument("--profile", metavar="DIR", help="write a pyinstrument profile of each first import here")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], int(args.one[1]))))
+        print(json.dumps(one(args.one[0], int(args.one[1]), args.changed, args.profile)))
         return
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite")
-    for kind in ("oruk", "spreadsheet"):
-        for count in (args.small, args.services):
+    for kind in args.kinds.split(","):
+        for count in [int(size) for size in args.sizes.split(",")]:
+            extra = (["--changed"] if args.changed else []) + (["--profile", args.profile] if args.profile else [])
             output = subprocess.run(  # noqa: S603 - our own script
-                [sys.executable, __file__, "--one", kind, str(count)], check=True, capture_output=True, text=True
-            ).stdout
+                [sys.executable, __file__, "--one", kind, str(count), *extra],
+                check=True, capture_output=True, text=True,
+            ).stdout  # fmt: skip
             figures = json.loads(output.strip().splitlines()[-1])
+            changed = f"; every listing changed {figures['changed_seconds']:5.1f} s" if args.changed else ""
             print(
                 f"{kind:12} {count:>6} services: {figures['seconds']:6.1f} s "
-                f"({count / figures['seconds']:.0f}/s); re-run unchanged {figures['rerun_seconds']:5.1f} s; "
-                f"peak RSS growth {figures['peak_growth_mb']:6.1f} MB (peak {figures['peak_mb']:.0f} MB)"
+                f"({count / figures['seconds']:.0f}/s); re-run unchanged {figures['rerun_seconds']:5.1f} s{changed}; "
+                f"peak RSS growth {figures['peak_growth_mb']:6.1f} MB (peak {figures['peak_mb']:.0f} MB)",
+                flush=True,
             )
 
 

@@ -40,18 +40,27 @@ def _run(source: Any, payloads: list[bytes] | None, **kwargs: Any) -> None:
     from tqdm import tqdm
 
     from .db import db
-    from .imports import run_source
+    from .imports import ProgressFile, run_source, uploads_folder
+
+    shown = ProgressFile(uploads_folder(current_app.instance_path), source.id)  # for the admin page too
+
+    def progress(count: int) -> None:
+        bar.update(count)
+        shown(count)
 
     with tqdm(unit=" records", desc=f"Importing {source.name}", file=sys.stderr, disable=None) as bar:
-        run = run_source(
-            db.session,
-            source,
-            current_app.config,
-            started_by="command line",
-            payloads=payloads,
-            progress=bar.update,
-            **kwargs,
-        )
+        try:
+            run = run_source(
+                db.session,
+                source,
+                current_app.config,
+                started_by="command line",
+                payloads=payloads,
+                progress=progress,
+                **kwargs,
+            )
+        finally:
+            shown.close()
     _report(run)
 
 
@@ -190,6 +199,9 @@ def register(cli: click.Group) -> None:
             last = source.last_run_at.isoformat(timespec="minutes") if source.last_run_at else "never"
             flag = "  (no changes for six months)" if source.id in quiet else ""
             click.echo(f"{source.name}  [{source.kind}, {source.schedule}]  {source.state}  last run {last}{flag}")
+            if source.state == "queued":
+                since = source.queued_at.isoformat(timespec="minutes") if source.queued_at else "?"
+                click.echo(f"    queued by {source.queued_by or 'the admin pages'} at {since}, for the scheduler")
             if source.last_error:
                 click.echo(f"    last error: {source.last_error}")
 

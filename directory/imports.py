@@ -1,11 +1,12 @@
-"""Running importers: their records go through ``operations`` with provenance, one transaction a run.
+"""Running importers: their records go through the write path with provenance, one transaction a run.
 
 A run is all-or-nothing for the source and row-accounted for its records:
 
-- the whole run's writes happen on one database transaction of their own; each record is a
-  savepoint inside it (``operations`` commit = release the savepoint; a rejected record rolls back
-  to it), so at the end the database holds exactly the accepted records, and a fetch that fails
-  part-way (or a crash) leaves the previous state intact;
+- the whole run's writes happen on one database transaction of their own, written a chunk of
+  records at a time by ``import_writer`` (new listings in bulk through ``bulk_write``, changed ones
+  through ``operations``, each chunk or record in a savepoint), so at the end the database holds
+  exactly the accepted records, and a fetch that fails part-way (or a crash) leaves the previous
+  state intact;
 - the ``ImportRun`` report (counts, every rejected record with its reason, notices) is kept on the
   ordinary session, so a failed run is recorded even though its writes were rolled back;
 - records are keyed by (source, external id) in ``ExternalRecord``: a re-run updates in place, and
@@ -14,24 +15,30 @@ A run is all-or-nothing for the source and row-accounted for its records:
   postcode) becomes a ``MergeCandidate`` for staff, never a second listing;
 - an empty source changes nothing and is recorded as a failure; nothing is ever archived because
   it is missing from a feed.
+
+Web workers never run imports: "Run now" and a confirmed upload only queue a source
+(:func:`queue_source`); the scheduler process runs queued sources one at a time (:func:`run_queued`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import re
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
-from rapidfuzz import fuzz
-from rapidfuzz.utils import default_process
-from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import CursorResult, Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from scrapers import FetchFailed, ParseFailed, ServiceRecord, importer_for
 from scrapers.base import Importer, Rejected, RunResult
-from scrapers.ical import NO_FUTURE_EVENTS, ICalImporter
+from scrapers.ical import ICalImporter
 from scrapers.oruk import OrukImporter
 from scrapers.spreadsheet import SpreadsheetImporter
 from scrapers.website import WebsiteChecker
@@ -40,18 +47,17 @@ from . import operations
 from . import validation as v
 from .clock import utcnow
 from .db import DbSession
-from .models import Location, Organization, Service, TaxonomyTerm, service_at_location
+from .import_writer import CHUNK_SIZE, NotBound, RecordWriter
+from .models import Organization, Service, TaxonomyTerm
 from .models_imports import ExternalRecord, ImportEvidence, ImportRun, ImportSource, MergeCandidate
 from .reminders import follow_up_evidence
-from .snapshots import _plain, service_snapshot
 
 STUCK_AFTER = timedelta(hours=6)
 QUIET_AFTER = timedelta(days=183)
 BAD_AFTER_FAILURES = 3
-NAME_SIMILARITY = 88
-ORGANISATION_SIMILARITY = 80
 
 Progress = Callable[[int], object]
+logger = logging.getLogger(__name__)
 
 
 class ImportError_(Exception):
@@ -137,8 +143,32 @@ def run_source(
     force: bool = False,
     all_or_nothing: bool = False,
     progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> ImportRun:
-    """Run one source (fetching it, unless ``payloads`` are given) and return the kept report."""
+    """Run one source (fetching it, unless ``payloads`` are given) and return the kept report.
+
+    A fault that is not the source's (a bug in a parser or the write path) is recorded as the run's
+    failure like a dead source is, after the run's transaction has been rolled back. Runs in one
+    process take turns (``RUN_LOCK``).
+    """
+    with RUN_LOCK:
+        return _run(
+            session, source, config, started_by, payloads, importer, force, all_or_nothing, progress, chunk_size
+        )
+
+
+def _run(
+    session: DbSession,
+    source: ImportSource,
+    config: dict[str, Any],
+    started_by: str,
+    payloads: Iterable[bytes] | None,
+    importer: Importer | None,
+    force: bool,
+    all_or_nothing: bool,
+    progress: Progress | None,
+    chunk_size: int,
+) -> ImportRun:
     reset_stuck_runs(session)
     run = ImportRun(source_id=source.id, started_by=started_by, started_at=utcnow())
     session.add(run)
@@ -156,9 +186,12 @@ def run_source(
             if checksum == source.last_checksum and not force:
                 result.skipped = True
         if not result.skipped:
-            checksum = _write(session, source, run, importer, stream, result, all_or_nothing, progress)
-    except (FetchFailed, ParseFailed, ImportError_) as exc:
+            checksum = _write(session, source, run, importer, stream, result, all_or_nothing, progress, chunk_size)
+    except (FetchFailed, ParseFailed, ImportError_, NotBound) as exc:
         result.failure = str(exc)
+    except Exception as exc:  # a crash: the run's own transaction is already rolled back; keep the report
+        logger.exception("Import run %s of %r stopped on an unexpected error", run.id, source.name)
+        result.failure = f"the import stopped on an unexpected error, nothing was changed ({type(exc).__name__}: {exc})"
     _finish(session, source, run, result, checksum)
     return run
 
@@ -179,6 +212,7 @@ def _write(
     result: RunResult,
     all_or_nothing: bool,
     progress: Progress | None,
+    chunk_size: int,
 ) -> str:
     """Parse and write every payload inside one transaction; commit it only if the run succeeds."""
     hasher = hashlib.sha256()
@@ -191,41 +225,36 @@ def _write(
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.begin()
-        # Nothing else writes while the run holds the write lock, so objects need not be reloaded after
-        # each record's savepoint is released.
-        writer = Session(
+        # Each commit on this session releases a savepoint of the run's transaction; the writer empties it
+        # after every chunk, so objects are never kept (or reloaded) across chunks.
+        writes = Session(
             bind=connection, join_transaction_mode="create_savepoint", autoflush=False, expire_on_commit=False
         )
         keep = False
         try:
-            applier = _Applier(writer, source, run, result)
-            seen = 0
+            writer = RecordWriter(writes, source, run, result, chunk_size=chunk_size)
             for payload in stream:
                 hasher.update(payload)
-                parsed = importer.parse(payload)
-                result.rejected.extend(parsed.rejected)
-                result.notices.extend(parsed.notices)
-                for record in parsed.records:
-                    applier.apply(record)
-                    seen += 1
-                    if progress:
-                        progress(1)
-                for _ in parsed.rejected:
-                    if progress:
-                        progress(1)
+                for item in importer.stream(payload):  # one record at a time: a payload's records are not all kept
+                    if isinstance(item, ServiceRecord | Rejected):
+                        writer.add(item)
+                        if progress:
+                            progress(1)
+                    else:
+                        writer.note(item)
+            writer.finish()
             if isinstance(importer, ICalImporter):
-                applier.calendar_evidence(result)
+                writer.calendar_evidence()
             elif result.seen == 0:
                 raise ParseFailed("the source returned no listings; nothing was changed (an empty feed never archives)")
-            applier.save_links()
-            applier.note_missing()
+            writer.note_missing()
             if all_or_nothing and result.rejected:
                 result.notices.append("All or nothing was asked for and some records were rejected: nothing was kept.")
                 result.created = result.updated = result.held = 0
             else:
                 keep = True
         finally:
-            writer.close()
+            writes.close()
             if keep:
                 connection.commit()
             else:
@@ -270,359 +299,117 @@ def _finish(session: DbSession, source: ImportSource, run: ImportRun, result: Ru
     session.commit()
 
 
-def _values(record: ServiceRecord, source: ImportSource, known: set[str], notices: list[str]) -> dict[str, Any]:
-    """The write path's values for a record: only what the source says, in the snapshot's shapes."""
-    values: dict[str, Any] = {"name": record.name}
-    simple = (
-        "description", "url", "email", "phone", "status", "minimum_age", "maximum_age", "gender",
-        "eligibility_conditions", "is_free", "cost_description", "referral_form_url", "capacity",
-        "funding_status", "funder", "funded_until",
-    )  # fmt: skip
-    for name in simple:
-        value = getattr(record, name)
-        if value is not None:
-            values[name] = value
-    for name in ("referral_routes", "languages", "accessibility", "delivery_modes", "service_areas"):
-        value = getattr(record, name)
-        if value is not None:
-            values[name] = list(value)
-    if record.categories is not None:
-        unknown = [c for c in record.categories if c not in known]
-        if unknown:
-            notices.append(f"{record.where}: categories not in this directory, left off: {', '.join(unknown)}")
-        values["categories"] = [c for c in record.categories if c in known]
-    if record.unmapped_terms:
-        notices.append(f"{record.where}: taxonomy terms with no category: {', '.join(record.unmapped_terms)}")
-    if record.locations is not None:
-        values["locations"] = [
-            {"name": loc.name, "address_1": loc.address_1, "city": loc.city, "postcode": loc.postcode}
-            for loc in record.locations
-        ]
-    if record.schedules is not None:
-        values["schedules"] = [
-            {
-                "byday": s.byday,
-                "opens_at": s.opens_at,
-                "closes_at": s.closes_at,
-                "by_appointment": s.by_appointment,
-                "description": s.description,
-            }
-            for s in record.schedules
-        ]
-    if record.contacts is not None:
-        values["contacts"] = [
-            {"name": c.name, "title": c.title, "phone": c.phone, "email": c.email} for c in record.contacts
-        ]
-    if record.assured_date:
-        values["last_verified_at"] = record.assured_date.rstrip("Z")[:19]
-        values["verified_how"] = "import"
-        values["verified_by"] = f"import: {source.name}"[:255]
-    return values
+# -- the queue: web workers ask, the scheduler process runs ---------------------------------------
+
+QUEUE_STATES = ("queued", "running")
+UPLOAD = re.compile(r"^[0-9a-f]{32}$")  # the token an uploaded spreadsheet is stored under
+# One import at a time in a process: each holds its transaction to the end (SQLite's write lock too).
+RUN_LOCK = threading.Lock()
 
 
-def _loose(name: str) -> str:
-    """A name for fuzzy comparison: "&" is "and", case and punctuation do not count."""
-    return str(default_process(name.replace("&", " and ")))
+def uploads_folder(instance_path: str | Path) -> Path:
+    """Where uploaded spreadsheets wait to be imported, and running imports write their progress."""
+    folder = Path(instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
-def _failure(exc: Exception) -> str:
-    if isinstance(exc, v.ValidationFailed):
-        return "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
-    return str(exc)
+def queue_source(
+    session: DbSession, source_id: int, *, requested_by: str, options: dict[str, Any] | None = None
+) -> bool:
+    """Ask the scheduler process to run a source soon; False, changing nothing, if it is queued or running.
+
+    ``options`` are for that run only: ``upload`` (the token of a stored spreadsheet), ``force`` and
+    ``all_or_nothing``. The check and the change are one statement, so two clicks cannot both queue.
+    """
+    queued = session.execute(
+        update(ImportSource)
+        .where(ImportSource.id == source_id, ImportSource.state.not_in(QUEUE_STATES))
+        .values(state="queued", queued_at=utcnow(), queued_by=requested_by[:255], queued_options=dict(options or {}))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(cast("CursorResult[Any]", queued).rowcount)
 
 
-def _compare(values: dict[str, Any], cleaned: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    for name, value in cleaned.items():
-        plain = [_plain(x) for x in value] if isinstance(value, list) else _plain(value)
-        if name in ("categories", "service_areas", "languages"):
-            same = sorted(plain or []) == sorted(before.get(name) or [])
-        else:
-            same = plain == before.get(name)
-        if not same:
-            changes[name] = values[name]
-    return changes
+def queued_count(session: DbSession) -> int:
+    """How many sources wait for the scheduler."""
+    return int(session.scalar(select(func.count()).where(ImportSource.state == "queued")) or 0)
 
 
-class _Applier:
-    """Writes one run's records on the run's own session (see the module docstring)."""
-
-    def __init__(self, session: Session, source: ImportSource, run: ImportRun, result: RunResult) -> None:
-        self.session = session
-        self.source_id = source.id
-        self.source_name = source.name
-        self.source = source
-        self.run_id = run.id
-        self.result = result
-        self.actor = operations.Actor(label=f"import: {source.name}"[:255], source="import")
-        self.known = set(session.scalars(select(TaxonomyTerm.code)))
-        self.organisations: dict[str, int] = {}
-        self.seen_ids: set[str] = set()
-        self.nearby: dict[str, list[tuple[int, str, str, str, str]]] = {}
-        # The source's keys, read once: (entity type, external id) -> (row id, entity id, checksum).
-        self.links: dict[tuple[str, str], tuple[int | None, int, str]] = {
-            (kind, external): (row, entity, checksum)
-            for row, kind, external, entity, checksum in session.execute(
-                select(
-                    ExternalRecord.id,
-                    ExternalRecord.entity_type,
-                    ExternalRecord.external_id,
-                    ExternalRecord.entity_id,
-                    ExternalRecord.checksum,
-                ).where(ExternalRecord.source_id == source.id)
-            )
-        }
-        self.touched: set[tuple[str, str]] = set()
-        self.own_ids = {entity for (kind, _), (_, entity, _) in self.links.items() if kind == "service"}
-
-    # -- lookups -------------------------------------------------------------------------------
-    def _external(self, entity_type: str, external_id: str) -> tuple[int | None, int, str] | None:
-        return self.links.get((entity_type, external_id))
-
-    def _link(self, entity_type: str, external_id: str, entity_id: int, checksum: str) -> None:
-        """Note the key; the keys are written together at the end of the run (``save_links``).
-
-        Only records that were accepted reach here, so a key never outlives its record's savepoint.
-        """
-        row = self.links.get((entity_type, external_id), (None, 0, ""))[0]
-        self.links[(entity_type, external_id)] = (row, entity_id, checksum)
-        if entity_type == "service":
-            self.own_ids.add(entity_id)
-        self.touched.add((entity_type, external_id))
-
-    def save_links(self) -> None:
-        """Write this run's keys in two statements: new ones inserted, seen ones brought up to date."""
-        now = utcnow()
-        new, seen = [], []
-        for key in self.touched:
-            row, entity_id, checksum = self.links[key]
-            values = {"entity_id": entity_id, "checksum": checksum, "fetched_at": now, "last_run_id": self.run_id}
-            if row is None:
-                new.append({"source_id": self.source_id, "entity_type": key[0], "external_id": key[1], **values})
-            else:
-                seen.append({"id": row, **values})
-        if new:
-            self.session.execute(insert(ExternalRecord), new)
-        if seen:
-            self.session.execute(update(ExternalRecord), seen)
-        self.session.commit()
-
-    def _organisation_id(self, record: ServiceRecord) -> int:
-        org = record.organisation
-        name = org.name if org is not None else record.name
-        key = f"id:{org.external_id}" if org is not None and org.external_id else f"name:{name.lower()}"
-        if key in self.organisations:
-            return self.organisations[key]
-        values: dict[str, Any] = {"name": name}
-        if org is not None:
-            values.update(
-                {k: getattr(org, k) for k in ("description", "website", "email", "phone", "charity_number", "sector")}
-            )
-            values = {k: val for k, val in values.items() if val not in (None, "")}
-        found: int | None = None
-        if org is not None and org.external_id:
-            link = self._external("organization", org.external_id)
-            found = link[1] if link is not None else None
-        if found is None:
-            found = self.session.scalars(
-                select(Organization.id).where(func.lower(Organization.name) == name.lower(), ~Organization.archived)
-            ).first()
-        if found is None:
-            created = operations.create(self.session, "organization", values, self.actor)
-            found = int(created.id)
-        if org is not None and org.external_id:
-            self._link("organization", org.external_id, found, "")
-        self.organisations[key] = found
-        return found
-
-    def _similar(self, values: dict[str, Any], organisation_name: str) -> tuple[int, int, str] | None:
-        postcodes = {loc["postcode"] for loc in values.get("locations", []) if loc.get("postcode")}
-        cleaned: set[str] = set()
-        for code in postcodes:
-            try:
-                cleaned.add(v.postcode(code) or "")
-            except ValueError:
-                continue
-        if not cleaned:
-            return None
-        own = self.own_ids
-        best: tuple[int, int, str] | None = None
-        name, organisation = _loose(values["name"]), _loose(organisation_name)
-        for code in cleaned:
-            for service_id, loose_name, loose_org, shown_name, shown_org in self._nearby(code):
-                # A source's own records are distinct by its ids: only other listings can be lookalikes.
-                if service_id in own:
-                    continue
-                name_score = int(fuzz.token_sort_ratio(name, loose_name))
-                org_score = int(fuzz.token_sort_ratio(organisation, loose_org))
-                if name_score >= NAME_SIMILARITY and org_score >= ORGANISATION_SIMILARITY:
-                    score = (name_score + org_score) // 2
-                    if best is None or score > best[1]:
-                        reason = (
-                            f"name {name_score}% like {shown_name!r}, organisation {org_score}% like "
-                            f"{shown_org!r}, same postcode"
-                        )
-                        best = (service_id, score, reason)
-        return best
-
-    def _nearby(self, postcode: str) -> list[tuple[int, str, str, str, str]]:
-        """Live listings at a postcode as they were when the run first met it (read once per postcode)."""
-        if postcode not in self.nearby:
-            rows = self.session.execute(
-                select(Service.id, Service.name, Organization.name)
-                .join(Organization, Organization.id == Service.organization_id)
-                .join(service_at_location, service_at_location.c.service_id == Service.id)
-                .join(Location, Location.id == service_at_location.c.location_id)
-                .where(Location.postcode == postcode, Service.status != "archived")
-                .distinct()
-            )
-            self.nearby[postcode] = [(i, _loose(n), _loose(o), n, o) for i, n, o in rows]
-        return self.nearby[postcode]
-
-    # -- the work ------------------------------------------------------------------------------
-    def apply(self, record: ServiceRecord) -> None:
-        """Create, update, hold or reject one record; never raise for a bad record."""
-        if record.external_id in self.seen_ids:
-            self.result.rejected.append(Rejected(record.where, f"the id {record.external_id!r} appears twice"))
-            return
-        self.seen_ids.add(record.external_id)
-        try:
-            self._apply(record)
-        except (v.ValidationFailed, operations.NotPermitted, operations.StaleEdit, ValueError) as exc:
-            self.session.rollback()
-            self.result.rejected.append(Rejected(record.where, _failure(exc)))
-        except SQLAlchemyError as exc:
-            self.session.rollback()
-            self.result.rejected.append(Rejected(record.where, f"the database refused it: {type(exc).__name__}"))
-
-    def _apply(self, record: ServiceRecord) -> None:
-        if self.source.kind == "ical":
-            self._apply_calendar(record)
-            return
-        checksum = record.checksum()
-        values = _values(record, self.source, self.known, self.result.notices)
-        link = self._external("service", record.external_id)
-        if link is not None:
-            if link[2] == checksum:
-                self.result.unchanged += 1
-                self._link("service", record.external_id, link[1], checksum)
-                return
-            service = self.session.get(Service, link[1])
-            if service is None:  # pragma: no cover - listings are archived, never deleted
-                raise ValueError(f"the listing {link[1]} it was imported as has gone")
-            cleaned = v.clean_fields(values, operations.SERVICE_SPEC, partial=True)
-            changes = _compare(values, cleaned, service_snapshot(service))
-            if changes:
-                operations.update(
-                    self.session, "service", service.id, changes, expected_version=service.version, actor=self.actor
-                )
-                self.result.updated += 1
-            else:
-                self.result.unchanged += 1
-            self._waiting(service.id, record)
-            self._link("service", record.external_id, service.id, checksum)
-            return
-        v.clean_fields(values, operations.SERVICE_SPEC, partial=True)  # reject bad rows before anything is made
-        organisation_name = record.organisation.name if record.organisation else record.name
-        similar = self._similar(values, organisation_name)
-        if similar is not None:
-            self._hold(record, values, similar)
-            return
-        values["organization_id"] = self._organisation_id(record)
-        service = operations.create(self.session, "service", values, self.actor)
-        self.own_ids.add(service.id)
-        self.result.created += 1
-        self._waiting(service.id, record)
-        self._link("service", record.external_id, service.id, checksum)
-
-    def _apply_calendar(self, record: ServiceRecord) -> None:
-        service_id = int((self.source.options or {}).get("service_id") or 0)
-        service = self.session.get(Service, service_id)
-        if service is None:
-            raise ImportError_(f"the calendar source is not bound to a listing (service {service_id} not found)")
-        values = _values(record, self.source, self.known, self.result.notices)
-        values = {"schedules": values.get("schedules", [])}
-        cleaned = v.clean_fields(values, operations.SERVICE_SPEC, partial=True)
-        if _compare(values, cleaned, service_snapshot(service)):
-            operations.update(
-                self.session, "service", service.id, values, expected_version=service.version, actor=self.actor
-            )
-            self.result.updated += 1
-        else:
-            self.result.unchanged += 1
-
-    def _hold(self, record: ServiceRecord, values: dict[str, Any], similar: tuple[int, int, str]) -> None:
-        service_id, score, reason = similar
-        existing = self.session.scalars(
-            select(MergeCandidate).where(
-                MergeCandidate.source_id == self.source_id,
-                MergeCandidate.external_id == record.external_id,
-                MergeCandidate.state == "open",
-            )
+def run_queued(session: DbSession, config: dict[str, Any], instance_path: str | Path) -> list[ImportRun]:
+    """Run the queued sources one at a time, oldest first (and any queued meanwhile); their reports."""
+    folder = uploads_folder(instance_path)
+    runs: list[ImportRun] = []
+    while True:
+        source = session.scalars(
+            select(ImportSource).where(ImportSource.state == "queued").order_by(ImportSource.queued_at, ImportSource.id)
         ).first()
-        organisation = {"name": record.organisation.name} if record.organisation else {"name": record.name}
-        if existing is None:
-            existing = MergeCandidate(source_id=self.source_id, external_id=record.external_id, service_id=service_id)
-            self.session.add(existing)
-        existing.values = {k: _plain(x) for k, x in values.items()}
-        existing.organisation, existing.run_id = organisation, self.run_id
-        existing.service_id, existing.score, existing.reason = service_id, score, reason[:255]
-        self.session.commit()
-        self.result.held += 1
-        self.result.notices.append(f"{record.where}: held for staff as a possible duplicate of listing {service_id}")
-
-    def _waiting(self, service_id: int, record: ServiceRecord) -> None:
-        if record.waiting_weeks is None:
-            return
-        service = self.session.get(Service, service_id)
-        latest = service.latest_wait if service is not None else None
-        reported = v.a_datetime(record.waiting_reported_at) if record.waiting_reported_at else None
-        if (
-            latest is not None
-            and latest.weeks == record.waiting_weeks
-            and (reported is None or latest.reported_at >= reported)
-        ):
-            return
-        operations.report_waiting_time(
-            self.session, service_id, record.waiting_weeks, source="import", actor=self.actor, reported_at=reported
+        if source is None:
+            return runs
+        # Claim it in one statement, so a second scheduler process cannot start it too.
+        claimed = session.execute(
+            update(ImportSource)
+            .where(ImportSource.id == source.id, ImportSource.state == "queued")
+            .values(state="running", queued_options={})
+            .execution_options(synchronize_session=False)
         )
-
-    def calendar_evidence(self, result: RunResult) -> None:
-        """iCal: sessions update the bound listing; no future sessions is evidence, not a change."""
-        service_id = int((self.source.options or {}).get("service_id") or 0)
-        if self.session.get(Service, service_id) is None:
-            raise ImportError_(f"the calendar source is not bound to a listing (service {service_id} not found)")
-        if any(n.startswith(NO_FUTURE_EVENTS) for n in result.notices):
-            self.session.add(
-                ImportEvidence(
-                    service_id=service_id,
-                    source_id=self.source_id,
-                    kind="no-future-events",
-                    detail=next(n for n in result.notices if n.startswith(NO_FUTURE_EVENTS)),
+        options, requested_by = dict(source.queued_options or {}), source.queued_by or "admin pages"
+        session.commit()
+        if not cast("CursorResult[Any]", claimed).rowcount:
+            continue
+        upload = str(options.get("upload") or "")
+        path = folder / f"{upload}.bin" if UPLOAD.match(upload) else None
+        if upload and (path is None or not path.exists()):
+            source.state, source.last_error = "failed", "The uploaded file was not found; upload it again."
+            session.commit()
+            continue
+        tracker = ProgressFile(folder, source.id)
+        try:
+            runs.append(
+                run_source(
+                    session, source, config, started_by=requested_by,
+                    payloads=[path.read_bytes()] if path is not None else None,
+                    force=bool(options.get("force")), all_or_nothing=bool(options.get("all_or_nothing")),
+                    progress=tracker,
                 )
-            )
-            self.session.commit()
-            follow_up_evidence(self.session, service_id, "no-future-events",
-                               next(n for n in result.notices if n.startswith(NO_FUTURE_EVENTS)),
-                               reported_by=f"import: {self.source.name}")  # fmt: skip
+            )  # fmt: skip
+        finally:
+            tracker.close()
+            if path is not None:
+                path.unlink(missing_ok=True)
 
-    def note_missing(self) -> None:
-        """Listings this source gave before but not this time are named, never archived."""
-        if self.result.seen == 0:
-            return
-        count = self.session.scalar(
-            select(func.count())
-            .select_from(ExternalRecord)
-            .where(
-                ExternalRecord.source_id == self.source_id,
-                ExternalRecord.entity_type == "service",
-                (ExternalRecord.last_run_id != self.run_id) | ExternalRecord.last_run_id.is_(None),
-            )
-        )
-        if count:
-            self.result.notices.append(
-                f"{count} listings this source gave before were not in this run; they were left as they are."
-            )
+
+class ProgressFile:
+    """How many records a running import has read, kept in a small file for the admin page.
+
+    A run keeps its writes in one transaction to the end (on SQLite holding the write lock), so its
+    progress cannot go to the database; a file in the instance folder can, at most once a second.
+    """
+
+    def __init__(self, folder: Path, source_id: int) -> None:
+        self.path = folder / f"progress-{source_id}.txt"
+        self.count = 0
+        self.written = 0.0
+
+    def __call__(self, count: int) -> None:
+        self.count += count
+        if time.monotonic() - self.written >= 1.0:
+            self.written = time.monotonic()
+            partial = self.path.with_suffix(".part")
+            partial.write_text(str(self.count), encoding="ascii")
+            os.replace(partial, self.path)
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def progress_of(instance_path: str | Path, source_id: int) -> int | None:
+    """Records read so far by a source's running import, if it says."""
+    try:
+        return int((Path(instance_path) / "imports" / f"progress-{source_id}.txt").read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
 
 
 def resolve_merge(session: DbSession, candidate_id: int, decision: str, actor: operations.Actor) -> int:

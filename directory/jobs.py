@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from sqlalchemy import select
 
@@ -62,7 +64,15 @@ def _scrapers() -> JobResult:
     models: Any = importlib.import_module("directory.models_imports")
     now = utcnow()
     counts: dict[str, int] = {"sources": 0}
+    # --- imports (issue 7): sources queued from the admin pages run first ---
+    done = set()
+    for run in imports.run_queued(db.session, dict(current_app.config), current_app.instance_path):
+        counts["sources"] += 1
+        counts[str(run.status)] = counts.get(str(run.status), 0) + 1
+        done.add(run.source_id)
     for source in db.session.scalars(select(models.ImportSource).order_by(models.ImportSource.id)).all():
+        if source.id in done:
+            continue
         weekly_due = source.last_run_at is None or source.last_run_at <= now - timedelta(days=7)
         if source.schedule == "daily" or (source.schedule == "weekly" and weekly_due):
             run = imports.run_source(db.session, source, dict(current_app.config), started_by="jobs: scrapers")
@@ -93,6 +103,46 @@ JOBS: dict[str, Callable[[], JobResult]] = {
     "scrapers": _scrapers,
     "gaps": _gaps,
 }
+
+
+# --- imports (issue 7): sources queued from the admin pages ("Run now", a confirmed upload) -------------
+def _queued_imports() -> JobResult:
+    if importlib.util.find_spec("directory.imports") is None:
+        raise JobUnavailable("the imports job needs directory.imports, which this installation does not have")
+    imports: Any = importlib.import_module("directory.imports")
+    counts: dict[str, int] = {"sources": 0}
+    for run in imports.run_queued(db.session, dict(current_app.config), current_app.instance_path):
+        counts["sources"] += 1
+        counts[str(run.status)] = counts.get(str(run.status), 0) + 1
+    return JobResult(counts=counts, message="" if counts["sources"] else "No import source was queued.")
+
+
+JOBS["imports"] = _queued_imports
+
+
+def watch_import_queue() -> None:
+    """In the scheduler process, every ``IMPORT_QUEUE_POLL`` seconds: run the imports job if a source is queued.
+
+    An empty look is not logged; the job, when there is work, is (as any job).
+    """
+    if _APP is None or importlib.util.find_spec("directory.imports") is None:
+        return
+    imports: Any = importlib.import_module("directory.imports")
+    with _APP.app_context():
+        waiting = imports.queued_count(db.session)
+        db.session.remove()
+    if waiting and not imports.RUN_LOCK.locked():  # an import running here (the scrapers job) takes them next
+        run_job(_APP, "imports", trigger="queue")
+
+
+def _watch_import_queue(scheduler: BackgroundScheduler, app: Flask) -> None:
+    seconds = float(app.config.get("IMPORT_QUEUE_POLL", 30))
+    if seconds > 0:
+        # Kept in memory, not the job store: it is part of this process, re-added at each start.
+        scheduler.add_job(
+            watch_import_queue, IntervalTrigger(seconds=seconds), id="imports-queue", name="imports-queue",
+            jobstore="memory", coalesce=True, max_instances=1, replace_existing=True,
+        )  # fmt: skip
 
 
 def run_job(app: Flask, name: str, *, trigger: str = "cli") -> JobRun:
@@ -183,7 +233,7 @@ def make_scheduler(app: Flask) -> BackgroundScheduler:
         engine = db.engine
     store = SQLAlchemyJobStore(engine=engine, tablename=scheduler_job.name)
     return Scheduler(
-        jobstores={"default": store},
+        jobstores={"default": store, "memory": MemoryJobStore()},  # memory: the import queue's watch (issue 7)
         executors={"default": {"type": "threadpool", "max_workers": 2}},
         job_defaults={
             "coalesce": True,
@@ -232,6 +282,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     except Exception:
         scheduler.shutdown(wait=False)
         raise
+    _watch_import_queue(scheduler, app)  # imports (issue 7)
     scheduler.resume()
     return scheduler
 

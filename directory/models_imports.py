@@ -1,8 +1,9 @@
 """Models for: Importers, sources and run reports (issue 7).
 
 An ``ImportSource`` is somewhere listings come from (an ORUK feed, a spreadsheet, a group's
-calendar) with its state and last error. Each run of it is an ``ImportRun``: counts, every
-rejected record with its reason, notices, and when it started and ended; runs are kept.
+calendar) with its state and last error, and the run an admin queued for the scheduler, if any.
+Each run of it is an ``ImportRun``: counts, every rejected record with its reason, notices, and
+when it started and ended; runs are kept.
 ``ExternalRecord`` keys a source's own id for a record to the listing it became, so a re-run
 updates in place. A record that looks like an existing listing becomes a ``MergeCandidate`` for
 staff to decide, never a second listing. ``ImportEvidence`` is what importers observe that may mean
@@ -62,6 +63,10 @@ class ImportSource(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_changed_at: Mapped[datetime | None] = mapped_column(DateTime)  # last run that changed a listing
+    # A run asked for from the admin pages, waiting for the scheduler process (web workers never run imports).
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    queued_by: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    queued_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")  # upload, force
 
     runs: Mapped[list[ImportRun]] = relationship(back_populates="source", order_by="ImportRun.id.desc()", viewonly=True)
 

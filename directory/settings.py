@@ -104,17 +104,17 @@ SETTINGS: dict[str, Setting] = {
     "JOBS_MISFIRE_GRACE": Setting(
         "seconds late a missed scheduled run may still start (once) after a restart", 86400, int
     ),
-    # --- settings: imports (issue 7) ---
-    "IMPORT_ALLOW_PRIVATE": Setting(
-        "let importers fetch private, loopback and link-local addresses (an intranet feed); off by default",
-        False,
-        lambda v: v.strip().lower() in ("1", "yes", "true", "on"),
-    ),
     "JOBS_BATCH_SIZE": Setting(
         "listings the staleness and reminders jobs read and commit at a time (memory stays flat)", 500, int
     ),
     "LISTING_CLAIM_RATE_LIMIT": Setting(
         "public requests to manage a listing accepted per address (Flask-Limiter syntax)", "10 per hour"
+    ),
+    # --- settings: imports (issue 7) ---
+    "IMPORT_ALLOW_PRIVATE": Setting(
+        "let importers fetch private, loopback and link-local addresses (an intranet feed); off by default",
+        False,
+        lambda v: v.strip().lower() in ("1", "yes", "true", "on"),
     ),
     "IMPORT_TIMEOUT": Setting("seconds an importer waits for one response in total", 20, float),
     "IMPORT_MAX_MB": Setting("largest response an importer reads, in megabytes", 20, int),
@@ -122,6 +122,11 @@ SETTINGS: dict[str, Setting] = {
         "weeks ahead a calendar feed is read; no session in that time is evidence of closure", 8, int
     ),
     "IMPORT_WEBSITE_INTERVAL": Setting("seconds between website checks to the same host", 2.0, float),
+    "IMPORT_QUEUE_POLL": Setting(
+        "seconds between the scheduler's looks for sources queued from the admin pages (0: only the scrapers job)",
+        30.0,
+        float,
+    ),
     "LISTING_REQUEST_RATE_LIMIT": Setting(
         "public requests to be listed accepted per address (Flask-Limiter syntax)", "10 per hour"
     ),

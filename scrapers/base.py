@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 
 class FetchFailed(Exception):
@@ -170,6 +170,10 @@ class RunResult:
         )
 
 
+# What a streaming parse yields, in payload order: a record, a rejected record, or a notice (a str).
+Parsed: TypeAlias = ServiceRecord | Rejected | str
+
+
 def digest(payload: bytes) -> str:
     """SHA-256 of a payload, so an unchanged source can be skipped."""
     return hashlib.sha256(payload).hexdigest()
@@ -192,6 +196,31 @@ class Importer:
     def parse(self, payload: bytes) -> ParseResult:
         """Turn one payload into records; raise :class:`ParseFailed` if it is unreadable."""
         raise NotImplementedError
+
+    def stream(self, payload: bytes) -> Iterator[Parsed]:
+        """Parse one payload lazily: records, rejects and notices one at a time, in payload order.
+
+        A payload of many records (a spreadsheet) then never has all its records in memory at once.
+        Importers that can read lazily override this; by default it is :meth:`parse` at once.
+        ``ParseFailed`` may be raised part-way: the caller then keeps nothing of the payload.
+        """
+        result = self.parse(payload)
+        yield from result.notices
+        yield from result.rejected
+        yield from result.records
+
+
+def collect(items: Iterator[Parsed]) -> ParseResult:
+    """A :class:`ParseResult` gathered from a :meth:`Importer.stream`."""
+    result = ParseResult()
+    for item in items:
+        if isinstance(item, ServiceRecord):
+            result.records.append(item)
+        elif isinstance(item, Rejected):
+            result.rejected.append(item)
+        else:
+            result.notices.append(item)
+    return result
 
 
 def as_text(value: Any) -> str:

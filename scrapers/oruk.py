@@ -28,12 +28,14 @@ from .base import (
     Importer,
     LocationRecord,
     OrganisationRecord,
+    Parsed,
     ParseFailed,
     ParseResult,
     Rejected,
     ScheduleRecord,
     ServiceRecord,
     as_text,
+    collect,
 )
 
 EXTENSION = "x_asset_directory"
@@ -134,6 +136,10 @@ class OrukImporter(Importer):
 
     def parse(self, payload: bytes) -> ParseResult:
         """Map a full service, a page envelope of services, or a JSON list of services."""
+        return collect(self.stream(payload))
+
+    def stream(self, payload: bytes) -> Iterator[Parsed]:
+        """Map the services of one payload in turn (a record or a reject each, then its notices)."""
         try:
             data = json.loads(payload)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -146,17 +152,15 @@ class OrukImporter(Importer):
             items = [data]
         else:
             raise ParseFailed("not an ORUK service, page or list")
-        result = ParseResult()
         for position, item in enumerate(items, start=1):
             where = f"service {item.get('id')}" if isinstance(item, dict) and item.get("id") else f"item {position}"
             try:
                 record, notices = self.map_service(item, where)
             except ValueError as exc:
-                result.rejected.append(Rejected(where, str(exc)))
+                yield Rejected(where, str(exc))
                 continue
-            result.records.append(record)
-            result.notices.extend(notices)
-        return result
+            yield record
+            yield from notices
 
     def map_service(self, item: Any, where: str) -> tuple[ServiceRecord, list[str]]:
         """One ORUK service object -> a record (and notices about what could not be mapped)."""

@@ -11,6 +11,7 @@ XLSX files are read by openpyxl, which parses their XML through defusedxml when 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -28,12 +29,14 @@ from .base import (
     Importer,
     LocationRecord,
     OrganisationRecord,
+    Parsed,
     ParseFailed,
     ParseResult,
     Rejected,
     ScheduleRecord,
     ServiceRecord,
     as_text,
+    collect,
 )
 
 # Listing field -> header spellings seen in real lists (compared lower-case, punctuation as spaces).
@@ -112,30 +115,62 @@ def read_mapping(text: str) -> dict[str, str]:
 
 def read_table(payload: bytes) -> tuple[list[str], list[list[str]]]:
     """Headers and rows of a CSV or XLSX payload, as text; ``ParseFailed`` if unreadable."""
-    if payload.startswith(b"PK\x03\x04"):
-        return _read_xlsx(payload)
+    headers, rows = open_table(payload)
+    return headers, list(rows)
+
+
+def open_table(payload: bytes) -> tuple[list[str], Iterator[list[str]]]:
+    """Headers, and the rows read one at a time as they are asked for (memory stays flat in rows).
+
+    ``ParseFailed`` if the file is unreadable; a fault further down is raised when its row is reached.
+    """
+    rows = _xlsx_rows(payload) if payload.startswith(b"PK\x03\x04") else _csv_rows(payload)
+    for row in rows:
+        if any(cell.strip() for cell in row):
+            return [cell.strip() for cell in row], _capped(rows)
+    raise ParseFailed("the spreadsheet is empty (no header row)")
+
+
+def _capped(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    for count, row in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            raise ParseFailed(f"the spreadsheet has more than {MAX_ROWS:,} rows")
+        yield row
+
+
+def _csv_rows(payload: bytes) -> Iterator[list[str]]:
     if b"\x00" in payload[:4096]:
         raise ParseFailed("this is not a CSV file (it contains binary data)")
     for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = payload.decode(encoding)
+        if _decodes(payload, encoding):
             break
-        except UnicodeDecodeError:
-            continue
     else:  # pragma: no cover - cp1252 decodes almost anything; kept for the type checker
         raise ParseFailed("the CSV file's text encoding could not be read")
+    sample = payload[:16384].decode(encoding, errors="ignore")[:4096]
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    text = io.TextIOWrapper(io.BytesIO(payload), encoding=encoding, newline="")
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect, strict=True))
+        yield from csv.reader(text, dialect, strict=True)
     except csv.Error as exc:
         raise ParseFailed(f"the CSV file is malformed: {exc}") from exc
-    return _split(rows)
 
 
-def _read_xlsx(payload: bytes) -> tuple[list[str], list[list[str]]]:
+def _decodes(payload: bytes, encoding: str) -> bool:
+    """Whether the whole payload is text in ``encoding``, checked a piece at a time (no second copy of it)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(payload), 65536):
+            decoder.decode(payload[start : start + 65536])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _xlsx_rows(payload: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -143,17 +178,12 @@ def _read_xlsx(payload: bytes) -> tuple[list[str], list[list[str]]]:
     except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors ...)
         raise ParseFailed(f"the XLSX file could not be read: {type(exc).__name__}: {exc}") from exc
     try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[str]] = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell(value) for value in row])
-            if len(rows) > MAX_ROWS:
-                raise ParseFailed(f"the spreadsheet has more than {MAX_ROWS:,} rows")
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_cell(value) for value in row]
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ParseFailed(f"the XLSX file could not be read: {exc}") from exc
     finally:
         workbook.close()
-    return _split(rows)
 
 
 def _cell(value: Any) -> str:
@@ -164,17 +194,6 @@ def _cell(value: Any) -> str:
     if hasattr(value, "strftime") and hasattr(value, "hour") and not hasattr(value, "year"):
         return str(value.strftime("%H:%M"))
     return str(value).strip()
-
-
-def _split(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
-    while rows and not any(cell.strip() for cell in rows[0]):
-        rows.pop(0)
-    if not rows:
-        raise ParseFailed("the spreadsheet is empty (no header row)")
-    headers = [cell.strip() for cell in rows[0]]
-    if len(rows) > MAX_ROWS + 1:
-        raise ParseFailed(f"the spreadsheet has more than {MAX_ROWS:,} rows")
-    return headers, rows[1:]
 
 
 def _time(value: str) -> str | None:
@@ -246,7 +265,11 @@ class SpreadsheetImporter(Importer):
 
     def parse(self, payload: bytes) -> ParseResult:
         """Validate every row; a rejected row is named with its row number and reason."""
-        headers, rows = read_table(payload)
+        return collect(self.stream(payload))
+
+    def stream(self, payload: bytes) -> Iterator[Parsed]:
+        """Each row in turn: a record, or a rejected row with its row number and reason, and notices."""
+        headers, rows = open_table(payload)
         mapping = self.mapping if self.mapping is not None else guess_mapping(headers)
         missing_headers = [h for h, f in mapping.items() if f and h not in headers]
         if missing_headers:
@@ -256,26 +279,27 @@ class SpreadsheetImporter(Importer):
                 "no column is mapped to the service name; headers found: " + ", ".join(h for h in headers if h)
             )
         columns = {field: headers.index(header) for header, field in mapping.items() if field}
-        result = ParseResult()
         first_seen: dict[str, int] = {}
+        notices: list[str] = []
         for number, row in enumerate(rows, start=2):
             if not any(cell.strip() for cell in row):
                 continue
             values = {field: (row[index].strip() if index < len(row) else "") for field, index in columns.items()}
             where = f"row {number}"
             try:
-                record = self._record(values, where, result.notices)
+                record: ServiceRecord | Rejected = self._record(values, where, notices)
             except ValueError as exc:
-                result.rejected.append(Rejected(where, str(exc)))
+                record = Rejected(where, str(exc))
+            yield from notices
+            notices.clear()
+            if isinstance(record, Rejected):
+                yield record
                 continue
             if record.external_id in first_seen:
-                result.rejected.append(
-                    Rejected(where, f"the same listing as row {first_seen[record.external_id]} (a duplicate row)")
-                )
+                yield Rejected(where, f"the same listing as row {first_seen[record.external_id]} (a duplicate row)")
                 continue
             first_seen[record.external_id] = number
-            result.records.append(record)
-        return result
+            yield record
 
     def _record(self, values: dict[str, str], where: str, notices: list[str]) -> ServiceRecord:
         name = values.get("name", "")

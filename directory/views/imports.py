@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from scrapers.base import ParseFailed
 from scrapers.spreadsheet import FIELDS, guess_mapping, read_table
@@ -17,13 +18,23 @@ from scrapers.spreadsheet import FIELDS, guess_mapping, read_table
 from .. import operations
 from ..accounts import roles_required
 from ..db import db
-from ..imports import ensure_source, quiet_sources, reset_stuck_runs, resolve_merge, run_source
+from ..imports import (
+    QUEUE_STATES,
+    ensure_source,
+    progress_of,
+    queue_source,
+    quiet_sources,
+    reset_stuck_runs,
+    resolve_merge,
+    uploads_folder,
+)
 from ..models_imports import SCHEDULES, SOURCE_KINDS, SOURCE_STATES, ImportRun, ImportSource, MergeCandidate
 from ..validation import ValidationFailed
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 MAX_UPLOAD = 20 * 1024 * 1024
+BUSY = "The database is busy with an import just now, so nothing was queued; try again in a minute."
 
 
 def _actor() -> operations.Actor:
@@ -31,9 +42,7 @@ def _actor() -> operations.Actor:
 
 
 def _uploads() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return uploads_folder(current_app.instance_path)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -64,9 +73,12 @@ def sources() -> Any:
             return redirect(url_for("imports.sources"))
         flash("The source was not added: " + "; ".join(errors.values()), "error")
     reset_stuck_runs(db.session)
+    listed = db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all()
     return render_template(
         "imports/sources.html",
-        sources=db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all(),
+        sources=listed,
+        progress={s.id: progress_of(current_app.instance_path, s.id) for s in listed if s.state == "running"},
+        waiting=QUEUE_STATES,
         quiet={s.id for s in quiet_sources(db.session)},
         states=SOURCE_STATES,
         kinds=SOURCE_KINDS,
@@ -79,13 +91,22 @@ def sources() -> Any:
 @bp.post("/sources/<int:source_id>/run")
 @roles_required("admin")
 def run(source_id: int) -> Any:
-    """Run a source now and show its report."""
+    """Queue a source for the scheduler process to run (web workers never run imports)."""
     source = db.session.get(ImportSource, source_id) or abort(404)
     if source.kind == "spreadsheet" and not source.url:
         flash("Upload the spreadsheet again to re-import it.", "error")
         return redirect(url_for("imports.spreadsheet"))
-    report = run_source(db.session, source, current_app.config, started_by=current_user.email)
-    return redirect(url_for("imports.report", run_id=report.id))
+    try:
+        queued = queue_source(db.session, source.id, requested_by=current_user.email)
+    except OperationalError:  # SQLite: an import holds the write lock for its whole run
+        db.session.rollback()
+        flash(BUSY, "error")
+        return redirect(url_for("imports.sources"))
+    if queued:
+        flash(f"Queued {source.name}: the scheduler process starts it shortly; its report appears below.", "success")
+    else:
+        flash(f"{source.name} is already queued or running: it was not queued again.", "error")
+    return redirect(url_for("imports.sources"))
 
 
 @bp.get("/runs/<int:run_id>")
@@ -131,24 +152,34 @@ def spreadsheet() -> Any:
 @bp.post("/spreadsheet/confirm")
 @roles_required("admin")
 def confirm() -> Any:
-    """Import an uploaded spreadsheet with the mapping a person confirmed."""
+    """Queue an uploaded spreadsheet's import with the mapping a person confirmed."""
     token = request.form.get("token", "")
     path = _uploads() / f"{token}.bin"
     if not TOKEN.match(token) or not path.exists():
         flash("That upload has expired; upload the file again.", "error")
         return redirect(url_for("imports.spreadsheet"))
-    payload = path.read_bytes()
     headers = request.form.getlist("header")
     mapping = {h: (request.form.get(f"map-{i}", "") if request.form.get(f"map-{i}", "") in FIELDS else "")
                for i, h in enumerate(headers)}  # fmt: skip
-    name = request.form.get("name", "").strip() or "Uploaded spreadsheet"
-    source = ensure_source(db.session, name=name[:255], kind="spreadsheet", options={"mapping": mapping})
-    result = run_source(
-        db.session, source, current_app.config, started_by=current_user.email, payloads=[payload], force=True,
-        all_or_nothing=request.form.get("all_or_nothing") == "yes",
-    )  # fmt: skip
-    path.unlink(missing_ok=True)
-    return redirect(url_for("imports.report", run_id=result.id))
+    name = (request.form.get("name", "").strip() or "Uploaded spreadsheet")[:255]
+    existing = db.session.scalars(select(ImportSource).where(ImportSource.name == name)).first()
+    if existing is None or existing.state not in QUEUE_STATES:
+        options = {"upload": token, "force": True, "all_or_nothing": request.form.get("all_or_nothing") == "yes"}
+        try:
+            source = ensure_source(db.session, name=name, kind="spreadsheet", options={"mapping": mapping})
+            queued = queue_source(db.session, source.id, requested_by=current_user.email, options=options)
+        except OperationalError:  # SQLite: an import holds the write lock for its whole run
+            db.session.rollback()
+            flash(BUSY + " Confirm the columns again then.", "error")
+            return redirect(url_for("imports.spreadsheet"))
+        if queued:
+            flash(f"Queued {name}: the scheduler process imports it shortly; its report appears below.", "success")
+            return redirect(url_for("imports.sources"))
+        existing = source
+    if (existing.queued_options or {}).get("upload") != token:  # not this very upload, sent twice
+        path.unlink(missing_ok=True)
+    flash(f"{name} is already queued or running: it was not queued again.", "error")
+    return redirect(url_for("imports.sources"))
 
 
 @bp.route("/merges", methods=["GET", "POST"])

@@ -69,10 +69,10 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "changes from groups": ("admin", "/staff/group-changes"),
     "listings to follow up": ("link-worker", "/staff/follow-ups"),
     "scheduled jobs": ("admin", "/admin/jobs"),
-    # pages: imports (issue 7)
-    "imports": ("admin", "/admin/imports/"),
     "ask to manage a listing": (None, "/organisations/{organization}/claim"),
     "requests to manage listings": ("admin", "/staff/listing-claims"),
+    # pages: imports (issue 7)
+    "imports": ("admin", "/admin/imports/"),
     "import a spreadsheet": ("admin", "/admin/imports/spreadsheet"),
     "possible duplicates": ("admin", "/admin/imports/merges"),
 }

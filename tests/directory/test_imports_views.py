@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from directory.cli import cli
 from directory.models import Service
 from directory.models_imports import ImportSource, MergeCandidate
 from tests.conftest import csrf_token, html
@@ -32,8 +34,21 @@ def test_only_admins_reach_the_import_pages(
     assert client.get(path).status_code == 403
 
 
-def test_a_spreadsheet_is_uploaded_its_columns_confirmed_and_reported(
-    signed_in: Callable[..., FlaskClient], session: Any
+def source_row(client: FlaskClient, name: str) -> Any:
+    """The row of the sources table naming ``name``."""
+    page = html(client.get("/admin/imports/"))
+    return next(row for row in page.find_all("tr") if row.find("td") and name in row.find("td").get_text())
+
+
+def run_the_scrapers_job(app: Flask) -> str:
+    """What the scheduler process does: `asset-directory jobs once scrapers` runs the queued sources."""
+    result = app.test_cli_runner().invoke(cli, ["jobs", "once", "scrapers"])
+    assert result.exit_code == 0, result.output
+    return str(result.output)
+
+
+def test_a_spreadsheet_is_uploaded_its_columns_confirmed_queued_and_reported(
+    signed_in: Callable[..., FlaskClient], session: Any, app: Flask
 ) -> None:
     client = signed_in("admin")
     token = csrf_token(client, "/admin/imports/spreadsheet")
@@ -58,12 +73,25 @@ def test_a_spreadsheet_is_uploaded_its_columns_confirmed_and_reported(
         option = selects[f"map-{i}"]
         data[f"map-{i}"] = option["value"] if option else ""
     confirmed = client.post("/admin/imports/spreadsheet/confirm", data=data)
-    assert confirmed.status_code == 302
-    report = client.get(confirmed.headers["Location"])
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/admin/imports/")
+    # The web request only queued it: nothing is imported until the scheduler process runs it.
+    row = source_row(client, "Pottery list")
+    assert "Queued" in row.get_text(" ") and "waiting for the scheduler" in row.get_text(" ")
+    assert row.find("button") is None
+    assert session.scalars(select(Service).where(Service.name.like("Pottery%"))).first() is None
+    # The same form sent again does not queue a second import, and keeps the file the first one will read.
+    twice = client.post("/admin/imports/spreadsheet/confirm", data=data, follow_redirects=True)
+    assert "Pottery list is already queued or running: it was not queued again." in html(twice).get_text(" ")
+    assert "sources 1, succeeded 1" in run_the_scrapers_job(app)
+    link = source_row(client, "Pottery list").find("a")
+    assert link.get_text().endswith(": succeeded")
+    report = client.get(link["href"])
     text = html(report).get_text(" ")
     assert "row 3" in text and "the service name is empty" in text
     assert b"<script>alert(1)</script>" not in report.data
+    session.expire_all()
     assert session.scalars(select(Service).where(Service.name.like("Pottery%"))).first() is not None
+    assert "Idle" in source_row(client, "Pottery list").get_text(" ")
 
 
 def test_a_malformed_upload_is_named_and_changes_nothing(signed_in: Callable[..., FlaskClient]) -> None:
@@ -78,8 +106,8 @@ def test_a_malformed_upload_is_named_and_changes_nothing(signed_in: Callable[...
     assert "broken.csv: this is not a CSV file" in html(response).get_text(" ")
 
 
-def test_sources_are_added_and_a_failed_run_shows_its_error(
-    signed_in: Callable[..., FlaskClient], session: Any
+def test_sources_are_added_queued_once_and_a_failed_run_shows_its_error(
+    signed_in: Callable[..., FlaskClient], session: Any, app: Flask
 ) -> None:
     client = signed_in("admin")
     token = csrf_token(client, "/admin/imports/")
@@ -95,8 +123,13 @@ def test_sources_are_added_and_a_failed_run_shows_its_error(
     )
     assert added.status_code == 302
     source = session.scalars(select(ImportSource).where(ImportSource.name == "Council feed")).one()
-    ran = client.post(f"/admin/imports/sources/{source.id}/run", data={"csrf_token": token})
-    report = html(client.get(ran.headers["Location"])).get_text(" ")
+    queued = client.post(f"/admin/imports/sources/{source.id}/run", data={"csrf_token": token}, follow_redirects=True)
+    assert "Queued Council feed" in html(queued).get_text(" ")
+    again = client.post(f"/admin/imports/sources/{source.id}/run", data={"csrf_token": token}, follow_redirects=True)
+    assert "Council feed is already queued or running: it was not queued again." in html(again).get_text(" ")
+    assert "failed 1, sources 1." in run_the_scrapers_job(app)  # one run, not two (nor a second as daily)
+    link = source_row(client, "Council feed").find("a")
+    report = html(client.get(link["href"])).get_text(" ")
     assert "Nothing was changed" in report and "private or internal" in report
     listed = html(client.get("/admin/imports/")).get_text(" ")
     assert "Council feed" in listed and "Bad source" in listed

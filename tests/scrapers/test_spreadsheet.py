@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from scrapers.base import ParseFailed
+from scrapers.base import ParseFailed, ServiceRecord
 from scrapers.spreadsheet import SpreadsheetImporter, guess_mapping, read_mapping
 
 CATEGORIES = {"arts and crafts": "arts-crafts", "arts-crafts": "arts-crafts", "money": "money-debt"}
@@ -117,3 +117,43 @@ def test_an_xlsx_with_an_xml_bomb_is_refused() -> None:
             target.writestr(item, data)
     with pytest.raises(ParseFailed, match="could not be read"):
         SpreadsheetImporter().parse(out.getvalue())
+
+
+def test_rows_are_read_one_at_a_time_in_order_and_a_fault_further_down_stops_there() -> None:
+    """``stream`` gives each row as it is read (records, rejects and notes in row order), never the file at once."""
+    items = SpreadsheetImporter(category_map=CATEGORIES).stream(CSV.encode())
+    first = next(items)
+    assert isinstance(first, ServiceRecord) and first.where == "row 2"
+    following = [(type(i).__name__, getattr(i, "where", i)) for i in items]
+    assert following == [
+        ("Rejected", "row 3"),
+        ("str", "row 4: categories not recognised, left off: Exercise"),
+        ("Rejected", "row 4"),
+        ("Rejected", "row 5"),
+        ("str", "row 6: categories not recognised, left off: unknown thing"),
+        ("ServiceRecord", "row 6"),
+    ]
+    broken = SpreadsheetImporter().stream(b'Name\nFirst group\nSecond group\n"never closed\n')
+    assert [i.name for i in (next(broken), next(broken)) if isinstance(i, ServiceRecord)] == [
+        "First group",
+        "Second group",
+    ]
+    with pytest.raises(ParseFailed, match="the CSV file is malformed"):
+        next(broken)
+
+
+def test_an_xlsx_is_streamed_row_by_row_too() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Group name", "Post code"])
+    for n in range(1, 4):
+        sheet.append([f"Group {n}", "FY1 1PX"])
+    out = io.BytesIO()
+    book.save(out)
+    items = SpreadsheetImporter().stream(out.getvalue())
+    assert [(i.where, i.name) for i in items if isinstance(i, ServiceRecord)] == [
+        ("row 2", "Group 1"),
+        ("row 3", "Group 2"),
+        ("row 4", "Group 3"),
+    ]
