@@ -35,6 +35,7 @@ from .models import (
     TaxonomyTerm,
     WaitingTimeReport,
     service_at_location,
+    service_taxonomy,
 )
 from .synonyms import cached_synonym_map
 
@@ -232,7 +233,15 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
         cutoff = now - timedelta(days=config["UNVERIFIED_DAYS"])
         statement = statement.where(Service.last_verified_at >= cutoff)
     if query.categories:
-        statement = statement.where(Service.categories.any(TaxonomyTerm.code.in_(query.categories)))
+        if query.postcode:  # few services nearby: look up each one's needs
+            statement = statement.where(Service.categories.any(TaxonomyTerm.code.in_(query.categories)))
+        else:  # England-wide: one pass over the needs' links beats a lookup for each of many services
+            in_needs = (
+                select(service_taxonomy.c.service_id)
+                .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
+                .where(TaxonomyTerm.code.in_(query.categories))
+            )
+            statement = statement.where(Service.id.in_(in_needs))
     if query.free_only:
         statement = statement.where(Service.is_free.is_(True))
     if query.age is not None:
@@ -274,7 +283,9 @@ class _Candidate:
     stale: int
 
 
-def _columns(statement: Select[Any]) -> Select[Any]:
+def _columns(statement: Select[Any], query: SearchQuery, origin: Origin | None) -> tuple[Select[Any], dict[str, int]]:
+    """Only the columns this query's filters and order read: decoding JSON lists and finding the latest wait
+    cost more than the rest of a row, which matters when a search spans all of England."""
     latest_wait = (
         select(WaitingTimeReport.weeks)
         .where(WaitingTimeReport.service_id == Service.id)
@@ -283,11 +294,19 @@ def _columns(statement: Select[Any]) -> Select[Any]:
         .correlate(Service)
         .scalar_subquery()
     )
-    placed = exists().where(service_at_location.c.service_id == Service.id)
+    optional = {
+        "modes": (Service.delivery_modes,
+                  origin is not None or not query.include_remote or bool(query.delivery) or query.home_visits),
+        "routes": (Service.referral_routes, query.self_referral),
+        "access": (Service.accessibility, bool(query.accessibility)),
+        "wait": (latest_wait, query.sort == "wait" or query.max_wait_weeks is not None),
+        "placed": (exists().where(service_at_location.c.service_id == Service.id), origin is not None),
+    }  # fmt: skip
+    chosen = [(name, column) for name, (column, wanted) in optional.items() if wanted]
+    where = {name: 3 + n for n, (name, _column) in enumerate(chosen)}
     return statement.with_only_columns(
-        Service.id, Service.name, Service.last_verified_at, Service.delivery_modes, Service.referral_routes,
-        Service.accessibility, latest_wait, placed,
-    )  # fmt: skip
+        Service.id, Service.name, Service.last_verified_at, *(c for _n, c in chosen)
+    ), where
 
 
 def _distances(session: DbSession, origin: Origin, radius_km: float) -> dict[int, float]:
@@ -341,8 +360,9 @@ def search(
         statement = statement.where(Service.id.in_(found.subquery(nearby)))
     stale_after = now - timedelta(days=config["STALE_DAYS"])
     candidates = []
-    for row in session.execute(_columns(statement)):
-        candidate = _candidate(row, query, outcome.origin, distances, area_services, stale_after)
+    columns, where = _columns(statement, query, outcome.origin)
+    for row in session.execute(columns):
+        candidate = _candidate(row, where, query, outcome.origin, distances, area_services, stale_after)
         if candidate is not None:
             candidates.append(candidate)
     outcome.matched = len(candidates)
@@ -371,14 +391,20 @@ def _rank(session: DbSession, found: search_text.TextMatch, candidates: list[_Ca
 
 def _candidate(
     row: Any,
+    where: dict[str, int],
     query: SearchQuery,
     origin: Origin | None,
     distances: dict[int, float],
     area_services: set[int],
     stale_after: datetime,
 ) -> _Candidate | None:
-    service_id, name, verified_at, modes_list, routes, accessibility, wait_weeks, placed = row
-    modes = set(modes_list or ())
+    service_id, name, verified_at = row[0], row[1], row[2]
+
+    def read(name: str) -> Any:
+        return row[where[name]] if name in where else None
+
+    modes = set(read("modes") or ())
+    routes, accessibility, wait_weeks, placed = read("routes"), read("access"), read("wait"), read("placed")
     remote_only = bool(modes) and not modes & {"in-person", "home-visits"}
     if remote_only and not query.include_remote:
         return None
