@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="threads per worker (default: serve's own default)")
     parser.add_argument("--map-share", type=float, default=0.2, help="share of requests that open the gap map")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -128,7 +129,8 @@ def main() -> None:
                "DIRECTORY_SECRET_KEY": "load", "DIRECTORY_LOGIN_RATE_LIMIT": "1000 per minute"}  # fmt: skip
         server = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "directory.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(args.workers), "--insecure-cookies"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+             str(args.workers), "--insecure-cookies", *(["--threads", str(args.threads)] if args.threads else [])],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:

@@ -74,7 +74,11 @@ def demo_command(no_serve: bool, seed: int, host: str, port: int) -> None:
 @cli.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address and port (behind a reverse proxy).")
 @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
-@click.option("--threads", default=4, show_default=True, help="Threads per worker.")
+@click.option(
+    "--threads", default=1, show_default=True,
+    help="Threads per worker. 1 (gunicorn's sync worker) suits a buffering reverse proxy: requests are CPU-bound, "
+    "and threads sharing one interpreter lock only stretch the slowest responses.",
+)  # fmt: skip
 @click.option("--timeout", default=60, show_default=True, help="Seconds before a stuck worker is restarted.")
 @click.option("--insecure-cookies", is_flag=True, help="Allow cookies over plain HTTP (local trials only).")
 @with_appcontext
