@@ -3,7 +3,8 @@
 Workload (QUALITY.md, "gap map page"): the real ``/gaps/map`` page, served by the real app on
 loopback, for one local authority (Blackpool, 94 LSOAs), the four demo authorities (Blackpool,
 Burnley, Pendle, Rossendale), the county of Lancashire with Blackpool and Blackburn with Darwen
-(941 LSOA 2011 areas) and all of England (``scope=england``: aggregated to local authorities).
+(941 LSOA 2011 areas), the North West region (39 authorities, about 4,500 LSOAs: aggregated to
+authorities) and all of England (``scope=england``: aggregated to local authorities).
 
 Two databases:
 
@@ -55,6 +56,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background
 EMAIL, PASSWORD = "bench@example.org", "bench-password-only"
 DEMO = ["E06000009", "E07000117", "E07000122", "E07000125"]
 COUNTY = [*(f"E070001{n}" for n in range(17, 29)), "E06000008", "E06000009"]
+# The North West region: its 39 local authorities as coded in the 2019-2022 files (Cumbria's six districts
+# before 2023), about 4,500 LSOAs, so the map is drawn by authority.
+REGION = [
+    "E06000006", "E06000007", "E06000008", "E06000009", "E06000049", "E06000050",
+    *(f"E0700002{n}" for n in range(6, 10)), "E07000030", "E07000031",
+    *(f"E070001{n}" for n in range(17, 29)), *(f"E080000{n:02d}" for n in range(1, 16)),
+]  # fmt: skip
 
 
 def build(instance: Path, data_dir: str | None) -> Any:
@@ -155,6 +163,7 @@ def main() -> None:
         if data_dir or args.national:
             cases.append(("county (Lancashire + Blackpool + Blackburn)", COUNTY))
         if args.national:
+            cases.append(("region (North West, 39 authorities)", REGION))
             cases.append(("England (aggregated to local authorities)", None))
         client = app.test_client()
         client.post("/login", data={"email": EMAIL, "password": PASSWORD})
