@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 
@@ -287,30 +287,53 @@ def submit_service_changes(
 ) -> Submitted:
     """Publish the changed fields of groups not held for review; hold the rest as one pending change."""
     service = own_service(session, access, service_id)
-    not_groups = sorted(set(values) - set(GROUP_OF))
-    if not_groups:
-        raise operations.NotPermitted(f"Only staff can change: {', '.join(not_groups)}.")
-    if service.version != expected_version:
-        raise operations.StaleEdit(
-            f"This listing was changed by someone else (now version {service.version}, you opened version "
-            f"{expected_version}). Reload it to see their changes, then make yours again."
-        )
+    _check_submission(values, GROUP_OF, service.version, expected_version, "This listing was")
     cleaned = {
         name: _plain(value) for name, value in v.clean_fields(values, operations.SERVICE_SPEC, partial=True).items()
     }
-    current = service_snapshot(service)
+    return _publish_or_hold(session, access, "service", service, service_snapshot(service), cleaned, GROUP_OF,
+                            expected_version=expected_version, config=config)  # fmt: skip
+
+
+def _check_submission(
+    values: dict[str, Any], group_of: Mapping[str, str], version: int, expected_version: int, what: str
+) -> None:
+    not_groups = sorted(set(values) - set(group_of))
+    if not_groups:
+        raise operations.NotPermitted(f"Only staff can change: {', '.join(not_groups)}.")
+    if version != expected_version:
+        raise operations.StaleEdit(
+            f"{what} changed by someone else (now version {version}, you opened version "
+            f"{expected_version}). Reload to see their changes, then make yours again."
+        )
+
+
+def _publish_or_hold(
+    session: DbSession,
+    access: GroupAccess,
+    kind: Literal["service", "organization"],
+    record: Any,
+    current: dict[str, Any],
+    cleaned: dict[str, Any],
+    group_of: Mapping[str, str],
+    *,
+    expected_version: int,
+    config: Mapping[str, Any],
+) -> Submitted:
+    """Publish the changed fields whose group is not held for review (through operations); hold the rest."""
     changed = {name: value for name, value in cleaned.items() if value != current.get(name)}
     held_groups = review_groups(config)
-    now_fields = {name: value for name, value in changed.items() if GROUP_OF[name] not in held_groups}
-    held = {name: value for name, value in changed.items() if GROUP_OF[name] in held_groups}
-    if held:
+    now_fields = {name: value for name, value in changed.items() if group_of[name] not in held_groups}
+    held = {name: value for name, value in changed.items() if group_of[name] in held_groups}
+    if held and kind == "service":
         # Cross-field rules (ages, cost) are checked now too, so a group hears about them at once.
-        operations.check_service_rules(session, {**now_fields, **held}, service)
+        operations.check_service_rules(session, {**now_fields, **held}, record)
     if now_fields:
-        service = operations.update(
-            session, "service", service_id, now_fields, expected_version=expected_version, actor=access.actor
+        record = operations.update(
+            session, kind, record.id, now_fields, expected_version=expected_version, actor=access.actor
         )
-    pending_id = _hold(session, access, service_id, current, held, service.version) if held else None
+    service_id = record.id if kind == "service" else None
+    pending_id = _hold(session, access, service_id, current, held, record.version) if held else None
     return Submitted(published=sorted(now_fields), held=sorted(held), pending_id=pending_id)
 
 
@@ -357,27 +380,12 @@ def submit_organization_changes(
 ) -> Submitted:
     """A group changes its organisation's public details: published at once or held, by field group."""
     organization = own_organization(session, access, organization_id)
-    not_groups = sorted(set(values) - set(ORGANIZATION_GROUP_OF))
-    if not_groups:
-        raise operations.NotPermitted(f"Only staff can change: {', '.join(not_groups)}.")
-    if organization.version != expected_version:
-        raise operations.StaleEdit(
-            f"Your organisation's details were changed by someone else (now version {organization.version}, you "
-            f"opened version {expected_version}). Reload them to see their changes, then make yours again."
-        )
+    _check_submission(values, ORGANIZATION_GROUP_OF, organization.version, expected_version,
+                      "Your organisation's details were")  # fmt: skip
     cleaned = v.clean_fields(values, operations.ORGANIZATION_SPEC, partial=True)
-    current = organization_snapshot(organization)
-    changed = {name: value for name, value in cleaned.items() if value != current.get(name)}
-    held_groups = review_groups(config)
-    now_fields = {name: value for name, value in changed.items() if ORGANIZATION_GROUP_OF[name] not in held_groups}
-    held = {name: value for name, value in changed.items() if ORGANIZATION_GROUP_OF[name] in held_groups}
-    if now_fields:
-        organization = operations.update(
-            session, "organization", organization_id, now_fields, expected_version=expected_version,
-            actor=access.actor,
-        )  # fmt: skip
-    pending_id = _hold(session, access, None, current, held, organization.version) if held else None
-    return Submitted(published=sorted(now_fields), held=sorted(held), pending_id=pending_id)
+    return _publish_or_hold(session, access, "organization", organization, organization_snapshot(organization),
+                            cleaned, ORGANIZATION_GROUP_OF, expected_version=expected_version,
+                            config=config)  # fmt: skip
 
 
 def pending_changes(
