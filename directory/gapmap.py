@@ -306,6 +306,17 @@ def simplify_for_map(rows: Sequence[AreaRow]) -> list[Any]:
     return [json.loads(text) for text in shapely.to_geojson(geometries)] if len(rows) else []
 
 
+def _base_map(assets: Assets, tiles: str, attribution: str, *, zoom: int, centre: tuple[float, float]) -> folium.Map:
+    # maxZoom/minZoom on the map itself: without a tile layer nothing else sets them, and marker clusters need them.
+    fmap = folium.Map(tiles=None, zoom_start=zoom, location=list(centre), control_scale=True, maxZoom=18, minZoom=5)
+    # Our own origin only: only what this map uses, and none of folium's CDN defaults.
+    fmap.default_js = [("leaflet", assets.leaflet_js)]
+    fmap.default_css = [("leaflet_css", assets.leaflet_css)]
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=attribution or "Basemap", name="Basemap", overlay=True).add_to(fmap)
+    return fmap
+
+
 def build_map(
     rows: Sequence[AreaRow],
     services: Sequence[tuple[float, float, str, str, int, str]],
@@ -321,13 +332,7 @@ def build_map(
     attribution: str = "",
 ) -> folium.Map:
     """A folium map of the given LSOAs, services and flags (see the module docstring)."""
-    # maxZoom/minZoom on the map itself: without a tile layer nothing else sets them, and marker clusters need them.
-    fmap = folium.Map(tiles=None, zoom_start=11, location=[53.8, -2.6], control_scale=True, maxZoom=18, minZoom=5)
-    # Our own origin only: only what this map uses, and none of folium's CDN defaults.
-    fmap.default_js = [("leaflet", assets.leaflet_js)]
-    fmap.default_css = [("leaflet_css", assets.leaflet_css)]
-    if tiles:
-        folium.TileLayer(tiles=tiles, attr=attribution or "Basemap", name="Basemap", overlay=True).add_to(fmap)
+    fmap = _base_map(assets, tiles, attribution, zoom=11, centre=(53.8, -2.6))
     geometries = simplify_for_map(rows)
     features = []
     for row, geometry in zip(rows, geometries, strict=True):
@@ -422,11 +427,7 @@ def build_authority_map(
     attribution: str = "",
 ) -> folium.Map:
     """A folium map of local authorities with their figures aggregated from their LSOAs (see gap_authorities)."""
-    fmap = folium.Map(tiles=None, zoom_start=6, location=[53.0, -1.8], control_scale=True, maxZoom=18, minZoom=5)
-    fmap.default_js = [("leaflet", assets.leaflet_js)]
-    fmap.default_css = [("leaflet_css", assets.leaflet_css)]
-    if tiles:
-        folium.TileLayer(tiles=tiles, attr=attribution or "Basemap", name="Basemap", overlay=True).add_to(fmap)
+    fmap = _base_map(assets, tiles, attribution, zoom=6, centre=(53.0, -1.8))
     features = []
     for row, geometry in zip(rows, simplify_authorities(rows), strict=True):
         if geometry is None:
