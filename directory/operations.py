@@ -145,7 +145,7 @@ def _owner(entity: Service | Organization) -> int:
 
 # Fields only staff may set: a group editor neither sees nor changes them.
 STAFF_ONLY_FIELDS = frozenset(
-    {"internal_notes", "funding_notes", "last_verified_at", "verified_by", "verified_how", "status"}
+    {"internal_notes", "funding_notes", "last_verified_at", "verified_by", "verified_how", "status", "archived"}
 )
 
 

@@ -189,6 +189,16 @@ def test_group_editor_cannot_touch_another_organisation(
     assert session.get(Service, own.id).capacity == "waiting-list"
 
 
+def test_a_group_editor_cannot_archive_its_organisation(make_organization: Any, session: Session) -> None:
+    """Archiving is staff's decision (a group that stops says so, and staff resolve it), even with no services."""
+    mine = make_organization()
+    editor = Actor(label="group: a@example.org", source="group", organization_id=mine.id)
+    with pytest.raises(NotPermitted, match="archived"):
+        operations.archive(session, "organization", mine.id, expected_version=1, actor=editor)
+    session.rollback()
+    assert session.get(type(mine), mine.id).archived is False
+
+
 def test_waiting_times_are_kept_as_history_newest_first(make_service: Any, session: Session) -> None:
     service = make_service()
     operations.report_waiting_time(session, service.id, 6, source="link-worker", actor=STAFF)
