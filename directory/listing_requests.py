@@ -11,6 +11,7 @@ from . import operations
 from . import validation as v
 from .clock import utcnow
 from .db import DbSession
+from .mail import send
 from .models import TaxonomyTerm
 from .models_groups import ListingRequest
 from .operations import Actor
@@ -82,12 +83,14 @@ def approve(session: DbSession, request_id: int, *, staff: Actor) -> ListingRequ
 
 
 def decline(session: DbSession, request_id: int, reason: str, *, staff: Actor) -> ListingRequest:
-    """Decline with a reason the group is told; the request is kept."""
+    """Decline with a reason the group is told by email; the request is kept. The email goes before the
+    commit, so when it cannot be sent (MailFailed) the request is still waiting."""
     request = _waiting(session, request_id)
     try:
         cleaned = v.text(2_000, required=True)(reason)
     except ValueError as exc:
         raise v.ValidationFailed({"reason": f"Give the group a reason: {exc}"}) from None
     request.status, request.decided_at, request.decided_by, request.reason = "rejected", utcnow(), staff.label, cleaned
+    send(request.email, "Your request to be listed", "listing_declined", request=request)
     session.commit()
     return request

@@ -496,12 +496,11 @@ def _decide_listing_request(request_id: int, decision: str) -> Any:
             done = listing_requests.decline(
                 db.session, request_id, request.form.get("reason", ""), staff=actor_for(current_user)
             )
-            mail.send(done.email, "Your request to be listed", "listing_declined", request=done)
             flash(f"Declined, and {done.email} was told why.", "success")
     except operations.NotFound as exc:
         db.session.rollback()
         abort(404, str(exc))
-    except (operations.NotPermitted, ValidationFailed) as exc:
+    except (operations.NotPermitted, ValidationFailed, mail.MailFailed) as exc:
         db.session.rollback()
         flash(f"Nothing was changed: {exc}", "error")
     return redirect(url_for("groups.listing_requests_queue"))

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from directory import operations
 from directory.models import Service
 from directory.models_groups import ListingRequest
-from tests.conftest import csrf_token, html
+from tests.conftest import built_app, csrf_token, html
+from tests.directory.test_groups_helpers import db_session, free_port, staff_client
 
 pytestmark = pytest.mark.both_backends
 
@@ -74,3 +75,18 @@ def test_bad_requests_name_each_problem_and_keep_nothing(app: Any, session: Any)
     summary = html(response).find(class_="error-summary").get_text()
     assert "email" in summary and "postcode" in summary and "service name" in summary
     assert len(session.scalars(select(ListingRequest)).all()) == before
+
+
+def test_a_decline_that_cannot_be_emailed_leaves_the_request_waiting(tmp_path: Any) -> None:
+    with built_app("sqlite", tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2) as down:
+        _submit(down.test_client(), service_name="Lunch club", email="lunch@example.org")
+        staff = staff_client(down, "admin")
+        row = next(tr for tr in html(staff.get("/staff/listing-requests")).select("tbody tr")
+                   if "Lunch club" in tr.get_text())  # fmt: skip
+        decline = row.find_all("form")[1]
+        token = decline.find("input", {"name": "csrf_token"})["value"]
+        response = staff.post(decline["action"], data={"csrf_token": token, "reason": "Not a community group."})
+        assert "Nothing was changed" in html(staff.get(response.headers["Location"])).get_text()
+        with db_session(down) as session:
+            request = session.scalars(select(ListingRequest).where(ListingRequest.email == "lunch@example.org")).one()
+            assert (request.status, request.reason) == ("waiting", "")
