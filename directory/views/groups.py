@@ -8,6 +8,7 @@ messages: a GET that changed data would confirm listings nobody looked at.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -143,27 +144,35 @@ def edit_service(service_id: int) -> Any:
     held = sorted(groups.review_groups(current_app.config))
     if request.method == "POST":
         values = service_changes(request.form, staff=False)
-        try:
-            result = groups.submit_service_changes(
+        return _save_or_refuse(
+            lambda: groups.submit_service_changes(
                 db.session, access, service_id, values,
                 expected_version=expected_version(request.form), config=current_app.config,
-            )  # fmt: skip
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash("The changes were not saved: please correct the fields marked below.", "error")
-            return render_template("services/form.html", **_form_context(service, values, exc.errors)), 422
-        except operations.StaleEdit as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return render_template("services/form.html", **_form_context(service, values, {})), 409
-        except operations.NotPermitted as exc:
-            db.session.rollback()
-            abort(403, str(exc))
-        flash(_submitted_message(result), "success")
-        return redirect(url_for("groups.home"))
+            ),
+            lambda errors: render_template("services/form.html", **_form_context(service, values, errors)),
+        )  # fmt: skip
     if held:
         flash(f"Changes to these parts are checked by staff before they appear: {', '.join(held)}.", "info")
     return render_template("services/form.html", **_form_context(service, None, {}))
+
+
+def _save_or_refuse(submit: Callable[[], groups.Submitted], form: Callable[[dict[str, str]], str]) -> Any:
+    """Save a group's changes, or show the form again saying why nothing was saved."""
+    try:
+        result = submit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("The changes were not saved: please correct the fields marked below.", "error")
+        return form(exc.errors), 422
+    except operations.StaleEdit as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return form({}), 409
+    except operations.NotPermitted as exc:
+        db.session.rollback()
+        abort(403, str(exc))
+    flash(_submitted_message(result), "success")
+    return redirect(url_for("groups.home"))
 
 
 def _submitted_message(result: groups.Submitted) -> str:
@@ -183,28 +192,14 @@ def edit_organisation(organization_id: int) -> Any:
     held = sorted(groups.review_groups(current_app.config))
     if request.method == "POST":
         values = organization_changes(request.form)
-        try:
-            result = groups.submit_organization_changes(
+        return _save_or_refuse(
+            lambda: groups.submit_organization_changes(
                 db.session, access, organization_id, values,
                 expected_version=expected_version(request.form), config=current_app.config,
-            )  # fmt: skip
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash("The changes were not saved: please correct the fields marked below.", "error")
-            return render_template(
-                "groups/organisation_form.html", organization=organization, values=values, errors=exc.errors, held=held
-            ), 422
-        except operations.StaleEdit as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return render_template(
-                "groups/organisation_form.html", organization=organization, values=values, errors={}, held=held
-            ), 409
-        except operations.NotPermitted as exc:
-            db.session.rollback()
-            abort(403, str(exc))
-        flash(_submitted_message(result), "success")
-        return redirect(url_for("groups.home"))
+            ),
+            lambda errors: render_template("groups/organisation_form.html", organization=organization,
+                                           values=values, errors=errors, held=held),
+        )  # fmt: skip
     return render_template(
         "groups/organisation_form.html", organization=organization, values=None, errors={}, held=held
     )
