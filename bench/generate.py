@@ -29,10 +29,11 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from directory import create_app  # noqa: E402
-from directory.cli import init_database  # noqa: E402
-from directory.db import db  # noqa: E402
-from directory.demo_content import FIRST_NAMES, SERVICE_TEMPLATES, VENUE_STREETS  # noqa: E402
-from directory.models import (  # noqa: E402
+from directory.core.db import db  # noqa: E402
+from directory.demo.content import FIRST_NAMES, SERVICE_TEMPLATES, VENUE_STREETS  # noqa: E402
+from directory.listings.postcodes import import_postcodes  # noqa: E402
+from directory.listings.search_index import rebuild  # noqa: E402
+from directory.models import (
     Contact,
     DemandEvent,
     Location,
@@ -47,9 +48,8 @@ from directory.models import (  # noqa: E402
     service_at_location,
     service_taxonomy,
 )
-from directory.models_backlog import BacklogItem, GapFlag  # noqa: E402
-from directory.postcodes import import_postcodes  # noqa: E402
-from directory.search_index import rebuild  # noqa: E402
+from directory.models.backlog import BacklogItem, GapFlag  # noqa: E402
+from directory.ops.database import init_database  # noqa: E402
 
 # Rough shares of community provision by need (loneliness and activity groups are commonest).
 CATEGORY_WEIGHTS = {

@@ -125,9 +125,9 @@ def reset_peak() -> None:
 
 def one(kind: str, count: int, changed: bool, profile: str | None) -> dict[str, Any]:
     from directory import create_app
-    from directory.cli import init_database
-    from directory.db import db
-    from directory.imports import ensure_source, run_source
+    from directory.core.db import db
+    from directory.imports.runs import ensure_source, run_source
+    from directory.ops.database import init_database
 
     folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'b.sqlite'}", "INSTANCE_PATH": str(folder),

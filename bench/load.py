@@ -58,9 +58,9 @@ def free_port() -> int:
 
 def build(url: str, folder: str) -> tuple[dict[str, str], list[str]]:
     from directory import create_app
-    from directory.cli import init_database
-    from directory.db import db
-    from directory.demo import build_demo
+    from directory.core.db import db
+    from directory.demo.build import build_demo
+    from directory.ops.database import init_database
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": folder, "SECRET_KEY": "load", "DATA_DIR": None})
     with app.app_context():

@@ -67,11 +67,11 @@ REGION = [
 
 def build(instance: Path, data_dir: str | None) -> Any:
     from directory import create_app
-    from directory.accounts import create_user
-    from directory.cli import init_database
-    from directory.db import db
-    from directory.demo import build_demo
-    from directory.gaps import compute_gaps, import_boundaries
+    from directory.accounts.users import create_user
+    from directory.core.db import db
+    from directory.demo.build import build_demo
+    from directory.gaps.compute import compute_gaps, import_boundaries
+    from directory.ops.database import init_database
     from geo import readers
 
     app = create_app({"INSTANCE_PATH": str(instance), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench-only"})
@@ -93,12 +93,12 @@ def build_national(instance: Path, source: Path, data_dir: str | None) -> Any:
     from sqlalchemy import func, select
 
     from directory import create_app
-    from directory.accounts import create_user
-    from directory.cli import init_database
-    from directory.db import db
-    from directory.gaps import compute_gaps, import_boundaries, import_deprivation, latest_run
+    from directory.accounts.users import create_user
+    from directory.core.db import db
+    from directory.gaps.compute import compute_gaps, import_boundaries, import_deprivation, latest_run
     from directory.models import User
-    from directory.models_gaps import Deprivation, Lsoa
+    from directory.models.gaps import Deprivation, Lsoa
+    from directory.ops.database import init_database
     from geo import readers
 
     copy = instance / "national.sqlite"

@@ -35,11 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from directory import create_app  # noqa: E402
-from directory.cli import init_database  # noqa: E402
-from directory.db import db  # noqa: E402
+from directory.core.db import db  # noqa: E402
 from directory.models import Service  # noqa: E402
-from directory.models_groups import FollowUp, Reminder  # noqa: E402
-from directory.reminders import send_reminders, staleness_sweep  # noqa: E402
+from directory.models.verification import FollowUp, Reminder  # noqa: E402
+from directory.ops.database import init_database  # noqa: E402
+from directory.verification.reminders import send_reminders, staleness_sweep  # noqa: E402
 
 
 def peak_rss_mb() -> float:

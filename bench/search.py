@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from directory import create_app  # noqa: E402
-from directory.cli import init_database  # noqa: E402
-from directory.db import db  # noqa: E402
-from directory.demo import build_demo  # noqa: E402
-from directory.fts import fts_expression, tsquery_expression  # noqa: E402
+from directory.core.db import db  # noqa: E402
+from directory.demo.build import build_demo  # noqa: E402
+from directory.listings.fts import fts_expression, tsquery_expression  # noqa: E402
 from directory.models import Location, TaxonomyTerm  # noqa: E402
-from directory.search import parse_query, search  # noqa: E402
-from directory.synonyms import synonym_map  # noqa: E402
+from directory.ops.database import init_database  # noqa: E402
+from directory.search.engine import parse_query, search  # noqa: E402
+from directory.search.synonyms import synonym_map  # noqa: E402
 
 WORDS = ["knit", "walk", "debt", "money advice", "lunch", "carers", "low mood", "youth", "choir", "garden",
          "food", "recovery", "memory cafe", "art", "dance", '"walking football"', "bereavement", "english", "job",

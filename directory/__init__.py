@@ -11,9 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app. Nothing connects, schedules or fetches at import time."""
-    from . import accounts, db, errors, security, settings, views
-    from .csrf import csrf
+    """Build the app: every extension and part it sets up, in order. Nothing connects, schedules or fetches at
+    import time."""
+    # Imported here, not at the top: importing any module of the package (``directory.core.db``) runs this file
+    # first, and the app's parts import those modules in turn.
+    from . import web
+    from .accounts import users
+    from .core import db, mail, settings
+    from .core.csrf import csrf
+    from .web import errors, security
 
     app = Flask(
         __name__,
@@ -26,11 +32,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.instance_path = str(instance)
     app.config.from_mapping(settings.load(instance, overrides))
 
-    db.init_app(app)
-    accounts.init_app(app)
-    csrf.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    views.init_app(app)
-    security.limit_views(app)
+    db.init_app(app)  # SQLAlchemy, SQLite pragmas, Flask-Migrate
+    users.init_app(app)  # Flask-Login
+    mail.init_app(app)  # Flask-Mailman
+    csrf.init_app(app)  # Flask-WTF CSRF on every form
+    security.init_app(app)  # security headers and the nonce CSP
+    errors.init_app(app)  # error pages
+    web.init_app(app)  # every blueprint and the template helpers
+    security.limit_views(app)  # Flask-Limiter, once the views exist
     return app

@@ -17,10 +17,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from directory import create_app
-from directory.accounts import create_user
-from directory.cli import init_database
-from directory.db import db
-from directory.operations import Actor, create
+from directory.accounts.users import create_user
+from directory.core.db import db
+from directory.core.writes import Actor
+from directory.listings.operations import create
+from directory.ops.database import init_database
 
 _serial = itertools.count(1)  # unique across a module's shared database
 STAFF = Actor(label="staff: tester@example.org", source="staff")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from directory.cli import cli
-from directory.settings import SETTINGS
+from directory.core.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from directory.db import include_name
+from directory.core.db import include_name
 
 config = context.config
 if config.config_file_name is not None and not logging.getLogger().handlers:

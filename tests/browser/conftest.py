@@ -21,11 +21,13 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from directory import create_app
-from directory.accounts import create_user
-from directory.cli import init_database
-from directory.db import db
-from directory.models import AppMeta, Postcode, Service
-from directory.operations import Actor, create, report_waiting_time, update
+from directory.accounts.users import create_user
+from directory.core.db import db
+from directory.core.meta import AppMeta
+from directory.core.writes import Actor
+from directory.listings.operations import create, report_waiting_time, update
+from directory.models import Postcode, Service
+from directory.ops.database import init_database
 from tests.conftest import PASSWORD
 
 if TYPE_CHECKING:

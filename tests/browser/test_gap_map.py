@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from directory.db import db
-from directory.models_gaps import Lsoa
+from directory.core.db import db
+from directory.models.gaps import Lsoa
 from tests.browser.conftest import LiveSite
 from tests.directory import gap_world
 

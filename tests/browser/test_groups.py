@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from directory.clock import utcnow
-from directory.db import db
-from directory.reminders import send_reminders
+from directory.core.clock import utcnow
+from directory.core.db import db
+from directory.verification.reminders import send_reminders
 from tests.browser.conftest import LiveSite
 
 try:

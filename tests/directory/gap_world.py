@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from directory.core.writes import Actor
+from directory.listings.operations import create
 from directory.models import DemandEvent, Postcode
-from directory.operations import Actor, create
 from geo.provision import to_wgs84
 from tests.geo.conftest import FILE1_HEADERS, FILE6_HEADERS, csv_bytes
 
@@ -164,7 +165,7 @@ def add_services(session: Any) -> dict[str, int]:
 
 def seed(session: Any, config: Any, folder: Path) -> dict[str, int]:
     """Import the files, add the services and compute gap scores: the whole world, for browser tests too."""
-    from directory.gaps import compute_gaps, import_boundaries, import_deprivation
+    from directory.gaps.compute import compute_gaps, import_boundaries, import_deprivation
 
     folder.mkdir(parents=True, exist_ok=True)
     import_deprivation(session, write_iod(folder))

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from directory import operations
-from directory.db import db
+from directory.core.db import db
+from directory.listings import operations
 from tests.conftest import STAFF, csrf_token, sign_in
 
 PUBLIC, SIGNED_IN, STAFF_ONLY, ADMIN, OWNER_OR_STAFF = "public", "signed-in", "staff", "admin", "owner-or-staff"
@@ -32,8 +32,8 @@ ALLOWED = {
 ACCESS: dict[str, str] = {
     "static": PUBLIC,
     "health.healthz": PUBLIC,
-    "auth.login": PUBLIC,
-    "auth.logout": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.logout": PUBLIC,
     "public.index": PUBLIC,
     "public.api_search": PUBLIC,
     "public.service": PUBLIC,
@@ -48,16 +48,16 @@ ACCESS: dict[str, str] = {
     "services.unarchive": STAFF_ONLY,
     "services.restore": OWNER_OR_STAFF,
     "services.waiting_time": OWNER_OR_STAFF,
-    "services.report": STAFF_ONLY,
+    "verification.report": STAFF_ONLY,
     "organisations.index": STAFF_ONLY,
     "organisations.create": STAFF_ONLY,
     "organisations.edit": OWNER_OR_STAFF,
     "organisations.history": OWNER_OR_STAFF,
     "organisations.archive": STAFF_ONLY,
     "organisations.unarchive": STAFF_ONLY,
-    "admin.categories": ADMIN,
-    "admin.users": ADMIN,
-    "admin.synonyms": ADMIN,
+    "categories.manage": ADMIN,
+    "accounts.users": ADMIN,
+    "synonyms.manage": ADMIN,
     "basket.show": STAFF_ONLY,
     "basket.add": STAFF_ONLY,
     "basket.remove": STAFF_ONLY,
@@ -80,9 +80,9 @@ ACCESS: dict[str, str] = {
     "backlog.merge": MANAGERS,
     "backlog.split": MANAGERS,
     "groups.enter": PUBLIC,  # the secret token is the permission
-    "groups.confirm": PUBLIC,
-    "groups.stopped": PUBLIC,
-    "groups.unsubscribe": PUBLIC,
+    "verification.confirm": PUBLIC,
+    "verification.stopped": PUBLIC,
+    "verification.unsubscribe": PUBLIC,
     "groups.sign_out": PUBLIC,
     "groups.home": PUBLIC,  # without an edit-link session: how to get one
     "groups.edit_service": GROUP_LINK,
@@ -92,9 +92,9 @@ ACCESS: dict[str, str] = {
     "groups.review_queue": STAFF_ONLY,
     "groups.approve": STAFF_ONLY,
     "groups.reject": STAFF_ONLY,
-    "groups.follow_ups": STAFF_ONLY,
-    "groups.resolve": STAFF_ONLY,
-    "groups.job_log": ADMIN,
+    "verification.follow_ups": STAFF_ONLY,
+    "verification.resolve": STAFF_ONLY,
+    "jobs.job_log": ADMIN,
     "groups.request_listing": PUBLIC,
     "groups.listing_requests_queue": STAFF_ONLY,
     "groups.approve_listing_request": STAFF_ONLY,
@@ -126,7 +126,7 @@ ACCESS: dict[str, str] = {
 @pytest.fixture(scope="module")
 def world(app: Flask) -> Iterator[dict[str, Any]]:
     """Organisation A (with a service and its revisions) and B, and one signed-in session per role."""
-    from directory.accounts import create_user
+    from directory.accounts.users import create_user
     from tests.conftest import PASSWORD
 
     with app.app_context():
@@ -180,7 +180,7 @@ def test_every_route_has_a_policy(app: Flask) -> None:
 
 def _outcome(endpoint: str, response: Any) -> str:
     assert response.status_code < 500, f"server error {response.status_code}"
-    if response.status_code == 401 and endpoint == "auth.login":
+    if response.status_code == 401 and endpoint == "accounts.login":
         return "allow"  # the sign-in form answering "those details do not match"
     if response.status_code in (401, 403):
         return "deny"

@@ -13,11 +13,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from directory import backlog
-from directory.accounts import create_user
-from directory.db import db
+from directory.accounts.users import create_user
+from directory.backlog import workflow as backlog
+from directory.core.db import db
 from directory.models import Postcode, User
-from directory.models_backlog import BacklogEvent, BacklogItem, GapFlag, LsoaMsoa
+from directory.models.backlog import BacklogEvent, BacklogItem, GapFlag, LsoaMsoa
 from tests.conftest import PASSWORD
 
 # Two LSOAs in one MSOA, a third in another MSOA, and a fourth whose MSOA the lookup does not know.

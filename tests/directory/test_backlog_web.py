@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from directory.db import db
+from directory.core.db import db
 from directory.models import Postcode
-from directory.models_backlog import BacklogItem, GapFlag
+from directory.models.backlog import BacklogItem, GapFlag
 from tests.conftest import csrf_token, html
 
 POSTCODES = (

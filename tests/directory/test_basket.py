@@ -100,7 +100,7 @@ def test_basket_is_for_staff_only(client: Any, signed_in: Any, make_service: Any
 
 
 def test_archived_services_cannot_be_added(signed_in: Any, make_service: Any, session: Any) -> None:
-    from directory import operations
+    from directory.listings import operations
     from tests.conftest import STAFF
 
     service = make_service(name="Closed club")

@@ -12,7 +12,7 @@ import pytest
 
 from directory import create_app
 from directory.cli import cli
-from directory.db import db
+from directory.core.db import db
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from directory import create_app
 from directory.cli import cli
-from directory.db import db
+from directory.core.db import db
 
 FILE1_HEADER = (
     "LSOA code (2011),LSOA name (2011),Local Authority District code (2019),"

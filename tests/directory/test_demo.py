@@ -13,11 +13,12 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from directory import create_app
-from directory.cli import cli, init_database
-from directory.clock import utcnow
-from directory.db import db
-from directory.demo import DEMO_AREAS, DemoError, build_demo
+from directory.cli import cli
+from directory.core.clock import utcnow
+from directory.core.db import db
+from directory.demo.build import DEMO_AREAS, DemoError, build_demo
 from directory.models import Location, Organization, Revision, Service, TaxonomyTerm, WaitingTimeReport
+from directory.ops.database import init_database
 from tests.conftest import html
 
 HEADER = "pcds,dointr,doterm,usertype,oa11cd,lsoa11cd,msoa11cd,ladcd,ladnm,lat,long\n"

@@ -22,10 +22,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from directory.db import db
-from directory.gap_authorities import authority_rows
-from directory.gaps import bump_data_version
-from directory.models_gaps import Deprivation, LadOutline
+from directory.core.db import db
+from directory.gaps.authorities import authority_rows
+from directory.gaps.compute import bump_data_version
+from directory.models.gaps import Deprivation, LadOutline
 from geo.provision import to_bng
 from tests.conftest import html
 from tests.directory import gap_world
@@ -191,7 +191,7 @@ def test_outlines_are_built_by_compute_for_boundaries_imported_before_outlines_e
 ) -> None:
     from sqlalchemy import delete, func
 
-    from directory.gaps import compute_gaps
+    from directory.gaps.compute import compute_gaps
     from tests.conftest import built_app
 
     with built_app(backend, tmp_path) as app, app.app_context():

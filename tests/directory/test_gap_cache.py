@@ -18,11 +18,11 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
-from directory.accounts import create_user
-from directory.db import db
-from directory.gap_cache import RenderCache, render_cache
-from directory.gaps import compute_gaps
-from directory.operations import create
+from directory.accounts.users import create_user
+from directory.core.db import db
+from directory.gaps.cache import RenderCache, render_cache
+from directory.gaps.compute import compute_gaps
+from directory.listings.operations import create
 from tests.conftest import PASSWORD, html, sign_in
 from tests.directory import gap_world
 from tests.directory.gap_world import CODES, POSTCODES, SEEDER

@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from directory.cli import cli
-from directory.db import db
-from directory.gaps import csv_safe
+from directory.core.db import db
+from directory.gaps.compute import csv_safe
 from directory.models import Service, User
-from directory.models_gaps import Deprivation, GapRun, GapScore, Lsoa
+from directory.models.gaps import Deprivation, GapRun, GapScore, Lsoa
 from tests.conftest import built_app, html
 from tests.directory import gap_world
 from tests.directory.gap_world import CODES, HOSTILE, NAMES
@@ -172,7 +172,7 @@ def test_computing_again_replaces_the_previous_run(world: dict[str, Any], app: F
 
 
 def test_weights_come_from_settings(tmp_path: Path, backend: str) -> None:
-    from directory.gaps import compute_gaps
+    from directory.gaps.compute import compute_gaps
 
     weights = {"GAP_WEIGHT_DEPRIVATION": 1.0, "GAP_WEIGHT_PROVISION": 0.0, "GAP_WEIGHT_DEMAND": 0.0}
     with built_app(backend, tmp_path, **weights) as app, app.app_context():
@@ -267,8 +267,8 @@ def test_asset_route_serves_only_known_packages_and_types(client: FlaskClient) -
 
 
 def test_map_without_deprivation_says_so(tmp_path: Path, world: dict[str, Any], backend: str) -> None:
-    from directory.accounts import create_user
-    from directory.gaps import compute_gaps, import_boundaries
+    from directory.accounts.users import create_user
+    from directory.gaps.compute import compute_gaps, import_boundaries
     from tests.conftest import PASSWORD, sign_in
 
     with built_app(backend, tmp_path) as app:
@@ -348,14 +348,14 @@ def test_the_nav_links_staff_to_the_gap_map(staff: FlaskClient) -> None:
 
 def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str) -> None:
     """A link worker's gap flag in A counts for A and its neighbour B (not C), and shows in the table's flags."""
-    from directory import backlog
-    from directory.gaps import area_rows, compute_gaps
+    from directory.backlog import workflow as backlog
+    from directory.gaps.compute import area_rows, compute_gaps
     from tests.directory.gap_world import POSTCODES, seed
 
     with built_app(backend, tmp_path) as app, app.app_context():
         seed(db.session, app.config, tmp_path)
         before = {code: score_of(db.session, code, "carers").demand for code in CODES}
-        from directory.accounts import create_user
+        from directory.accounts.users import create_user
 
         worker: User = create_user(db.session, email_address="flagger@example.org", role="link-worker",
                                    password="x" * 12)  # fmt: skip
@@ -379,8 +379,8 @@ def test_the_area_page_offers_to_flag_a_gap_at_the_area(staff: FlaskClient) -> N
 
 def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: str) -> None:
     """A flagged gap in A shows as a flag; once its backlog item is resolved, as a resolved gap too."""
-    from directory import backlog
-    from directory.accounts import create_user
+    from directory.accounts.users import create_user
+    from directory.backlog import workflow as backlog
     from tests.conftest import sign_in
     from tests.directory.gap_world import POSTCODES, seed
 

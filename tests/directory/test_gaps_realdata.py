@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from directory.cli import cli
-from directory.db import db
-from directory.gap_authorities import authority_rows
-from directory.models_gaps import Deprivation, GapRun, GapScore, LadOutline, Lsoa
+from directory.core.db import db
+from directory.gaps.authorities import authority_rows
+from directory.models.gaps import Deprivation, GapRun, GapScore, LadOutline, Lsoa
 from geo import BRITISH_NATIONAL_GRID, readers
 
 pytestmark = [pytest.mark.realdata, pytest.mark.both_backends]

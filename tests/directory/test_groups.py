@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from directory import groups
-from directory.clock import utcnow
+from directory.core.clock import utcnow
+from directory.core.writes import NotPermitted
+from directory.groups import links as groups
 from directory.models import Organization, Revision, Service, WaitingTimeReport
-from directory.models_groups import GroupToken, PendingChange
-from directory.operations import NotPermitted
+from directory.models.groups import GroupToken, PendingChange
 from tests.conftest import built_app, html, table_dumps
 from tests.directory.test_groups_helpers import (
     Mailbox,

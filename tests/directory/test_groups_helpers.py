@@ -140,7 +140,7 @@ def submit(client: Any, path: str, changes: dict[str, str] | None = None, form_i
 
 @contextlib.contextmanager
 def db_session(app: Any) -> Iterator[Any]:
-    from directory.db import db
+    from directory.core.db import db
 
     with app.app_context():
         try:
@@ -156,7 +156,8 @@ STAFF_SEED = "staff: seed@example.org"
 
 def make_listing(app: Any, **overrides: Any) -> int:
     """A live service in a new organisation (through the write path); returns its id."""
-    from directory.operations import Actor, create
+    from directory.core.writes import Actor
+    from directory.listings.operations import create
 
     actor = Actor(label=STAFF_SEED, source="staff")
     with db_session(app) as session:
@@ -170,7 +171,7 @@ def make_listing(app: Any, **overrides: Any) -> int:
 
 def staff_client(app: Any, role: str = "link-worker", **overrides: Any) -> Any:
     """A test client signed in through the real form as a new user with ``role``."""
-    from directory.accounts import create_user
+    from directory.accounts.users import create_user
     from tests.conftest import PASSWORD, sign_in
 
     email = f"staff{next(_serial)}-{role}@example.org"

@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from directory import search_index
-from directory.imports import ensure_source, run_source
+from directory.imports.runs import ensure_source, run_source
+from directory.listings import search_index
+from directory.listings.snapshots import service_snapshot
 from directory.models import Location, Organization, Revision, Service
-from directory.models_imports import ExternalRecord, MergeCandidate
-from directory.snapshots import service_snapshot
+from directory.models.imports import ExternalRecord, MergeCandidate
 from scrapers.base import Parsed, ServiceRecord
 from scrapers.spreadsheet import SpreadsheetImporter
 from tests.directory.test_imports import feed_services, unique
@@ -230,7 +230,7 @@ def test_a_runs_own_new_listings_are_never_held_as_lookalikes_of_each_other(
     session: Any, config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Alike names at one postcode, one record a chunk, the postcodes forgotten and read again between chunks."""
-    from directory import import_writer
+    from directory.imports import writer as import_writer
 
     monkeypatch.setattr(import_writer, "NEARBY_POSTCODES", 1)
     tag = unique("Alike")

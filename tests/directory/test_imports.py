@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from directory.clock import utcnow
-from directory.imports import ensure_source, resolve_merge, run_source
+from directory.core.clock import utcnow
+from directory.core.writes import Actor
+from directory.imports.runs import ensure_source, resolve_merge, run_source
 from directory.models import Revision, Service
-from directory.models_imports import ExternalRecord, ImportEvidence, ImportRun, MergeCandidate
-from directory.operations import Actor
+from directory.models.imports import ExternalRecord, ImportEvidence, ImportRun, MergeCandidate
 from tests.scrapers.loopback import LoopbackServer, Reply, closed_port_url, serve
 from tests.scrapers.oruk_payloads import full_service, serve_feed
 
@@ -327,7 +327,7 @@ def test_a_calendar_sets_sessions_and_no_future_events_is_only_evidence(
     [evidence] = session.scalars(select(ImportEvidence).where(ImportEvidence.service_id == service.id)).all()
     assert evidence.kind == "no-future-events"
     # ... and it joins staff's follow-up queue, beside reminders and link workers' reports.
-    from directory.models_groups import FollowUp
+    from directory.models.verification import FollowUp
 
     [follow_up] = session.scalars(select(FollowUp).where(FollowUp.service_id == service.id)).all()
     assert follow_up.reason == "no-future-events" and follow_up.reported_by.startswith("import: ")
@@ -374,7 +374,7 @@ def test_the_command_fails_clearly_for_a_dead_feed(app: Flask) -> None:
 
 
 def test_a_stuck_run_is_reset(session: Any) -> None:
-    from directory.imports import reset_stuck_runs
+    from directory.imports.runs import reset_stuck_runs
 
     source = ensure_source(session, name=unique("stuck"), kind="oruk", url="https://example.org")
     run = ImportRun(source_id=source.id, started_at=utcnow() - timedelta(hours=7))
@@ -388,8 +388,8 @@ def test_a_stuck_run_is_reset(session: Any) -> None:
 def test_a_dead_website_is_evidence_for_staff_and_changes_nothing(
     session: Any, server: LoopbackServer, make_service: Callable[..., Any]
 ) -> None:
-    from directory.imports import check_websites
-    from directory.models_groups import FollowUp
+    from directory.imports.runs import check_websites
+    from directory.models.verification import FollowUp
     from scrapers.website import WebsiteChecker
 
     server.routes["/alive"] = Reply(b"<html>still here</html>", content_type="text/html")

@@ -13,11 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, make_url, select
 
-from directory import jobs
-from directory.imports import ProgressFile, ensure_source, queue_source, run_queued, uploads_folder
+from directory.imports.runs import ProgressFile, ensure_source, queue_source, run_queued, uploads_folder
+from directory.jobs import scheduler as jobs
 from directory.models import Service
-from directory.models_groups import JobRun
-from directory.models_imports import ImportRun, ImportSource
+from directory.models.imports import ImportRun, ImportSource
+from directory.models.jobs import JobRun
 from tests.conftest import built_app, csrf_token, html
 from tests.directory.test_groups_helpers import db_session
 from tests.directory.test_imports import feed_services, unique

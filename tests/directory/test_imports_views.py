@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from directory.cli import cli
 from directory.models import Service
-from directory.models_imports import ImportSource, MergeCandidate
+from directory.models.imports import ImportSource, MergeCandidate
 from tests.conftest import csrf_token, html
 
 CSV = (
@@ -140,7 +140,7 @@ def test_sources_are_added_queued_once_and_a_failed_run_shows_its_error(
 def test_a_possible_duplicate_is_decided_on_the_page(
     signed_in: Callable[..., FlaskClient], session: Any, make_service: Callable[..., Any], app: Any
 ) -> None:
-    from directory.imports import ensure_source, run_source
+    from directory.imports.runs import ensure_source, run_source
 
     existing = make_service(
         name="Men's Shed Marton", locations=[{"name": "", "address_1": "", "city": "", "postcode": "FY4 4NW"}]

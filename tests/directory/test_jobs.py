@@ -11,9 +11,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from directory import jobs
 from directory.cli import cli
-from directory.models_groups import JobRun, scheduler_job
+from directory.jobs import registry
+from directory.jobs import scheduler as jobs
+from directory.models.jobs import JobRun, scheduler_job
 from tests.conftest import built_app, html
 from tests.directory.test_groups_helpers import db_session, staff_client
 
@@ -66,10 +67,10 @@ def test_an_unknown_job_name_is_refused(app: Flask) -> None:
 def test_a_failing_job_is_logged_with_its_error_and_shown_to_admins(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken() -> jobs.JobResult:
+    def broken() -> registry.JobResult:
         raise RuntimeError("the feed server said no <script>")
 
-    monkeypatch.setitem(jobs.JOBS, "staleness", broken)
+    monkeypatch.setitem(registry.JOBS, "staleness", broken)
     result = app.test_cli_runner().invoke(cli, ["jobs", "once", "staleness"])
     assert result.exit_code == 1
     assert "RuntimeError: the feed server said no <script>" in result.output
@@ -147,7 +148,7 @@ def test_jobs_list_shows_the_stored_schedule_and_recent_runs(tmp_path: Path) -> 
         scheduler = jobs.start_scheduler(app)
         scheduler.pause()
         scheduler.shutdown()
-        jobs.run_job(app, "staleness")
+        registry.run_job(app, "staleness")
         listed = app.test_cli_runner().invoke(cli, ["jobs", "list"]).output
         assert "reminders: next run " in listed and " staleness ok " in listed
 

@@ -11,10 +11,10 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from sqlalchemy import select
 
-from directory import operations
+from directory.core.writes import Actor
+from directory.listings import operations
 from directory.models import Organization, Revision, Service
-from directory.models_groups import GroupToken, ListingClaim
-from directory.operations import Actor
+from directory.models.groups import GroupToken, ListingClaim
 from tests.conftest import built_app, html, table_dumps
 from tests.directory.test_groups_helpers import (
     Mailbox,

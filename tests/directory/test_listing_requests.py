@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from directory import operations
+from directory.listings import operations
 from directory.models import Service
-from directory.models_groups import ListingRequest
+from directory.models.groups import ListingRequest
 from tests.conftest import built_app, csrf_token, html
 from tests.directory.test_groups_helpers import db_session, free_port, staff_client
 

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from directory.cli import cli
-from directory.models_gaps import Deprivation, GapRun, GapScore, LsoaLookup
+from directory.models.gaps import Deprivation, GapRun, GapScore, LsoaLookup
 from tests.conftest import html
 from tests.directory import gap_world
 

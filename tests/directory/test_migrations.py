@@ -12,8 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from directory import create_app
-from directory.cli import cli, init_database
-from directory.db import db, include_name
+from directory.cli import cli
+from directory.core.db import db, include_name
+from directory.ops.database import init_database
 from tests.conftest import built_app
 
 pytestmark = pytest.mark.both_backends

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from directory import operations
-from directory.db import db
+from directory.core.db import db
+from directory.core.validation import ValidationFailed
+from directory.core.writes import Actor, NotPermitted, StaleEdit
+from directory.listings import operations
 from directory.models import Revision, Service
-from directory.operations import Actor, NotPermitted, StaleEdit
-from directory.validation import ValidationFailed
 from tests.conftest import STAFF
 
 pytestmark = pytest.mark.both_backends

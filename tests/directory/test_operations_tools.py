@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from directory import operations
 from directory.cli import cli
-from directory.db import db
+from directory.core.db import db
+from directory.listings import operations
 from directory.models import Revision, Service
 from tests.conftest import STAFF, built_app
 

@@ -20,14 +20,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from directory import create_app
-from directory.cli import init_database
-from directory.db import db
-from directory.imports import ensure_source, run_source
+from directory.core.db import db
+from directory.imports.runs import ensure_source, run_source
+from directory.listings.operations import report_waiting_time
+from directory.listings.snapshots import service_snapshot
 from directory.models import Postcode, Service
-from directory.models_imports import ExternalRecord
-from directory.operations import report_waiting_time
-from directory.snapshots import service_snapshot
-from directory.views import oruk
+from directory.models.imports import ExternalRecord
+from directory.ops.database import init_database
+from directory.oruk import views as oruk
 from tests.conftest import STAFF
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from directory.pii import describe, find_personal_data, nhs_number_is_valid
+from directory.backlog.pii import describe, find_personal_data, nhs_number_is_valid
 from tests.conftest import csrf_token
 
 LABELLED = Path(__file__).parent / "data" / "pii_sentences.jsonl"

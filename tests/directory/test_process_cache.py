@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from directory import process_cache
+from directory.core import process_cache
 
 
 def _session(path: Path) -> Session:

@@ -12,11 +12,19 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
-from directory.freshness import freshness
-from directory.jobs import run_job
+from directory.jobs.registry import run_job
+from directory.listings.freshness import freshness
 from directory.models import Revision, Service
-from directory.models_groups import ContactOptOut, FollowUp, JobRun, Reminder
-from directory.reminders import batch_size, id_batches, opt_out, reminder_offsets, send_reminders, staleness_sweep
+from directory.models.jobs import JobRun
+from directory.models.verification import ContactOptOut, FollowUp, Reminder
+from directory.verification.reminders import (
+    batch_size,
+    id_batches,
+    opt_out,
+    reminder_offsets,
+    send_reminders,
+    staleness_sweep,
+)
 from tests.conftest import built_app, html
 from tests.directory.test_groups_helpers import (
     Mailbox,

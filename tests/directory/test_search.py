@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from directory import operations
-from directory.clock import utcnow
-from directory.db import db
-from directory.fts import fts_expression
+from directory.core.clock import utcnow
+from directory.core.db import db
+from directory.listings import operations
+from directory.listings.fts import fts_expression
 from directory.models import DemandEvent, Postcode
-from directory.search import SearchError, locate, parse_query, search
+from directory.search.engine import SearchError, locate, parse_query, search
 from tests.conftest import STAFF, built_app, html, table_dumps
 
 # Postcodes on a north-south line in Blackpool (about 1.0 km apart per 0.009 degrees), and one in Burnley.
@@ -70,7 +70,7 @@ def test_synonyms_widen_the_search(make_service: Any, session: Any, app: Flask) 
 
 
 def test_admin_synonym_edits_take_effect(make_service: Any, session: Any, app: Flask) -> None:
-    from directory.synonyms import save_synonym
+    from directory.search.synonyms import save_synonym
 
     make_service(name="Men's shed")
     assert found(session, app, q="woodwork") == []
@@ -291,7 +291,7 @@ def test_no_client_postcode_is_stored_anywhere(signed_in: Any, session: Any, mak
 
 
 def test_rebuilding_the_index_finds_the_same(make_service: Any, session: Any, app: Flask) -> None:
-    from directory.search_index import rebuild
+    from directory.listings.search_index import rebuild
 
     make_service(name="Café crochet", categories=["arts-crafts"])
     make_service(name="Debt help", categories=["debt-benefits"])
@@ -308,7 +308,7 @@ def test_rebuilding_the_index_finds_the_same(make_service: Any, session: Any, ap
 def test_relevance_is_the_same_whether_ranked_by_listed_ids_or_in_one_pass(
     make_service: Any, session: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from directory import search_text
+    from directory.search import text as search_text
 
     make_service(name="Knit and natter", description="Knitting, knitting and more knitting.")
     make_service(name="Craft club", description="Some knitting.")

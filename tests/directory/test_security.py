@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from directory import create_app
-from directory.cli import init_database
-from directory.db import db
+from directory.core.db import db
+from directory.ops.database import init_database
 from tests.conftest import PASSWORD, csrf_token
 
 

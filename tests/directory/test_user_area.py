@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from directory.cli import cli
-from directory.db import db
-from directory.gaps import compute_gaps, import_boundaries
+from directory.core.db import db
+from directory.gaps.compute import compute_gaps, import_boundaries
 from directory.models import User
 from tests.conftest import csrf_token, html
 from tests.directory import gap_world

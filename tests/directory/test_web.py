@@ -120,7 +120,7 @@ def test_unchanged_form_round_trip_changes_no_field(signed_in: Any, make_service
     client = signed_in("admin")
     response = client.post(f"/staff/services/{service.id}/edit", data=_edit_form(client, service.id))
     assert response.status_code == 302
-    from directory import operations
+    from directory.listings import operations
 
     latest = operations.history(session, "service", service.id)[0]
     assert latest.changed_fields == []
@@ -168,7 +168,7 @@ def test_archive_hides_the_public_page_and_restore_brings_it_back(signed_in: Any
 
 
 def test_public_page_leaves_out_staff_only_fields(client: Any, make_service: Any, session: Any) -> None:
-    from directory import operations
+    from directory.listings import operations
     from tests.conftest import STAFF
 
     service = make_service(
@@ -312,7 +312,7 @@ def test_link_worker_reports_a_listing_stopped_and_staff_see_it_unchanged(
     signed_in: Any, make_service: Any, session: Any
 ) -> None:
     from directory.models import Service
-    from directory.models_groups import FollowUp
+    from directory.models.verification import FollowUp
 
     service = make_service(name="Tuesday lunch club")
     client = signed_in("link-worker")

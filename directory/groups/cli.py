@@ -1,0 +1,59 @@
+"""The ``groups`` command: edit links for group contacts, sent and withdrawn from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..core.db import db
+
+
+def register(cli: click.Group) -> None:
+    """Add this feature's commands to the asset-directory group."""
+
+    @cli.group("groups")
+    def groups_group() -> None:
+        """Group self-service: edit links for group contacts."""
+
+    @groups_group.command("invite")
+    @click.option("--organisation", "organization_id", type=int, required=True, help="Organisation id.")
+    @click.option("--email", required=True, help="The group contact's email address.")
+    @with_appcontext
+    def groups_invite(organization_id: int, email: str) -> None:
+        """Email a group contact a link to edit their organisation's listings."""
+        from ..core.mail import MailFailed, external_url, send
+        from ..core.validation import ValidationFailed
+        from .links import invite
+
+        try:
+            token, row = invite(
+                db.session, organization_id, email, created_by="command line",
+                days=int(current_app.config["GROUP_LINK_DAYS"]),
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            click.secho(str(exc), fg="red", err=True)
+            sys.exit(1)
+        try:
+            send(
+                row.email, f"Keep {row.organization.name}'s listing up to date", "invitation",
+                organization=row.organization, link=external_url("groups.enter", token=token), expires=row.expires_at,
+            )  # fmt: skip
+        except MailFailed as exc:
+            click.secho(f"The link was made (id {row.id}) but not sent: {exc}", fg="red", err=True)
+            sys.exit(1)
+        click.echo(f"Sent an edit link for {row.organization.name} to {row.email} (link {row.id}).")
+
+    @groups_group.command("revoke")
+    @click.option("--organisation", "organization_id", type=int, required=True, help="Organisation id.")
+    @with_appcontext
+    def groups_revoke(organization_id: int) -> None:
+        """Withdraw every live edit link of an organisation (and the sign-ins made with them)."""
+        from .links import live_links, revoke
+
+        links = live_links(db.session, organization_id)
+        for link in links:
+            revoke(db.session, link.id, by="command line")
+        click.echo(f"Withdrew {len(links)} edit link(s) of organisation {organization_id}.")

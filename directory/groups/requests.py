@@ -1,0 +1,97 @@
+"""Groups ask to be listed from a public form; staff approve (creating the listing) or decline with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from ..core import validation as v
+from ..core import writes
+from ..core.clock import utcnow
+from ..core.db import DbSession
+from ..core.mail import send
+from ..core.writes import Actor
+from ..listings import operations
+from ..models import TaxonomyTerm
+from ..models.groups import ListingRequest
+
+SPEC: dict[str, v.Cleaner] = {
+    "organization_name": v.text(255, required=True),
+    "contact_name": v.text(255),
+    "email": lambda x: v.email(x) or v.refuse("An email address is needed, so we can reply."),
+    "phone": lambda x: v.phone(x) or "",
+    "service_name": v.text(255, required=True),
+    "description": v.text(5_000),
+    "categories": v.words,
+    "address": v.text(255),
+    "postcode": v.postcode,
+    "when": v.text(255),
+}
+
+
+def submit(session: DbSession, values: Mapping[str, Any]) -> ListingRequest:
+    """Keep a request from the public form; every problem is named and nothing is written on error."""
+    cleaned = v.clean_fields(dict(values), SPEC, partial=False)
+    known = set(session.scalars(select(TaxonomyTerm.code).where(TaxonomyTerm.code.in_(cleaned["categories"]))))
+    unknown = [c for c in cleaned["categories"] if c not in known]
+    if unknown:
+        raise v.ValidationFailed({"categories": f"Unknown categories: {', '.join(unknown)}."})
+    request = ListingRequest(**cleaned, status="waiting", created_at=utcnow())
+    session.add(request)
+    session.commit()
+    return request
+
+
+def waiting(session: DbSession) -> list[ListingRequest]:
+    return list(session.scalars(select(ListingRequest).where(ListingRequest.status == "waiting")
+                                .order_by(ListingRequest.created_at)))  # fmt: skip
+
+
+def _waiting(session: DbSession, request_id: int) -> ListingRequest:
+    request = session.get(ListingRequest, request_id)
+    if request is None:
+        raise writes.NotFound(f"There is no listing request {request_id}.")
+    if request.status != "waiting":
+        raise writes.NotPermitted(f"Request {request_id} was already {request.status} by {request.decided_by}.")
+    return request
+
+
+def approve(session: DbSession, request_id: int, *, staff: Actor) -> ListingRequest:
+    """Create the organisation and service through the one write path, credited to the group."""
+    request = _waiting(session, request_id)
+    group = Actor(label=f"group: {request.email} (approved by {staff.label})"[:255], source="group")
+    organization = operations.create(
+        session, "organization",
+        {"name": request.organization_name, "email": request.email, "phone": request.phone or None},
+        group,
+    )  # fmt: skip
+    service = operations.create(
+        session, "service",
+        {"organization_id": organization.id, "name": request.service_name, "description": request.description,
+         "categories": request.categories, "email": request.email, "phone": request.phone or None,
+         "locations": [{"name": "", "address_1": request.address, "postcode": request.postcode}]
+         if request.postcode or request.address else [],
+         "schedules": [{"by_appointment": True, "description": request.when[:255]}] if request.when else [],
+         "contacts": [{"name": request.contact_name, "email": request.email, "phone": request.phone}]},
+        group,
+    )  # fmt: skip
+    request.status, request.decided_at, request.decided_by = "approved", utcnow(), staff.label
+    request.service_id = service.id
+    session.commit()
+    return request
+
+
+def decline(session: DbSession, request_id: int, reason: str, *, staff: Actor) -> ListingRequest:
+    """Decline with a reason the group is told by email; the request is kept. The email goes before the
+    commit, so when it cannot be sent (MailFailed) the request is still waiting."""
+    request = _waiting(session, request_id)
+    try:
+        cleaned = v.text(2_000, required=True)(reason)
+    except ValueError as exc:
+        raise v.ValidationFailed({"reason": f"Give the group a reason: {exc}"}) from None
+    request.status, request.decided_at, request.decided_by, request.reason = "rejected", utcnow(), staff.label, cleaned
+    send(request.email, "Your request to be listed", "listing_declined", request=request)
+    session.commit()
+    return request

@@ -1,0 +1,386 @@
+"""Pages for groups keeping their own listings, and for staff: edit links, held changes, requests to be listed.
+
+Group contacts reach these pages by secret links and never have an account: an edit link signs them
+in for their own organisation (a flag in the signed session). The link opens a page with one button,
+because email scanners follow links in messages: a GET that spent it would sign nobody in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from ..accounts.roles import STAFF_ROLES, actor_for, roles_required
+from ..core import mail, writes
+from ..core.db import db
+from ..core.validation import ValidationFailed
+from ..listings import operations
+from ..listings import queries as listings
+from ..listings.forms import expected_version, organization_changes, service_changes
+from ..models import Organization, Service
+from ..models.groups import GroupToken
+from ..verification import reminders
+from . import links as groups
+
+bp = Blueprint("groups", __name__)
+
+
+def _access() -> groups.GroupAccess | None:
+    access = groups.check_access(db.session, session.get(groups.SESSION_KEY), current_app.config)
+    if access is None:
+        session.pop(groups.SESSION_KEY, None)
+    return access
+
+
+def _require_access() -> groups.GroupAccess:
+    access = _access()
+    if access is None:
+        abort(403, "Your edit link has expired or was withdrawn. Use the link in your latest email, or ask us.")
+    return access
+
+
+def _refused(exc: groups.TokenRefused) -> Any:
+    return render_template("groups/refused.html", message=str(exc)), exc.status
+
+
+# --- group contacts ----------------------------------------------------------------------------------
+
+
+@bp.route("/group/link/<token>", methods=["GET", "POST"])
+def enter(token: str) -> Any:
+    """An edit link: a page with one button that signs the contact in for their organisation."""
+    if request.method == "POST":
+        try:
+            access = groups.use_edit_link(db.session, token)
+        except groups.TokenRefused as exc:
+            db.session.rollback()
+            return _refused(exc)
+        session[groups.SESSION_KEY] = access.as_session()
+        destination = request.form.get("next", "")
+        if destination.startswith("service-") and destination[8:].isdigit():
+            return redirect(url_for("groups.home", _anchor=destination))
+        return redirect(url_for("groups.home"))
+    try:
+        row = groups.find_token(db.session, token, "edit")
+    except groups.TokenRefused as exc:
+        return _refused(exc)
+    return render_template("groups/enter.html", link=row, next=request.args.get("next", ""))
+
+
+@bp.get("/group/")
+def home() -> Any:
+    """The signed-in group's listings; without a sign-in, how to get one."""
+    access = _access()
+    if access is None:
+        return render_template("groups/signed_out.html")
+    organization = db.session.get(Organization, access.organization_id)
+    pending = groups.pending_changes(db.session, organization_id=access.organization_id)
+    return render_template(
+        "groups/home.html",
+        access=access,
+        organization=organization,
+        services=groups.own_services(db.session, access),
+        pending={c.service_id: c for c in pending if c.service_id is not None},
+        organization_pending=next((c for c in pending if c.service_id is None), None),
+        held=sorted(groups.review_groups(current_app.config)),
+    )
+
+
+@bp.post("/group/sign-out")
+def sign_out() -> Any:
+    """Forget the group sign-in in this browser."""
+    session.pop(groups.SESSION_KEY, None)
+    flash("Signed out. Use the link in your email to come back.", "success")
+    return redirect(url_for("groups.home"))
+
+
+def _form_context(service: Service, values: dict[str, Any] | None, errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "service": service,
+        "values": values,
+        "errors": errors,
+        "staff": False,
+        "category_choices": [(t.code, t.name) for t in listings.categories(db.session)],
+        "organization_choices": [],
+    }
+
+
+@bp.route("/group/services/<int:service_id>/edit", methods=["GET", "POST"])
+def edit_service(service_id: int) -> Any:
+    """A group edits one of its own listings; some field groups wait for staff review."""
+    access = _require_access()
+    try:
+        service = groups.own_service(db.session, access, service_id)
+    except writes.NotFound:
+        abort(404, "There is no such listing in your organisation's listings.")
+    held = sorted(groups.review_groups(current_app.config))
+    if request.method == "POST":
+        values = service_changes(request.form, staff=False)
+        return _save_or_refuse(
+            lambda: groups.submit_service_changes(
+                db.session, access, service_id, values,
+                expected_version=expected_version(request.form), config=current_app.config,
+            ),
+            lambda errors: render_template("listings/service_form.html", **_form_context(service, values, errors)),
+        )  # fmt: skip
+    if held:
+        flash(f"Changes to these parts are checked by staff before they appear: {', '.join(held)}.", "info")
+    return render_template("listings/service_form.html", **_form_context(service, None, {}))
+
+
+def _save_or_refuse(submit: Callable[[], groups.Submitted], form: Callable[[dict[str, str]], str]) -> Any:
+    """Save a group's changes, or show the form again saying why nothing was saved."""
+    try:
+        result = submit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("The changes were not saved: please correct the fields marked below.", "error")
+        return form(exc.errors), 422
+    except writes.StaleEdit as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return form({}), 409
+    except writes.NotPermitted as exc:
+        db.session.rollback()
+        abort(403, str(exc))
+    flash(_submitted_message(result), "success")
+    return redirect(url_for("groups.home"))
+
+
+def _submitted_message(result: groups.Submitted) -> str:
+    if result.held:
+        return f"Saved. Changes to {', '.join(result.held).replace('_', ' ')} will appear once staff have checked them."
+    return "Saved and published." if result.published else "Nothing had changed."
+
+
+@bp.route("/group/organisations/<int:organization_id>/edit", methods=["GET", "POST"])
+def edit_organisation(organization_id: int) -> Any:
+    """A group edits its own organisation's public details; some field groups wait for staff review."""
+    access = _require_access()
+    try:
+        organization = groups.own_organization(db.session, access, organization_id)
+    except writes.NotFound:
+        abort(404, "There is no such organisation among your listings.")
+    held = sorted(groups.review_groups(current_app.config))
+    if request.method == "POST":
+        values = organization_changes(request.form)
+        return _save_or_refuse(
+            lambda: groups.submit_organization_changes(
+                db.session, access, organization_id, values,
+                expected_version=expected_version(request.form), config=current_app.config,
+            ),
+            lambda errors: render_template("groups/organisation_form.html", organization=organization,
+                                           values=values, errors=errors, held=held),
+        )  # fmt: skip
+    return render_template(
+        "groups/organisation_form.html", organization=organization, values=None, errors={}, held=held
+    )
+
+
+@bp.post("/group/services/<int:service_id>/wait")
+def report_wait(service_id: int) -> Any:
+    """A group reports its current waiting time (published at once, with its date)."""
+    access = _require_access()
+    try:
+        groups.own_service(db.session, access, service_id)
+        operations.report_waiting_time(
+            db.session, service_id, request.form.get("weeks", ""), source="group", actor=access.actor
+        )
+    except writes.NotFound:
+        abort(404, "There is no such listing in your organisation's listings.")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"The wait was not saved: {exc.errors.get('weeks', exc)}", "error")
+        return redirect(url_for("groups.home")), 303
+    flash("Thank you: the waiting time is published.", "success")
+    return redirect(url_for("groups.home"), 303)
+
+
+# --- staff -------------------------------------------------------------------------------------------
+
+
+@bp.post("/staff/organisations/<int:organization_id>/group-links")
+@roles_required(*STAFF_ROLES)
+def invite(organization_id: int) -> Any:
+    """Email a group contact an edit link for this organisation's listings."""
+    back = request.form.get("service_id", "")
+    target = url_for("services.detail", service_id=int(back)) if back.isdigit() else url_for("organisations.index")
+    try:
+        token, row = groups.invite(
+            db.session, organization_id, request.form.get("email", ""),
+            created_by=actor_for(current_user).label, days=int(current_app.config["GROUP_LINK_DAYS"]),
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("No link was sent: " + "; ".join(exc.errors.values()), "error")
+        return redirect(target, 303)
+    try:
+        mail.send(
+            row.email, f"Keep {row.organization.name}'s listing up to date", "invitation",
+            organization=row.organization, link=mail.external_url("groups.enter", token=token),
+            expires=row.expires_at,
+        )  # fmt: skip
+    except mail.MailFailed as exc:
+        groups.revoke(db.session, row.id, by="mail failure")
+        flash(f"The email could not be sent, so the link was withdrawn: {exc}", "error")
+        return redirect(target, 303)
+    flash(
+        f"Sent an edit link to {row.email}. It works once, within {current_app.config['GROUP_LINK_DAYS']} days.",
+        "success",
+    )
+    return redirect(target, 303)
+
+
+@bp.post("/staff/group-links/<int:link_id>/revoke")
+@roles_required(*STAFF_ROLES)
+def revoke(link_id: int) -> Any:
+    """Withdraw an edit link, and any sign-in made with it."""
+    row = db.session.get(GroupToken, link_id)
+    if row is None:
+        abort(404, f"There is no group link {link_id}.")
+    groups.revoke(db.session, link_id, by=actor_for(current_user).label)
+    flash(f"Withdrew the link sent to {row.email}.", "success")
+    back = request.form.get("service_id", "")
+    return redirect(
+        url_for("services.detail", service_id=int(back)) if back.isdigit() else url_for("groups.review_queue"), 303
+    )
+
+
+@bp.get("/staff/group-changes")
+@roles_required(*STAFF_ROLES)
+def review_queue() -> Any:
+    """Changes from groups waiting for review, each with a diff."""
+    changes = groups.pending_changes(db.session)
+    return render_template(
+        "groups/review.html",
+        changes=[(c, groups.diff(c)) for c in changes],
+        counts=reminders.follow_up_counts(db.session),
+    )
+
+
+@bp.post("/staff/group-changes/<int:change_id>/approve")
+@roles_required(*STAFF_ROLES)
+def approve(change_id: int) -> Any:
+    """Publish a group's held change through the write path."""
+    try:
+        change = groups.approve(
+            db.session, change_id, staff=actor_for(current_user), expected_version=expected_version(request.form)
+        )
+    except writes.NotFound as exc:
+        abort(404, str(exc))
+    except (writes.NotPermitted, writes.StaleEdit) as exc:
+        db.session.rollback()
+        flash(f"Not approved: {exc}", "error")
+        return redirect(url_for("groups.review_queue"), 303)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("Not approved: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()), "error")
+        return redirect(url_for("groups.review_queue"), 303)
+    flash(f"Approved and published the change to {change.listing.name}.", "success")
+    return redirect(url_for("groups.review_queue"), 303)
+
+
+@bp.post("/staff/group-changes/<int:change_id>/reject")
+@roles_required(*STAFF_ROLES)
+def reject(change_id: int) -> Any:
+    """Turn a held change down, emailing the group why."""
+    try:
+        change = groups.reject(
+            db.session, change_id, staff=actor_for(current_user), message=request.form.get("message", "")
+        )
+    except writes.NotFound as exc:
+        abort(404, str(exc))
+    except (writes.NotPermitted, ValidationFailed, ValueError) as exc:
+        db.session.rollback()
+        reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
+        flash(f"Not rejected: {reason}", "error")
+        return redirect(url_for("groups.review_queue"), 303)
+    try:
+        mail.send(
+            change.email, f"Your change to {change.listing.name} was not published", "rejected",
+            change=change, listing=change.listing, rows=groups.diff(change),
+        )  # fmt: skip
+        flash(f"Rejected; {change.email} has been emailed your message.", "success")
+    except mail.MailFailed as exc:
+        flash(f"Rejected, but the email to the group failed: {exc}", "error")
+    return redirect(url_for("groups.review_queue"), 303)
+
+
+@bp.route("/listings/request", methods=["GET", "POST"])
+def request_listing() -> Any:
+    """A group asks to be listed; staff check it before anything is published."""
+    from . import requests as listing_requests
+
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in listing_requests.SPEC}
+        values["categories"] = request.form.getlist("categories")
+        try:
+            listing_requests.submit(db.session, values)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            return render_template("groups/request_thanks.html")
+    categories = [(t.code, t.name) for t in listings.categories(db.session)]
+    return render_template("groups/request.html", values=values, errors=errors, category_choices=categories), (
+        422 if errors else 200
+    )
+
+
+@bp.get("/staff/listing-requests")
+@roles_required(*STAFF_ROLES)
+def listing_requests_queue() -> Any:
+    """Groups waiting to be listed."""
+    from . import requests as listing_requests
+
+    return render_template("groups/requests.html", requests=listing_requests.waiting(db.session))
+
+
+@bp.post("/staff/listing-requests/<int:request_id>/approve")
+@roles_required(*STAFF_ROLES)
+def approve_listing_request(request_id: int) -> Any:
+    """List the group now: the listing is created through the write path, credited to the group."""
+    return _decide_listing_request(request_id, "approve")
+
+
+@bp.post("/staff/listing-requests/<int:request_id>/decline")
+@roles_required(*STAFF_ROLES)
+def decline_listing_request(request_id: int) -> Any:
+    """Decline with a reason, which is emailed to the group; the request is kept."""
+    return _decide_listing_request(request_id, "decline")
+
+
+def _decide_listing_request(request_id: int, decision: str) -> Any:
+    from . import requests as listing_requests
+
+    try:
+        if decision == "approve":
+            done = listing_requests.approve(db.session, request_id, staff=actor_for(current_user))
+            flash(f"Listed {done.service_name}. It is on the directory now.", "success")
+        else:
+            done = listing_requests.decline(
+                db.session, request_id, request.form.get("reason", ""), staff=actor_for(current_user)
+            )
+            flash(f"Declined, and {done.email} was told why.", "success")
+    except writes.NotFound as exc:
+        db.session.rollback()
+        abort(404, str(exc))
+    except (writes.NotPermitted, ValidationFailed, mail.MailFailed) as exc:
+        db.session.rollback()
+        flash(f"Nothing was changed: {exc}", "error")
+    return redirect(url_for("groups.listing_requests_queue"))

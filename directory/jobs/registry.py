@@ -1,0 +1,131 @@
+"""The scheduled jobs by name, and running one now with its run logged (``JobRun``): start, end, outcome,
+counts and any error. The scheduler process (``scheduler.py``) and ``jobs once`` both run jobs through here."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from ..core.clock import utcnow
+from ..core.db import DbSession, db
+from ..gaps.compute import NothingToCompute, compute_gaps
+from ..imports.runs import run_queued, run_source
+from ..models import ImportSource
+from ..models.jobs import JobRun
+from ..verification.reminders import send_reminders, staleness_sweep
+
+
+@dataclass
+class JobResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    skipped: bool = False
+
+
+class JobUnavailable(Exception):
+    """The job's feature is not part of this installation, or has nothing to work on yet."""
+
+
+def _staleness() -> JobResult:
+    return JobResult(counts=staleness_sweep(db.session, current_app.config))
+
+
+def _reminders() -> JobResult:
+    return JobResult(counts=send_reminders(db.session, current_app.config))
+
+
+def _scrapers() -> JobResult:
+    now = utcnow()
+    counts: dict[str, int] = {"sources": 0}
+    # --- imports (issue 7): sources queued from the admin pages run first ---
+    done = set()
+    for run in run_queued(db.session, dict(current_app.config), current_app.instance_path):
+        counts["sources"] += 1
+        counts[str(run.status)] = counts.get(str(run.status), 0) + 1
+        done.add(run.source_id)
+    for source in db.session.scalars(select(ImportSource).order_by(ImportSource.id)).all():
+        if source.id in done:
+            continue
+        weekly_due = source.last_run_at is None or source.last_run_at <= now - timedelta(days=7)
+        if source.schedule == "daily" or (source.schedule == "weekly" and weekly_due):
+            run = run_source(db.session, source, dict(current_app.config), started_by="jobs: scrapers")
+            counts["sources"] += 1
+            counts[str(run.status)] = counts.get(str(run.status), 0) + 1
+    if not counts["sources"]:
+        return JobResult(counts=counts, message="No import source is scheduled daily or due weekly.")
+    return JobResult(counts=counts)
+
+
+def _gaps() -> JobResult:
+    try:
+        report = compute_gaps(db.session, current_app.config)
+    except NothingToCompute as exc:
+        raise JobUnavailable(str(exc)) from exc
+    counts = {
+        k: int(v) for k, v in vars(report).items() if isinstance(v, int) and not isinstance(v, bool) and k != "run_id"
+    }
+    return JobResult(counts=counts, message=str(report)[:2000])
+
+
+# Sources queued from the admin pages ("Run now", a confirmed upload).
+def _queued_imports() -> JobResult:
+    counts: dict[str, int] = {"sources": 0}
+    for run in run_queued(db.session, dict(current_app.config), current_app.instance_path):
+        counts["sources"] += 1
+        counts[str(run.status)] = counts.get(str(run.status), 0) + 1
+    return JobResult(counts=counts, message="" if counts["sources"] else "No import source was queued.")
+
+
+JOBS: dict[str, Callable[[], JobResult]] = {
+    "staleness": _staleness,
+    "reminders": _reminders,
+    "scrapers": _scrapers,
+    "gaps": _gaps,
+    "imports": _queued_imports,
+}
+
+
+def run_job(app: Flask, name: str, *, trigger: str = "cli") -> JobRun:
+    """Run one job now, logging start, end, outcome, counts and any error. Never raises for a job's failure."""
+    if name not in JOBS:
+        raise KeyError(f"There is no job {name!r}; the jobs are: {', '.join(JOBS)}.")
+    with app.app_context():
+        session = db.session
+        run = JobRun(name=name, trigger=trigger, started_at=utcnow(), outcome="running", counts={})
+        session.add(run)
+        session.commit()
+        run_id = run.id
+        try:
+            result = JOBS[name]()
+        except JobUnavailable as exc:
+            session.rollback()
+            result = JobResult(message=f"Skipped: {exc}.", skipped=True)
+        except Exception as exc:
+            session.rollback()
+            app.logger.exception("Job %s failed", name)
+            run = session.get_one(JobRun, run_id)
+            run.outcome, run.finished_at = "failed", utcnow()
+            run.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
+            run.message = traceback.format_exc()[-4000:]
+            session.commit()
+            return _detached(session, run)
+        run = session.get_one(JobRun, run_id)
+        run.outcome = "skipped" if result.skipped else "ok"
+        run.counts, run.message, run.finished_at = dict(result.counts), result.message, utcnow()
+        session.commit()
+        return _detached(session, run)
+
+
+def _detached(session: DbSession, run: JobRun) -> JobRun:
+    session.refresh(run)
+    session.expunge(run)
+    return run
+
+
+def recent_runs(session: DbSession, limit: int = 100) -> list[JobRun]:
+    return list(session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))

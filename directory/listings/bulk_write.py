@@ -1,0 +1,325 @@
+"""Creating many listings at once: ``operations.create`` for a batch, with the same guarantees.
+
+An import brings thousands of new listings in one run. Written one at a time (a flush, a revision,
+an index refresh and a savepoint each) they cost milliseconds apiece; here a batch is written with a
+few multi-row statements instead. Nothing is given up:
+
+- each listing is cleaned by the write path's own cleaners and rules (``rules.SERVICE_SPEC``,
+  ``rules.check_service_rules``) before anything is written, so a bad one is refused by name
+  (:func:`clean_service`, :func:`clean_organisation`, :func:`clean_wait`);
+- each created listing gets one revision ("create", who, when, source) holding the snapshot
+  ``operations`` would keep, and each service its search-index entry;
+- places are reused as ``snapshots.find_or_make_location`` reuses them (same name, address and
+  postcode), and new ones are placed from the postcode table;
+- nothing here commits: the caller's transaction keeps or drops a batch whole.
+
+Changes to existing listings stay one at a time in ``operations``: they need optimistic locking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Table, insert, select, tuple_
+
+from ..core import validation as v
+from ..core import writes
+from ..core.clock import utcnow
+from ..core.db import DbSession
+from ..models import (
+    Contact,
+    Location,
+    Organization,
+    Postcode,
+    Revision,
+    Schedule,
+    Service,
+    ServiceArea,
+    TaxonomyTerm,
+    WaitingTimeReport,
+    service_at_location,
+    service_taxonomy,
+)
+from . import rules, search_index
+from .fts import fold_accents
+from .snapshots import ORGANIZATION_SCALARS, SERVICE_SCALARS, _plain
+
+Place = tuple[str, str, str | None]  # name, address_1, postcode: what makes two locations one place
+PIECE = 300  # rows per IN (...) lookup, well inside every backend's limit on bound parameters
+
+
+def clean_service(session: DbSession, values: dict[str, Any], known_categories: Collection[str]) -> dict[str, Any]:
+    """``values`` cleaned as ``operations.create`` cleans a new service, defaults included.
+
+    ``organization_id`` may be left out here; :func:`create_services` checks it. Raises
+    ``ValidationFailed`` naming every bad field.
+    """
+    cleaned = v.clean_fields({**rules.SERVICE_DEFAULTS, **values}, rules.SERVICE_SPEC, partial=True)
+    # The same rules; the two that need the database are checked against what the caller read once.
+    local = {name: value for name, value in cleaned.items() if name not in ("organization_id", "categories")}
+    rules.check_service_rules(session, local, None)
+    unknown = [code for code in cleaned.get("categories", []) if code not in known_categories]
+    if unknown:
+        raise v.ValidationFailed({"categories": f"Unknown categories: {', '.join(unknown)}."})
+    return cleaned
+
+
+def clean_organisation(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` cleaned as ``operations.create`` cleans a new organisation, defaults included."""
+    return v.clean_fields({**rules.ORGANIZATION_DEFAULTS, **values}, rules.ORGANIZATION_SPEC, partial=True)
+
+
+def clean_wait(weeks: Any) -> int:
+    """A wait in weeks, checked as ``operations.report_waiting_time`` checks it."""
+    try:
+        number = int(weeks)
+    except (TypeError, ValueError):
+        raise v.ValidationFailed({"weeks": f"{weeks!r} is not a whole number of weeks."}) from None
+    if not 0 <= number <= 520:
+        raise v.ValidationFailed({"weeks": "A wait must be between 0 and 520 weeks."})
+    return number
+
+
+def create_organisations(session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor) -> list[int]:
+    """Insert organisations cleaned by :func:`clean_organisation`, a revision each; their ids, in order."""
+    if not items:
+        return []
+    now = utcnow()
+    table = _table(Organization)
+    defaults = _defaults(table, ORGANIZATION_SCALARS)
+    rows = [
+        {**defaults, **{k: item[k] for k in ORGANIZATION_SCALARS if k in item}, "version": 1,
+         "created_at": now, "updated_at": now}
+        for item in items
+    ]  # fmt: skip
+    ids = _insert(session, table, rows)
+    snapshots = [{name: _plain(row[name]) for name in ORGANIZATION_SCALARS} for row in rows]
+    _revisions(session, "organization", ids, snapshots, actor, now)
+    return ids
+
+
+def create_services(session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor) -> list[int]:
+    """Insert services cleaned by :func:`clean_service` (each with its ``organization_id``); their ids, in order.
+
+    Writes their categories, sessions, contacts, areas and places, a revision each and their entries
+    in the search index.
+    """
+    if not items:
+        return []
+    now = utcnow()
+    organisations = _organisation_names(session, {int(item["organization_id"]) for item in items})
+    missing = sorted({int(item["organization_id"]) for item in items} - set(organisations))
+    if missing:
+        raise v.ValidationFailed({"organization_id": f"There is no organisation {missing[0]}."})
+    table = _table(Service)
+    defaults = _defaults(table, SERVICE_SCALARS)
+    rows = [
+        {**defaults, **{k: item[k] for k in SERVICE_SCALARS if k in item}, "version": 1,
+         "created_at": now, "updated_at": now}
+        for item in items
+    ]  # fmt: skip
+    ids = _insert(session, table, rows)
+    terms = _terms(session, {code for item in items for code in item.get("categories", [])})
+    places = _places(session, [place for item in items for place in item.get("locations", [])])
+
+    links: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    contacts: list[dict[str, Any]] = []
+    areas: list[dict[str, Any]] = []
+    at: list[dict[str, Any]] = []
+    snapshots: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    for service_id, item, row in zip(ids, items, rows, strict=True):
+        codes = list(item.get("categories", []))
+        links += [{"service_id": service_id, "taxonomy_term_id": terms[code][0]} for code in codes]
+        sessions += [{**_session_row(s), "service_id": service_id} for s in item.get("schedules", [])]
+        contacts += [{**c, "service_id": service_id} for c in item.get("contacts", [])]
+        areas += [{"service_id": service_id, "lad_code": code} for code in item.get("service_areas", [])]
+        # One place given twice is one place, as operations.create makes it.
+        where = list({places[_place(loc)]["id"]: places[_place(loc)] for loc in item.get("locations", [])}.values())
+        at += [{"service_id": service_id, "location_id": place["id"]} for place in where]
+        snapshot = {name: _plain(row[name]) for name in SERVICE_SCALARS}
+        snapshot["categories"] = sorted(codes)
+        snapshot["service_areas"] = list(item.get("service_areas", []))
+        snapshot["locations"] = [
+            {k: place[k] for k in ("name", "address_1", "city", "postcode")}
+            for place in sorted(where, key=lambda place: place["id"])
+        ]
+        snapshot["schedules"] = [dict(s) for s in item.get("schedules", [])]
+        snapshot["contacts"] = [dict(c) for c in item.get("contacts", [])]
+        snapshots.append(snapshot)
+        documents.append(
+            {
+                "id": service_id,
+                "name": row["name"],
+                "description": row["description"],
+                "organization": organisations[int(row["organization_id"])],
+                "categories": " ".join(sorted(terms[code][1] for code in codes)),
+                "extra": row["eligibility_conditions"],
+            }
+        )
+    for target, values in (
+        (service_taxonomy, links),
+        (_table(Schedule), sessions),
+        (_table(Contact), contacts),
+        (_table(ServiceArea), areas),
+        (service_at_location, at),
+    ):
+        if values:
+            session.execute(insert(target), values)
+    _revisions(session, "service", ids, snapshots, actor, now)
+    _index(session, documents)
+    return ids
+
+
+def add_waiting_times(
+    session: DbSession, reports: Sequence[tuple[int, int, datetime | None]], *, source: str, actor: writes.Actor
+) -> None:
+    """Waiting-time reports (service id, weeks from :func:`clean_wait`, when reported) for new listings."""
+    if reports:
+        now = utcnow()
+        session.execute(
+            insert(_table(WaitingTimeReport)),
+            [
+                {"service_id": service_id, "weeks": weeks, "reported_at": at or now, "reported_by": actor.label,
+                 "source": source}
+                for service_id, weeks, at in reports
+            ],
+        )  # fmt: skip
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _defaults(table: Table, names: Iterable[str]) -> dict[str, Any]:
+    """Each column's Python-side default, as the ORM fills it in on insert."""
+    found: dict[str, Any] = {}
+    for name in names:
+        default: Any = table.c[name].default
+        if default is None:
+            found[name] = None
+        elif default.is_callable:
+            found[name] = default.arg(None)  # SQLAlchemy wraps a plain callable to take the execution context
+        else:
+            found[name] = default.arg
+    return found
+
+
+def _insert(session: DbSession, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in session.execute(statement, rows).scalars()]
+
+
+def _pieces(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), PIECE):
+        yield values[start : start + PIECE]
+
+
+def _organisation_names(session: DbSession, ids: set[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for piece in _pieces(sorted(ids)):
+        query = select(Organization.id, Organization.name).where(Organization.id.in_(piece))
+        found.update({int(i): str(name) for i, name in session.execute(query)})
+    return found
+
+
+def _terms(session: DbSession, codes: set[str]) -> dict[str, tuple[int, str]]:
+    query = select(TaxonomyTerm.code, TaxonomyTerm.id, TaxonomyTerm.name).where(TaxonomyTerm.code.in_(sorted(codes)))
+    return {code: (int(i), name) for code, i, name in session.execute(query)} if codes else {}
+
+
+def _session_row(cleaned: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "byday": cleaned["byday"],
+        "opens_at": time.fromisoformat(cleaned["opens_at"]) if cleaned["opens_at"] else None,
+        "closes_at": time.fromisoformat(cleaned["closes_at"]) if cleaned["closes_at"] else None,
+        "by_appointment": cleaned["by_appointment"],
+        "description": cleaned["description"],
+    }
+
+
+def _place(location: dict[str, Any]) -> Place:
+    return (location["name"], location["address_1"], location["postcode"])
+
+
+def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dict[str, Any]]:
+    """Each wanted place -> its location row (id, name, address_1, city, postcode), made if new."""
+    first: dict[Place, dict[str, Any]] = {}
+    for location in wanted:
+        first.setdefault(_place(location), location)
+    if not first:
+        return {}
+    columns = (Location.id, Location.name, Location.address_1, Location.city, Location.postcode)
+    found: dict[Place, dict[str, Any]] = {}
+    posted = [key for key in first if key[2] is not None]
+    unposted = [key[:2] for key in first if key[2] is None]
+    queries = [
+        select(*columns).where(tuple_(Location.name, Location.address_1, Location.postcode).in_(piece))
+        for piece in _pieces(posted)
+    ] + [
+        select(*columns).where(tuple_(Location.name, Location.address_1).in_(piece), Location.postcode.is_(None))
+        for piece in _pieces(unposted)
+    ]
+    for query in queries:
+        for location_id, name, address, city, postcode in session.execute(query.order_by(Location.id)):
+            place = {"id": location_id, "name": name, "address_1": address, "city": city, "postcode": postcode}
+            found.setdefault(_place(place), place)  # the oldest, as find_or_make_location's first match
+    new = [key for key in first if key not in found]
+    if new:
+        points = _points(session, {str(key[2]).replace(" ", "") for key in new if key[2]})
+        table = _table(Location)
+        defaults = _defaults(table, [c.name for c in table.c if c.name != "id"])
+        rows = []
+        for key in new:
+            location = first[key]
+            fields = {k: location[k] for k in ("name", "address_1", "city", "postcode")}
+            rows.append({**defaults, **fields, **points.get(str(location["postcode"] or "").replace(" ", ""), {})})
+        for key, location_id, row in zip(new, _insert(session, table, rows), rows, strict=True):
+            found[key] = {"id": location_id, **{k: row[k] for k in ("name", "address_1", "city", "postcode")}}
+    return found
+
+
+def _points(session: DbSession, keys: set[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for piece in _pieces(sorted(keys)):
+        query = select(
+            Postcode.postcode_key, Postcode.latitude, Postcode.longitude, Postcode.lsoa_code, Postcode.lad_code
+        ).where(Postcode.postcode_key.in_(piece))
+        for key, latitude, longitude, lsoa, lad in session.execute(query):
+            found[key] = {"latitude": latitude, "longitude": longitude, "lsoa_code": lsoa, "lad_code": lad}
+    return found
+
+
+def _revisions(
+    session: DbSession,
+    entity_type: str,
+    ids: list[int],
+    snapshots: list[dict[str, Any]],
+    actor: writes.Actor,
+    now: datetime,
+) -> None:
+    session.execute(
+        insert(_table(Revision)),
+        [
+            {"entity_type": entity_type, "entity_id": entity_id, "version": 1, "action": "create",
+             "actor": actor.label, "source": actor.source, "created_at": now, "before": None, "after": snapshot}
+            for entity_id, snapshot in zip(ids, snapshots, strict=True)
+        ],
+    )  # fmt: skip
+
+
+def _index(session: DbSession, documents: list[dict[str, Any]]) -> None:
+    """The services' search-index entries, as ``search_index.refresh`` writes them, in two statements."""
+    if search_index.uses_fts5(session):
+        session.execute(search_index._SQLITE_DELETE, [{"id": d["id"]} for d in documents])
+        session.execute(search_index._SQLITE_INSERT, documents)
+    elif search_index.dialect(session) == "postgresql":
+        folded = [{k: fold_accents(x) if isinstance(x, str) else x for k, x in d.items()} for d in documents]
+        session.execute(search_index._PG_UPSERT, folded)

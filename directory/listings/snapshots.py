@@ -1,0 +1,109 @@
+"""Listings as plain JSON-ready dicts (what a revision keeps) and back onto models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+
+from ..core.db import DbSession
+from ..models import Contact, Location, Organization, Postcode, Schedule, Service, ServiceArea, TaxonomyTerm
+
+SERVICE_SCALARS = (
+    "organization_id", "name", "description", "url", "email", "phone", "status",
+    "minimum_age", "maximum_age", "gender", "eligibility_conditions", "is_free",
+    "cost_description", "referral_routes", "referral_form_url", "referral_form_file", "languages", "accessibility",
+    "delivery_modes", "capacity", "funding_status", "funder", "funded_until", "funding_notes",
+    "internal_notes", "last_verified_at", "verified_by", "verified_how",
+)  # fmt: skip
+ORGANIZATION_SCALARS = (
+    "name", "description", "sector", "charity_number", "website", "email", "phone", "archived",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def service_snapshot(service: Service) -> dict[str, Any]:
+    snapshot = {name: _plain(getattr(service, name)) for name in SERVICE_SCALARS}
+    snapshot["categories"] = sorted(term.code for term in service.categories)
+    snapshot["service_areas"] = [area.lad_code for area in service.service_areas]
+    snapshot["locations"] = [
+        {"name": loc.name, "address_1": loc.address_1, "city": loc.city, "postcode": loc.postcode}
+        for loc in sorted(service.locations, key=lambda loc: loc.id or 0)
+    ]
+    snapshot["schedules"] = [
+        {
+            "byday": s.byday,
+            "opens_at": s.opens_at.strftime("%H:%M") if s.opens_at else None,
+            "closes_at": s.closes_at.strftime("%H:%M") if s.closes_at else None,
+            "by_appointment": s.by_appointment,
+            "description": s.description,
+        }
+        for s in service.schedules
+    ]
+    snapshot["contacts"] = [
+        {"name": c.name, "title": c.title, "phone": c.phone, "email": c.email} for c in service.contacts
+    ]
+    return snapshot
+
+
+def organization_snapshot(organization: Organization) -> dict[str, Any]:
+    return {name: _plain(getattr(organization, name)) for name in ORGANIZATION_SCALARS}
+
+
+def apply_service(session: DbSession, service: Service, values: dict[str, Any]) -> None:
+    """Set cleaned values on a service, replacing its related rows where given."""
+    for name in SERVICE_SCALARS:
+        if name in values:
+            setattr(service, name, values[name])
+    if "categories" in values:
+        codes = values["categories"]
+        terms = session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.code.in_(codes))).all()
+        service.categories = sorted(terms, key=lambda t: t.name)
+    if "service_areas" in values:
+        service.service_areas = [ServiceArea(lad_code=code) for code in values["service_areas"]]
+    if "schedules" in values:
+        service.schedules = [
+            Schedule(
+                byday=s["byday"],
+                opens_at=time.fromisoformat(s["opens_at"]) if s["opens_at"] else None,
+                closes_at=time.fromisoformat(s["closes_at"]) if s["closes_at"] else None,
+                by_appointment=s["by_appointment"],
+                description=s["description"],
+            )
+            for s in values["schedules"]
+        ]
+    if "contacts" in values:
+        service.contacts = [Contact(**c) for c in values["contacts"]]
+    if "locations" in values:
+        service.locations = [find_or_make_location(session, loc) for loc in values["locations"]]
+
+
+def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Location:
+    """Reuse a location with the same name, address and postcode; else place a new one."""
+    existing = session.scalars(
+        select(Location).where(
+            Location.name == fields["name"],
+            Location.address_1 == fields["address_1"],
+            Location.postcode == fields["postcode"],
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    location = Location(**fields)
+    if fields["postcode"]:
+        found = session.get(Postcode, fields["postcode"].replace(" ", ""))
+        if found is not None:
+            location.latitude, location.longitude = found.latitude, found.longitude
+            location.lsoa_code, location.lad_code = found.lsoa_code, found.lad_code
+    session.add(location)
+    return location

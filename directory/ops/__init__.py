@@ -1,0 +1,1 @@
+"""Operations: the production web server (gunicorn), backup and restore, and their commands."""

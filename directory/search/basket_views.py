@@ -1,0 +1,101 @@
+"""The signposting basket (kept in the session) and the printable sheet (HTML or PDF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..accounts.roles import STAFF_ROLES, roles_required
+from ..core.clock import utcnow
+from ..core.db import db
+from .engine import SearchError
+from .signposting import MAX_BASKET, MAX_NOTE, basket_services, client_lsoa, qr_code, record_signposting
+
+bp = Blueprint("basket", __name__, url_prefix="/basket")
+
+
+def _ids() -> list[int]:
+    return [int(i) for i in session.get("basket", []) if str(i).isdigit()]
+
+
+def _save(ids: list[int]) -> None:
+    session["basket"] = ids
+    session.pop("basket_recorded", None)  # a changed basket is a new sheet
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.post("/add")
+@roles_required(*STAFF_ROLES)
+def add() -> Any:
+    """Add a service to the sheet being built."""
+    raw = request.form.get("service_id", "")
+    ids = _ids()
+    if not raw.isdigit() or not basket_services(db.session, [int(raw)]):
+        abort(400, "That service cannot be added: it does not exist or is not running.")
+    if int(raw) not in ids:
+        if len(ids) >= MAX_BASKET:
+            flash(f"A sheet holds at most {MAX_BASKET} services.", "error")
+            return redirect(_back(url_for("basket.show")))
+        _save([*ids, int(raw)])
+    flash(f"Added to the signposting sheet ({len(_ids())} chosen). ", "success")
+    return redirect(_back(url_for("basket.show")))
+
+
+@bp.post("/remove")
+@roles_required(*STAFF_ROLES)
+def remove() -> Any:
+    """Take a service off the sheet."""
+    raw = request.form.get("service_id", "")
+    _save([i for i in _ids() if str(i) != raw])
+    return redirect(url_for("basket.show"))
+
+
+@bp.post("/clear")
+@roles_required(*STAFF_ROLES)
+def clear() -> Any:
+    """Start a new sheet."""
+    _save([])
+    flash("The signposting sheet is empty.", "info")
+    return redirect(url_for("basket.show"))
+
+
+@bp.get("/")
+@roles_required(*STAFF_ROLES)
+def show() -> Any:
+    """The chosen services, and the form that makes the sheet."""
+    return render_template("search/basket.html", services=basket_services(db.session, _ids()), max_note=MAX_NOTE)
+
+
+@bp.post("/sheet")
+@roles_required(*STAFF_ROLES)
+def sheet() -> Any:
+    """Make the sheet (print view or PDF); records the anonymous demand once per sheet."""
+    services = basket_services(db.session, _ids())
+    if not services:
+        flash("Choose at least one service for the sheet.", "error")
+        return redirect(url_for("basket.show"))
+    note = request.form.get("note", "")[:MAX_NOTE]
+    try:
+        lsoa = client_lsoa(db.session, request.form.get("postcode", ""))
+    except SearchError as exc:
+        flash(f"The sheet was not made: {exc}", "error")
+        return render_template("search/basket.html", services=services, max_note=MAX_NOTE, note=note), 422
+    if not session.get("basket_recorded"):
+        record_signposting(db.session, services, lsoa_code=lsoa, team=current_user.team)
+        session["basket_recorded"] = True
+    entries = [(s, qr_code(url_for("public.service", service_id=s.id, _external=True))) for s in services]
+    html = render_template("search/sheet.html", entries=entries, note=note, made_on=utcnow(), for_pdf=False)
+    if request.form.get("format") == "pdf":
+        from weasyprint import HTML
+
+        pdf_html = render_template("search/sheet.html", entries=entries, note=note, made_on=utcnow(), for_pdf=True)
+        pdf = HTML(string=pdf_html, base_url=request.host_url).write_pdf()
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": "attachment; filename=signposting-sheet.pdf"})  # fmt: skip
+    return html

@@ -1,0 +1,491 @@
+"""Link-worker search: what can this client get to, soon, near where they live, for this need?
+
+Candidates are chosen in SQL (status, freshness, category, eligibility, sessions, full text and a
+bounding box around the postcode); distances, JSON-list filters and ordering are then worked out
+on that short list. Ordering compares the chosen measure in coarse steps first, so that at equal
+relevance a fresh listing comes before a stale one, then the exact measure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, any_, bindparam, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import joinedload, selectinload
+
+from geo.postcodes import InvalidPostcode, normalise_postcode
+
+from ..core import vocab
+from ..core.clock import utcnow
+from ..core.db import DbSession
+from ..listings.freshness import Freshness, freshness
+from ..models import (
+    DemandEvent,
+    Location,
+    Organization,
+    Postcode,
+    Schedule,
+    Service,
+    ServiceArea,
+    TaxonomyTerm,
+    WaitingTimeReport,
+    service_at_location,
+    service_taxonomy,
+)
+from . import text as search_text
+from .synonyms import cached_synonym_map
+
+SORTS = {"relevance": "Best match", "nearest": "Nearest", "wait": "Shortest wait", "verified": "Recently verified"}
+TIMES_OF_DAY = {"morning": (time(6), time(12)), "afternoon": (time(12), time(17)), "evening": (time(17), time(23, 59))}
+RADII_KM = (1, 2, 5, 10, 20, 50)
+EARTH_RADIUS_KM = 6371.0088
+
+
+class SearchError(ValueError):
+    """Input a person can fix: ``field`` names the box, the message says what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    postcode: str = ""
+    radius_km: float = 5.0
+    free_only: bool = False
+    age: int | None = None
+    gender: str = ""
+    accessibility: tuple[str, ...] = ()
+    day: str = ""
+    time_of_day: str = ""
+    self_referral: bool = False
+    accepting_only: bool = False
+    max_wait_weeks: int | None = None
+    home_visits: bool = False
+    delivery: tuple[str, ...] = ()
+    include_remote: bool = True
+    include_unverified: bool = False
+    include_archived: bool = False
+    sort: str = "relevance"
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the search is measured from; the postcode itself is never stored."""
+
+    postcode: str
+    latitude: float
+    longitude: float
+    lsoa_code: str | None
+    lad_code: str | None
+    outward_only: bool
+
+
+@dataclass
+class Result:
+    service: Service
+    distance_km: float | None
+    area_match: bool
+    relevance: float
+    freshness: Freshness
+    wait: WaitingTimeReport | None
+
+
+@dataclass
+class Outcome:
+    query: SearchQuery
+    results: list[Result] = field(default_factory=list)
+    origin: Origin | None = None
+    matched: int = 0
+
+    @property
+    def found_nothing(self) -> bool:
+        return not self.results
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in {"1", "yes", "true", "on"}
+
+
+def _many(args: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    getlist = getattr(args, "getlist", None)
+    values = getlist(name) if getlist else args.get(name, [])
+    if isinstance(values, str):
+        values = [values]
+    return tuple(v for part in values for v in str(part).split(",") if v)
+
+
+def parse_query(args: Mapping[str, Any]) -> SearchQuery:
+    """Read a query from request arguments; every bad value is named (first one raised)."""
+
+    def whole(name: str, low: int, high: int) -> int | None:
+        raw = str(args.get(name, "") or "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise SearchError(
+                name, f"{name.replace('_', ' ').capitalize()} must be a whole number from {low} to {high}."
+            )
+        return int(raw)
+
+    radius_raw = str(args.get("radius", "") or "5").strip()
+    try:
+        radius = float(radius_raw)
+    except ValueError:
+        raise SearchError("radius", f"Radius {radius_raw!r} is not a number of kilometres.") from None
+    if not 0 < radius <= 100:
+        raise SearchError("radius", "Radius must be more than 0 and at most 100 km.")
+    sort = str(args.get("sort", "") or "relevance")
+    if sort not in SORTS:
+        raise SearchError("sort", f"Sort must be one of: {', '.join(SORTS)}.")
+    checks: dict[str, tuple[str, Mapping[str, Any]]] = {
+        "gender": (str(args.get("gender", "") or ""), vocab.GENDERS),
+        "day": (str(args.get("day", "") or ""), vocab.WEEKDAYS),
+        "time": (str(args.get("time", "") or ""), TIMES_OF_DAY),
+    }
+    for name, (value, allowed) in checks.items():
+        if value and value not in allowed:
+            raise SearchError(name, f"{name.capitalize()} {value!r} is not one of: {', '.join(allowed)}.")
+    accessibility = _many(args, "accessibility")
+    delivery = _many(args, "delivery")
+    for name, values, allowed in (("accessibility", accessibility, vocab.ACCESSIBILITY),
+                                  ("delivery", delivery, vocab.DELIVERY_MODES)):  # fmt: skip
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise SearchError(name, f"Unknown {name}: {', '.join(unknown)}. Use: {', '.join(allowed)}.")
+    return SearchQuery(
+        text=str(args.get("q", "") or "")[:200],
+        categories=_many(args, "category"),
+        postcode=str(args.get("postcode", "") or "").strip()[:16],
+        radius_km=radius,
+        free_only=_flag(args.get("free", "")),
+        age=whole("age", 0, 120),
+        gender=checks["gender"][0],
+        accessibility=accessibility,
+        day=checks["day"][0],
+        time_of_day=checks["time"][0],
+        self_referral=_flag(args.get("self_referral", "")),
+        accepting_only=_flag(args.get("accepting", "")),
+        max_wait_weeks=whole("max_wait", 0, 520),
+        home_visits=_flag(args.get("home_visits", "")),
+        delivery=delivery,
+        include_remote=str(args.get("remote", "yes") or "yes") != "no",
+        include_unverified=_flag(args.get("unverified", "")),
+        include_archived=_flag(args.get("archived", "")),
+        sort=sort,
+        limit=min(whole("limit", 1, 200) or 50, 200),
+    )
+
+
+def locate(session: DbSession, postcode_text: str) -> Origin:
+    """The point a search is measured from: a full postcode, or an outward code's centre."""
+    try:
+        pcds = normalise_postcode(postcode_text, allow_outward_only=True)
+    except InvalidPostcode as exc:
+        raise SearchError("postcode", str(exc)) from None
+    if " " in pcds:
+        found = session.get(Postcode, pcds.replace(" ", ""))
+        if found is None:
+            raise SearchError("postcode", f"{pcds} is a valid postcode but is not in this directory's postcode table "
+                                          "(it may be new, or outside the areas loaded).")  # fmt: skip
+        return Origin(pcds, found.latitude, found.longitude, found.lsoa_code, found.lad_code, outward_only=False)
+    # An outward code alone ("FY1"): the centre of its live postcodes, and its commonest authority.
+    row = session.execute(
+        select(func.avg(Postcode.latitude), func.avg(Postcode.longitude), func.count()).where(
+            Postcode.pcds.like(f"{pcds} %")
+        )
+    ).one()
+    if not row[2]:
+        raise SearchError("postcode", f"No postcodes in the district {pcds} are in this directory's postcode table.")
+    lad = session.scalar(
+        select(Postcode.lad_code).where(Postcode.pcds.like(f"{pcds} %"))
+        .group_by(Postcode.lad_code).order_by(func.count().desc()).limit(1)
+    )  # fmt: skip
+    return Origin(pcds, float(row[0]), float(row[1]), None, lad, outward_only=True)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _bbox(origin: Origin, radius_km: float) -> tuple[float, float, float, float]:
+    dlat = radius_km / 111.0
+    dlon = radius_km / (111.320 * max(math.cos(math.radians(origin.latitude)), 0.01))
+    return origin.latitude - dlat, origin.latitude + dlat, origin.longitude - dlon, origin.longitude + dlon
+
+
+def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Select[Any]:
+    statement = select(Service.id).join(Service.organization)
+    if not query.include_archived:
+        statement = statement.where(Service.status.in_(("active", "paused")), Organization.archived.is_(False))
+    if not query.include_unverified:
+        cutoff = now - timedelta(days=config["UNVERIFIED_DAYS"])
+        statement = statement.where(Service.last_verified_at >= cutoff)
+    if query.categories:
+        if query.postcode:  # few services nearby: look up each one's needs
+            statement = statement.where(Service.categories.any(TaxonomyTerm.code.in_(query.categories)))
+        else:  # England-wide: one pass over the needs' links beats a lookup for each of many services
+            in_needs = (
+                select(service_taxonomy.c.service_id)
+                .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
+                .where(TaxonomyTerm.code.in_(query.categories))
+            )
+            statement = statement.where(Service.id.in_(in_needs))
+    if query.free_only:
+        statement = statement.where(Service.is_free.is_(True))
+    if query.age is not None:
+        statement = statement.where(
+            or_(Service.minimum_age.is_(None), Service.minimum_age <= query.age),
+            or_(Service.maximum_age.is_(None), Service.maximum_age >= query.age),
+        )
+    if query.gender:
+        statement = statement.where(Service.gender.in_(("any", query.gender)))
+    if query.accepting_only:
+        statement = statement.where(Service.capacity == "accepting")
+    if query.day or query.time_of_day:
+        session_matches = [Schedule.service_id == Service.id, Schedule.by_appointment.is_(False)]
+        if query.day:
+            session_matches.append(Schedule.byday == query.day)
+        if query.time_of_day:
+            start, end = TIMES_OF_DAY[query.time_of_day]
+            session_matches += [Schedule.opens_at < end, or_(Schedule.closes_at.is_(None), Schedule.closes_at > start)]
+        by_appointment = exists().where(Schedule.service_id == Service.id, Schedule.by_appointment.is_(True))
+        statement = statement.where(or_(exists().where(and_(*session_matches)), by_appointment))
+    return statement
+
+
+# Below this many nearby services, filter by their ids (primary-key lookups); above it, by subqueries.
+FEW = 5_000
+
+
+@dataclass
+class _Candidate:
+    """The few facts ordering needs, read in one query; full listings are loaded only for the page shown."""
+
+    id: int
+    name: str
+    verified_at: datetime | None
+    wait_weeks: int | None
+    distance_km: float | None
+    area_match: bool
+    relevance: float
+    stale: int
+
+
+def _columns(statement: Select[Any], query: SearchQuery, origin: Origin | None) -> tuple[Select[Any], dict[str, int]]:
+    """Only the columns this query's filters and order read: decoding JSON lists and finding the latest wait
+    cost more than the rest of a row, which matters when a search spans all of England."""
+    latest_wait = (
+        select(WaitingTimeReport.weeks)
+        .where(WaitingTimeReport.service_id == Service.id)
+        .order_by(WaitingTimeReport.reported_at.desc(), WaitingTimeReport.id.desc())
+        .limit(1)
+        .correlate(Service)
+        .scalar_subquery()
+    )
+    optional = {
+        "modes": (Service.delivery_modes,
+                  origin is not None or not query.include_remote or bool(query.delivery) or query.home_visits),
+        "routes": (Service.referral_routes, query.self_referral),
+        "access": (Service.accessibility, bool(query.accessibility)),
+        "wait": (latest_wait, query.sort == "wait" or query.max_wait_weeks is not None),
+        "placed": (exists().where(service_at_location.c.service_id == Service.id), origin is not None),
+    }  # fmt: skip
+    chosen = [(name, column) for name, (column, wanted) in optional.items() if wanted]
+    where = {name: 3 + n for n, (name, _column) in enumerate(chosen)}
+    return statement.with_only_columns(
+        Service.id, Service.name, Service.last_verified_at, *(c for _n, c in chosen)
+    ), where
+
+
+def _distances(session: DbSession, origin: Origin, radius_km: float) -> dict[int, float]:
+    """Service id -> distance in km to its nearest location within the bounding box of the radius."""
+    south, north, west, east = _bbox(origin, radius_km)
+    rows = session.execute(
+        select(service_at_location.c.service_id, Location.latitude, Location.longitude)
+        .join(Location, Location.id == service_at_location.c.location_id)
+        .where(Location.latitude.between(south, north), Location.longitude.between(west, east))
+    ).all()
+    nearest: dict[int, float] = {}
+    for service_id, latitude, longitude in rows:
+        km = haversine_km(origin.latitude, origin.longitude, latitude, longitude)
+        if km < nearest.get(service_id, math.inf):
+            nearest[service_id] = km
+    return nearest
+
+
+def search(
+    session: DbSession, query: SearchQuery, config: Mapping[str, Any], *, now: datetime | None = None
+) -> Outcome:
+    """Run a search; bad input raises SearchError and nothing is recorded."""
+    now = now or utcnow()
+    outcome = Outcome(query=query)
+    statement = _base(query, config, now)
+    distances: dict[int, float] = {}
+    area_services: set[int] = set()
+    nearby: set[int] | None = None
+    if query.postcode:
+        outcome.origin = origin = locate(session, query.postcode)
+        distances = _distances(session, origin, query.radius_km)
+        area_services = set(
+            session.scalars(select(ServiceArea.service_id).where(ServiceArea.lad_code == origin.lad_code))
+        )
+        nearby = set(distances) | area_services
+        if len(nearby) <= FEW:
+            statement = statement.where(_among(session, Service.id, nearby))
+        else:
+            south, north, west, east = _bbox(origin, query.radius_km)
+            near = exists().where(
+                service_at_location.c.service_id == Service.id,
+                Location.id == service_at_location.c.location_id,
+                Location.latitude.between(south, north),
+                Location.longitude.between(west, east),
+            )
+            covers = exists().where(ServiceArea.service_id == Service.id, ServiceArea.lad_code == origin.lad_code)
+            statement = statement.where(or_(near, covers))
+            nearby = None
+    found = search_text.match(session, query.text, cached_synonym_map(session)) if query.text.strip() else None
+    if found is not None:
+        statement = statement.where(Service.id.in_(found.subquery(nearby)))
+    stale_after = now - timedelta(days=config["STALE_DAYS"])
+    candidates = []
+    columns, where = _columns(statement, query, outcome.origin)
+    for row in session.execute(columns):
+        candidate = _candidate(row, where, query, outcome.origin, distances, area_services, stale_after)
+        if candidate is not None:
+            candidates.append(candidate)
+    outcome.matched = len(candidates)
+    if found is not None and query.sort == "relevance":
+        _rank(session, found, candidates)
+    chosen = sorted(candidates, key=_sort_key(query.sort))[: query.limit]
+    if found is not None and query.sort != "relevance":
+        _rank(session, found, chosen)  # shown with each result, though not used for this order
+    outcome.results = _load(session, chosen, config, now)
+    return outcome
+
+
+def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
+    """column IN ids; on PostgreSQL as one array parameter, since thousands of bound values cost more to plan
+    than the query takes to run."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("among", sorted(ids), type_=ARRAY(Integer)))
+    return column.in_(ids or {-1})
+
+
+def _rank(session: DbSession, found: search_text.TextMatch, candidates: list[_Candidate]) -> None:
+    scores = search_text.relevance(session, found, [c.id for c in candidates])
+    for candidate in candidates:
+        candidate.relevance = scores.get(candidate.id, 0.0)
+
+
+def _candidate(
+    row: Any,
+    where: dict[str, int],
+    query: SearchQuery,
+    origin: Origin | None,
+    distances: dict[int, float],
+    area_services: set[int],
+    stale_after: datetime,
+) -> _Candidate | None:
+    service_id, name, verified_at = row[0], row[1], row[2]
+
+    def read(name: str) -> Any:
+        return row[where[name]] if name in where else None
+
+    modes = set(read("modes") or ())
+    routes, accessibility, wait_weeks, placed = read("routes"), read("access"), read("wait"), read("placed")
+    remote_only = bool(modes) and not modes & {"in-person", "home-visits"}
+    if remote_only and not query.include_remote:
+        return None
+    if query.delivery and not modes & set(query.delivery):
+        return None
+    if query.home_visits and "home-visits" not in modes:
+        return None
+    if query.self_referral and "self" not in (routes or ()):
+        return None
+    if query.accessibility and not set(query.accessibility) <= set(accessibility or ()):
+        return None
+    if query.max_wait_weeks is not None and wait_weeks is not None and wait_weeks > query.max_wait_weeks:
+        return None
+    distance = None
+    area_match = False
+    if origin is not None:
+        distance = distances.get(service_id)
+        area_match = service_id in area_services
+        within = distance is not None and distance <= query.radius_km
+        # Services with no fixed place (or phone/online only) match where their service area covers the client.
+        if not within and not (area_match and (remote_only or not placed)):
+            return None
+    stale = 0 if verified_at is not None and verified_at >= stale_after else 1
+    return _Candidate(service_id, name, verified_at, wait_weeks, distance, area_match, 0.0, stale)
+
+
+def _load(session: DbSession, chosen: list[_Candidate], config: Mapping[str, Any], now: datetime) -> list[Result]:
+    services = {
+        s.id: s
+        for s in session.scalars(
+            # What a result shows (name, organisation, needs, sessions, latest wait); places are not shown.
+            select(Service).where(Service.id.in_([c.id for c in chosen])).options(
+                joinedload(Service.organization), selectinload(Service.categories),
+                selectinload(Service.waiting_times), selectinload(Service.schedules),
+            )
+        )
+    }  # fmt: skip
+    return [
+        Result(
+            services[c.id],
+            c.distance_km,
+            c.area_match,
+            c.relevance,
+            freshness(services[c.id].last_verified_at, config, now),
+            services[c.id].latest_wait,
+        )  # fmt: skip
+        for c in chosen
+    ]
+
+
+def _sort_key(sort: str) -> Any:
+    def distance(c: _Candidate) -> float:
+        return c.distance_km if c.distance_km is not None else math.inf
+
+    def weeks(c: _Candidate) -> float:
+        return c.wait_weeks if c.wait_weeks is not None else math.inf
+
+    def verified(c: _Candidate) -> float:
+        return -c.verified_at.timestamp() if c.verified_at else math.inf
+
+    def step(km: float) -> float:
+        return math.floor(km / 0.5) if km != math.inf else math.inf
+
+    if sort == "nearest":
+        return lambda c: (step(distance(c)), c.stale, distance(c), c.name, c.id)
+    if sort == "wait":
+        return lambda c: (weeks(c), c.stale, distance(c), c.name, c.id)
+    if sort == "verified":
+        return lambda c: (verified(c), c.name, c.id)
+    return lambda c: (-round(c.relevance, 1), c.stale, -c.relevance, distance(c), c.name, c.id)
+
+
+def record_unmet_need(session: DbSession, outcome: Outcome, *, team: str = "", today: date | None = None) -> int:
+    """A search that found nothing suitable: one anonymous event per category searched for."""
+    if not outcome.found_nothing:
+        return 0
+    lsoa = outcome.origin.lsoa_code if outcome.origin else None
+    codes = outcome.query.categories or (None,)
+    for code in codes:
+        session.add(DemandEvent(kind="unmet-need", category_code=code, lsoa_code=lsoa,
+                                occurred_on=today or utcnow().date(), team=team))  # fmt: skip
+    session.commit()
+    return len(codes)

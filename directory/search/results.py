@@ -1,0 +1,55 @@
+"""Search results as plain JSON-ready dicts (public fields, plus staff fields for staff)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+
+from ..listings.freshness import age_in_words
+from ..listings.timetable import next_sessions
+from .engine import Result
+
+
+def result_json(result: Result, *, staff: bool, now: datetime) -> dict[str, Any]:
+    service = result.service
+    wait = result.wait
+    data: dict[str, Any] = {
+        "id": service.id,
+        "name": service.name,
+        "organization": service.organization.name,
+        "url": url_for("public.service", service_id=service.id, _external=True),
+        "categories": [t.code for t in service.categories],
+        "distance_km": None if result.distance_km is None else round(result.distance_km, 2),
+        "covers_your_area": result.area_match,
+        "next_sessions": next_sessions(service.schedules, now),
+        "waiting_time": None
+        if wait is None
+        else {
+            "weeks": wait.weeks,
+            "reported_at": wait.reported_at.isoformat(),
+            "age": age_in_words(wait.reported_at, now),
+        },
+        "capacity": service.capacity,
+        "funding_status": service.funding_status,
+        "funded_until": service.funded_until.isoformat() if service.funded_until else None,
+        "freshness": result.freshness.state,
+        "freshness_label": result.freshness.label,
+        "is_free": service.is_free,
+        "phone": service.phone,
+        "delivery_modes": service.delivery_modes,
+        "referral_routes": service.referral_routes,
+        "status": service.status,
+    }
+    if staff:
+        data.update(
+            {
+                "funder": service.funder,
+                "funding_notes": service.funding_notes,
+                "internal_notes": service.internal_notes,
+                "verified_by": service.verified_by,
+                "relevance": round(result.relevance, 3),
+            }
+        )
+    return data

@@ -1,0 +1,136 @@
+"""Pages for keeping listings true: a group's one-click answers to a reminder (still running, stopped,
+unsubscribe), a link worker's report from a listing, and staff's follow-up queue.
+
+The one-click links open a page with one button, because email scanners follow links in messages: a GET that
+changed data would confirm listings nobody looked at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..accounts.roles import STAFF_ROLES, actor_for, roles_required
+from ..core import writes
+from ..core.clock import utcnow
+from ..core.db import db
+from ..core.validation import ValidationFailed
+from ..groups.links import TokenRefused, find_token
+from ..models import Service
+from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS
+from . import reminders
+from .reminders import report_from_listing
+
+bp = Blueprint("verification", __name__)
+
+
+def _refused(exc: TokenRefused) -> Any:
+    return render_template("groups/refused.html", message=str(exc)), exc.status
+
+
+@bp.route("/group/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> Any:
+    """From a reminder: one button to say the listing is still running and correct."""
+    try:
+        service = reminders.service_for_token(db.session, token, "confirm")
+    except TokenRefused as exc:
+        return _refused(exc)
+    if request.method == "POST":
+        try:
+            service = reminders.confirm_still_running(db.session, token)
+        except TokenRefused as exc:
+            db.session.rollback()
+            return _refused(exc)
+        return render_template("verification/confirmed.html", service=service)
+    return render_template("verification/confirm.html", service=service)
+
+
+@bp.route("/group/stopped/<token>", methods=["GET", "POST"])
+def stopped(token: str) -> Any:
+    """From a reminder: tell us the group has stopped. Staff check it; nothing is deleted."""
+    try:
+        service = reminders.service_for_token(db.session, token, "stopped")
+    except TokenRefused as exc:
+        return _refused(exc)
+    if request.method == "POST":
+        try:
+            reminders.report_stopped(db.session, token, request.form.get("note", ""))
+        except TokenRefused as exc:
+            db.session.rollback()
+            return _refused(exc)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("verification/stopped.html", service=service, errors=exc.errors), 422
+        except ValueError as exc:
+            db.session.rollback()
+            return render_template("verification/stopped.html", service=service, errors={"note": str(exc)}), 422
+        return render_template("verification/stopped_thanks.html", service=service)
+    return render_template("verification/stopped.html", service=service, errors={})
+
+
+@bp.route("/group/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str) -> Any:
+    """Ask not to be emailed again; staff phone instead."""
+    try:
+        row = find_token(db.session, token, "unsubscribe")
+    except TokenRefused as exc:
+        return _refused(exc)
+    if request.method == "POST":
+        address = reminders.unsubscribe(db.session, token)
+        return render_template("verification/unsubscribed.html", email=address)
+    return render_template("verification/unsubscribe.html", email=row.email)
+
+
+@bp.post("/staff/services/<int:service_id>/report")
+@roles_required(*STAFF_ROLES)
+def report(service_id: int) -> Any:
+    """A link worker reports the listing has stopped or is wrong: a task for staff; the listing is unchanged."""
+    if db.session.get(Service, service_id) is None:
+        abort(404, f"There is no service {service_id}.")
+    try:
+        report_from_listing(
+            db.session, service_id, request.form.get("reason", ""), request.form.get("note", ""),
+            reported_by=actor_for(current_user).label,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"Not reported: {exc}", "error")
+    else:
+        flash("Thank you: staff will check this listing. It is unchanged until they do.", "success")
+    return redirect(url_for("services.detail", service_id=service_id))
+
+
+@bp.get("/staff/follow-ups")
+@roles_required(*STAFF_ROLES)
+def follow_ups() -> Any:
+    """Listings to check by phone or to resolve: no reply, the group says it stopped, funding ended."""
+    from ..verification.queue import prioritised
+
+    return render_template(
+        "verification/follow_ups.html",
+        rows=prioritised(db.session, reminders.open_follow_ups(db.session), current_app.config, now=utcnow()),
+        reasons=FOLLOW_UP_REASONS,
+        resolutions=RESOLUTIONS,
+    )
+
+
+@bp.post("/staff/follow-ups/<int:follow_up_id>/resolve")
+@roles_required(*STAFF_ROLES)
+def resolve(follow_up_id: int) -> Any:
+    """Staff checked the listing: still running, paused or closed."""
+    try:
+        row = reminders.resolve_follow_up(
+            db.session, follow_up_id, request.form.get("resolution", ""), staff=actor_for(current_user),
+            note=request.form.get("note", ""),
+        )  # fmt: skip
+    except writes.NotFound as exc:
+        abort(404, str(exc))
+    except (writes.NotPermitted, writes.StaleEdit, ValidationFailed, ValueError) as exc:
+        db.session.rollback()
+        reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
+        flash(f"Not resolved: {reason}", "error")
+        return redirect(url_for("verification.follow_ups"), 303)
+    flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
+    return redirect(url_for("verification.follow_ups"), 303)

@@ -1,0 +1,94 @@
+"""Rank 10: the web layer: every blueprint registered in one place, the helpers templates share, error pages,
+security headers and rate limits, and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..accounts import views as accounts_views
+from ..backlog import views as backlog_views
+from ..core import process_cache, vocab
+from ..core.db import db
+from ..core.meta import read_meta
+from ..gaps import views as gaps_views
+from ..groups import claim_views, links
+from ..groups import views as groups_views
+from ..imports import views as imports_views
+from ..jobs import views as jobs_views
+from ..listings import category_views, organisation_views, service_views
+from ..listings.freshness import age_in_words, freshness
+from ..listings.timetable import next_sessions
+from ..models import Service
+from ..oruk import views as oruk_views
+from ..search import basket_views, public_views, synonym_views
+from ..verification import reminders
+from ..verification import views as verification_views
+from . import health
+
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    accounts_views.bp,
+    health.bp,
+    public_views.bp,
+    service_views.bp,
+    organisation_views.bp,
+    category_views.bp,
+    synonym_views.bp,
+    basket_views.bp,
+    backlog_views.bp,
+    gaps_views.bp,
+    groups_views.bp,
+    verification_views.bp,
+    jobs_views.bp,
+    imports_views.bp,
+    oruk_views.bp,
+    claim_views.bp,
+)
+
+
+def init_app(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+    # Globals rather than context, so imported macros see them too.
+    app.jinja_env.globals.update(
+        vocab=vocab,
+        freshness=_freshness,
+        age_in_words=age_in_words,
+        next_sessions=next_sessions,
+        group_panel=_group_panel,
+    )
+    app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
+
+    @app.context_processor
+    def _demo() -> dict[str, Any]:
+        return {"demo_label": _demo_label()}
+
+
+def _freshness(verified_at: Any) -> Any:
+    return freshness(verified_at, current_app.config)
+
+
+def _group_panel(service: Service) -> dict[str, Any]:
+    """What the staff service page shows about group links, held changes and follow-ups for this listing."""
+    return {
+        "links": links.live_links(db.session, service.organization_id),
+        "pending": links.pending_changes(db.session, service_id=service.id),
+        "contact": reminders.contact_email(service) or "",
+        "reminders": reminders.reminder_history(db.session, service.id)[:5],
+    }
+
+
+def _demo_label() -> str | None:
+    try:
+        is_demo = process_cache.cached(db.session, "demo", _is_demo)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+    return current_app.config["DEMO_LABEL"] if is_demo else None
+
+
+def _is_demo(session: Any) -> bool:
+    return read_meta(session, "demo") == "yes"

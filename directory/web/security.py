@@ -1,0 +1,84 @@
+"""Security headers, a nonce-based Content-Security-Policy, secure cookies and sign-in rate limits."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, Response, g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+# Views limited by address, each with the setting that holds its limit. The limiter is made per app
+# (Flask-Limiter keeps per-app state on its instance), after the views are registered.
+LIMITED_VIEWS = {
+    "accounts.login": "LOGIN_RATE_LIMIT",
+    # group links (issue 6): each POST spends or looks up a secret token
+    "groups.enter": "GROUP_TOKEN_RATE_LIMIT",
+    "verification.confirm": "GROUP_TOKEN_RATE_LIMIT",
+    "verification.stopped": "GROUP_TOKEN_RATE_LIMIT",
+    "verification.unsubscribe": "GROUP_TOKEN_RATE_LIMIT",
+    "groups.request_listing": "LISTING_REQUEST_RATE_LIMIT",
+    "claims.claim": "LISTING_CLAIM_RATE_LIMIT",  # groups ask to manage a listing (issue 6)
+}
+
+
+def csp_nonce() -> str:
+    """This request's nonce: inline <script>/<style> blocks we write (folium's map) carry it."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+def content_security_policy(nonce: str, tiles: str = "") -> str:
+    # Scripts and styles only from our own origin or with this request's nonce; never 'unsafe-inline'.
+    image_sources = " ".join(filter(None, ["'self'", "data:", tiles]))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            f"img-src {image_sources}",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATE_LIMIT_STORAGE") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if app.config.get("SECURE_COOKIES"):
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        tiles = app.config.get("MAP_TILE_ORIGIN") or ""
+        headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), tiles))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SECURE_COOKIES"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def limit_views(app: Flask) -> Limiter:
+    """Wrap the rate-limited views of this app; POSTs count, reading a form does not."""
+    limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
+    for endpoint, setting in LIMITED_VIEWS.items():
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.limit(  # type: ignore[assignment]
+                str(app.config[setting]),
+                methods=["POST"],
+                error_message="Too many attempts from this address. Wait a minute and try again.",
+            )(app.view_functions[endpoint])
+    app.extensions["directory_limiter"] = limiter
+    return limiter
