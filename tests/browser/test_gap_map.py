@@ -14,7 +14,7 @@ import pytest
 from directory.core.db import db
 from directory.models.gaps import Lsoa
 from tests.browser.conftest import LiveSite
-from tests.directory import gap_world
+from tests.directory.gaps import gap_world
 
 try:
     from playwright.sync_api import BrowserContext, Page, Route

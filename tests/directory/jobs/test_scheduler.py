@@ -16,7 +16,7 @@ from directory.jobs import registry
 from directory.jobs import scheduler as jobs
 from directory.models.jobs import JobRun, scheduler_job
 from tests.conftest import built_app, html
-from tests.directory.test_groups_helpers import db_session, staff_client
+from tests.mailbox import db_session, staff_client
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from directory.listings import operations
 from directory.models import Service
 from directory.models.groups import ListingRequest
 from tests.conftest import built_app, csrf_token, html
-from tests.directory.test_groups_helpers import db_session, free_port, staff_client
+from tests.mailbox import db_session, free_port, staff_client
 
 pytestmark = pytest.mark.both_backends
 

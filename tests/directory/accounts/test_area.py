@@ -17,7 +17,7 @@ from directory.core.db import db
 from directory.gaps.compute import compute_gaps, import_boundaries
 from directory.models import User
 from tests.conftest import csrf_token, html
-from tests.directory import gap_world
+from tests.directory.gaps import gap_world
 
 pytestmark = pytest.mark.both_backends
 BLACKPOOL, BURNLEY = "E06000009", "E07000117"

@@ -26,7 +26,7 @@ from directory.verification.reminders import (
     staleness_sweep,
 )
 from tests.conftest import built_app, html
-from tests.directory.test_groups_helpers import (
+from tests.mailbox import (
     Mailbox,
     db_session,
     link_to,
@@ -279,7 +279,7 @@ def test_a_funding_end_date_gets_its_own_check_in_and_then_evidence(app: Flask, 
 
 
 def test_a_mail_server_that_is_down_is_recorded_and_changes_no_listing(tmp_path: Path) -> None:
-    from tests.directory.test_groups_helpers import free_port
+    from tests.mailbox import free_port
 
     with built_app("sqlite", tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2) as down:
         listing = make_listing(

@@ -19,8 +19,8 @@ from directory.models import Service
 from directory.models.imports import ImportRun, ImportSource
 from directory.models.jobs import JobRun
 from tests.conftest import built_app, csrf_token, html
-from tests.directory.test_groups_helpers import db_session
-from tests.directory.test_imports import feed_services, unique
+from tests.directory.imports.test_runs import feed_services, unique
+from tests.mailbox import db_session
 from tests.scrapers.loopback import LoopbackServer, serve
 from tests.scrapers.oruk_payloads import serve_feed
 

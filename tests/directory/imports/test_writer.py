@@ -21,7 +21,7 @@ from directory.models import Location, Organization, Revision, Service
 from directory.models.imports import ExternalRecord, MergeCandidate
 from scrapers.base import Parsed, ServiceRecord
 from scrapers.spreadsheet import SpreadsheetImporter
-from tests.directory.test_imports import feed_services, unique
+from tests.directory.imports.test_runs import feed_services, unique
 
 pytestmark = pytest.mark.both_backends
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from directory.backlog.pii import describe, find_personal_data, nhs_number_is_valid
 from tests.conftest import csrf_token
 
-LABELLED = Path(__file__).parent / "data" / "pii_sentences.jsonl"
+LABELLED = Path(__file__).resolve().parents[1] / "data" / "pii_sentences.jsonl"
 # Floors for the labelled set (measured: see docs/backlog.md). A change that lowers them must say why.
 PRECISION_FLOOR = 0.88
 RECALL_FLOOR = 0.90

@@ -23,8 +23,8 @@ from directory.gaps.compute import csv_safe
 from directory.models import Service, User
 from directory.models.gaps import Deprivation, GapRun, GapScore, Lsoa
 from tests.conftest import built_app, html
-from tests.directory import gap_world
-from tests.directory.gap_world import CODES, HOSTILE, NAMES
+from tests.directory.gaps import gap_world
+from tests.directory.gaps.gap_world import CODES, HOSTILE, NAMES
 from tests.geo.conftest import FILE1_HEADERS, csv_bytes
 
 N_2011 = 32_844
@@ -350,7 +350,7 @@ def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str
     """A link worker's gap flag in A counts for A and its neighbour B (not C), and shows in the table's flags."""
     from directory.backlog import workflow as backlog
     from directory.gaps.compute import area_rows, compute_gaps
-    from tests.directory.gap_world import POSTCODES, seed
+    from tests.directory.gaps.gap_world import POSTCODES, seed
 
     with built_app(backend, tmp_path) as app, app.app_context():
         seed(db.session, app.config, tmp_path)
@@ -382,7 +382,7 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
     from directory.accounts.users import create_user
     from directory.backlog import workflow as backlog
     from tests.conftest import sign_in
-    from tests.directory.gap_world import POSTCODES, seed
+    from tests.directory.gaps.gap_world import POSTCODES, seed
 
     with built_app(backend, tmp_path) as app:
         with app.app_context():

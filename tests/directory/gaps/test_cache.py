@@ -24,8 +24,8 @@ from directory.gaps.cache import RenderCache, render_cache
 from directory.gaps.compute import compute_gaps
 from directory.listings.operations import create
 from tests.conftest import PASSWORD, html, sign_in
-from tests.directory import gap_world
-from tests.directory.gap_world import CODES, POSTCODES, SEEDER
+from tests.directory.gaps import gap_world
+from tests.directory.gaps.gap_world import CODES, POSTCODES, SEEDER
 
 pytestmark = pytest.mark.both_backends
 MAP = "/gaps/map?la=E06000009&category=carers"

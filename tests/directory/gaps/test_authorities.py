@@ -28,8 +28,8 @@ from directory.gaps.compute import bump_data_version
 from directory.models.gaps import Deprivation, LadOutline
 from geo.provision import to_bng
 from tests.conftest import html
-from tests.directory import gap_world
-from tests.directory.gap_world import CODES, LAD
+from tests.directory.gaps import gap_world
+from tests.directory.gaps.gap_world import CODES, LAD
 
 pytestmark = pytest.mark.both_backends
 N_2011 = 32_844

@@ -16,7 +16,7 @@ from directory.listings import operations
 from directory.models import Organization, Revision, Service
 from directory.models.groups import GroupToken, ListingClaim
 from tests.conftest import built_app, html, table_dumps
-from tests.directory.test_groups_helpers import (
+from tests.mailbox import (
     Mailbox,
     db_session,
     free_port,

@@ -18,7 +18,7 @@ from directory.groups import links as groups
 from directory.models import Organization, Revision, Service, WaitingTimeReport
 from directory.models.groups import GroupToken, PendingChange
 from tests.conftest import built_app, html, table_dumps
-from tests.directory.test_groups_helpers import (
+from tests.mailbox import (
     Mailbox,
     db_session,
     link_to,

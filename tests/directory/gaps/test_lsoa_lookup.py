@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from directory.cli import cli
 from directory.models.gaps import Deprivation, GapRun, GapScore, LsoaLookup
 from tests.conftest import html
-from tests.directory import gap_world
+from tests.directory.gaps import gap_world
 
 pytestmark = pytest.mark.both_backends
 
