@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.provision import lsoa_edition_of, positions_in, require_columns, unique_values
+from geo.frames import lsoa_edition_of, positions_in, require_columns, unique_values
 
 __all__ = ["BASES", "NATIONAL_LSOAS", "GapWeights", "explain", "gap_scores"]
 
