@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import DataFileError
-from geo.gapscore import NATIONAL_LSOAS
+from geo.gap_weights import NATIONAL_LSOAS
 from geo.readers.shared import normalise_header, open_text
 
 __all__ = ["CHANGES", "LOOKUP_SOURCE", "carry_deprivation", "describe", "read_lsoa_lookup"]
