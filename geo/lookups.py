@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import DataFileError
-from geo.gapscore import NATIONAL_LSOAS
-from geo.readers import _normalise_header, _open_text
+from geo.gap_weights import NATIONAL_LSOAS
+from geo.readers.shared import normalise_header, open_text
 
 __all__ = ["CHANGES", "LOOKUP_SOURCE", "carry_deprivation", "describe", "read_lsoa_lookup"]
 
@@ -75,11 +75,11 @@ def read_lsoa_lookup(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataFileError(path, "does not exist", expected=_EXPECTED, source=LOOKUP_SOURCE)
     try:
-        with _open_text(path) as handle:
+        with open_text(path) as handle:
             frame = pd.read_csv(handle, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
         raise DataFileError(path, f"cannot be read as CSV ({exc})", expected=_EXPECTED, source=LOOKUP_SOURCE) from exc
-    columns = {_normalise_header(name): name for name in frame.columns}
+    columns = {normalise_header(name): name for name in frame.columns}
     lad = next((columns[name] for name in sorted(columns, reverse=True) if _LAD_COLUMN.match(name)), None)
     missing = [name for name in ("LSOA11CD", "LSOA21CD", "CHGIND") if name.lower() not in columns]
     if lad is None:
@@ -107,7 +107,7 @@ def read_lsoa_lookup(path: str | Path) -> pd.DataFrame:
             "lsoa21_name": text("lsoa21nm"),
             "change": text("chgind").str.upper(),
             "lad_code": frame[lad].str.strip().str.upper(),
-            "lad_name": text(_normalise_header(lad)[:-2] + "nm"),
+            "lad_name": text(normalise_header(lad)[:-2] + "nm"),
         }
     )
     for column in ("lsoa11_code", "lsoa21_code"):

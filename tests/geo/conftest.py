@@ -1,4 +1,4 @@
-"""Small files in the official formats, written per test, and a loopback HTTP server.
+"""Small files in the official formats, written per test, a loopback HTTP server, and a grid of 1 km squares.
 
 Header strings are copied exactly from the official files (see docs/data.md), so the tests
 check the readers against what the publishers actually write.
@@ -16,7 +16,11 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import box
+
+from geo import BRITISH_NATIONAL_GRID
 
 RANK = "Rank (where 1 is most deprived)"
 DECILE = "Decile (where 1 is most deprived 10% of LSOAs)"
@@ -213,3 +217,39 @@ def real_data_dir() -> Path:
     if not folder.is_dir():
         pytest.skip(f"DIRECTORY_DATA_DIR={value} is not a folder")
     return folder
+
+
+# --------------------------------------------------------------------------------------
+# A grid of 1 km squares in British National Grid, where every distance is obvious (provision, centres, neighbours,
+# demand).
+
+X0, Y0 = 330_000.0, 436_000.0  # near Blackpool, in metres
+KM = 1000.0
+BLACKPOOL = "E06000009"
+
+Grid = Callable[..., gpd.GeoDataFrame]
+
+
+def code(column: int, row: int, columns: int = 3) -> str:
+    return f"E01{row * columns + column:06d}"
+
+
+@pytest.fixture
+def grid() -> Grid:
+    """An n x m grid of 1 km squares from (X0, Y0); LSOA (c, r) has code(c, r) and centre X0 + 500 + c km."""
+
+    def make(
+        columns: int = 3, rows: int = 3, *, lad: str | None = BLACKPOOL, edition: str = "2011"
+    ) -> gpd.GeoDataFrame:
+        squares = [
+            (code(c, r, columns), box(X0 + c * KM, Y0 + r * KM, X0 + (c + 1) * KM, Y0 + (r + 1) * KM))
+            for r in range(rows)
+            for c in range(columns)
+        ]
+        return gpd.GeoDataFrame(
+            {"lsoa_code": [s[0] for s in squares], "lsoa_edition": edition, "lad_code": lad},
+            geometry=[s[1] for s in squares],
+            crs=BRITISH_NATIONAL_GRID,
+        )
+
+    return make

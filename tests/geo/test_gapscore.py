@@ -132,20 +132,6 @@ def test_weights_change_the_mix_and_are_divided_by_their_sum() -> None:
     assert only_provision.attrs["weights"]["provision"] == 3
 
 
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"deprivation": -1}, "finite numbers >= 0"),
-        ({"deprivation": 0, "provision": 0, "demand": 0}, "At least one"),
-        ({"distance_scale_m": 0}, "distance_scale_m must be a number above 0"),
-        ({"area_covered_relief": 1.5}, "between 0 and 1"),
-    ],
-)
-def test_bad_weights_are_refused(overrides: dict[str, float], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        GapWeights(**overrides)
-
-
 def test_mismatched_lsoa_editions_are_refused_with_the_reason() -> None:
     iod2025 = deprivation({"E01000001": 1}, edition="2021")
     lsoa2011 = provision_rows(("E01000001", "debt", 1.0, 1, 1.0, False), edition="2011")

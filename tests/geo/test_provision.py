@@ -3,50 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
-from shapely.geometry import box
 
-from geo import BRITISH_NATIONAL_GRID, WGS84
-from geo.provision import demand, lsoa_centres, neighbours, provision, to_bng, to_wgs84
-
-X0, Y0 = 330_000.0, 436_000.0  # near Blackpool, in metres
-KM = 1000.0
-BLACKPOOL = "E06000009"
-
-Grid = Callable[..., gpd.GeoDataFrame]
-
-
-def code(column: int, row: int, columns: int = 3) -> str:
-    return f"E01{row * columns + column:06d}"
-
-
-@pytest.fixture
-def grid() -> Grid:
-    """An n x m grid of 1 km squares from (X0, Y0); LSOA (c, r) has code(c, r) and centre X0 + 500 + c km."""
-
-    def make(
-        columns: int = 3, rows: int = 3, *, lad: str | None = BLACKPOOL, edition: str = "2011"
-    ) -> gpd.GeoDataFrame:
-        squares = [
-            (code(c, r, columns), box(X0 + c * KM, Y0 + r * KM, X0 + (c + 1) * KM, Y0 + (r + 1) * KM))
-            for r in range(rows)
-            for c in range(columns)
-        ]
-        return gpd.GeoDataFrame(
-            {"lsoa_code": [s[0] for s in squares], "lsoa_edition": edition, "lad_code": lad},
-            geometry=[s[1] for s in squares],
-            crs=BRITISH_NATIONAL_GRID,
-        )
-
-    return make
+from geo import WGS84
+from geo.centres import lsoa_centres
+from geo.provision import provision
+from tests.geo.conftest import BLACKPOOL, KM, X0, Y0, Grid, code
 
 
 def services(*rows: tuple[object, str, float, float]) -> pd.DataFrame:
@@ -65,104 +33,6 @@ def cell(frame: pd.DataFrame, lsoa: str, category: str) -> pd.Series:
     rows = frame[(frame["lsoa_code"] == lsoa) & (frame["category"] == category)]
     assert len(rows) == 1
     return rows.iloc[0]
-
-
-# --------------------------------------------------------------------------------------
-# Coordinates
-
-
-def test_to_bng_and_back_round_trips() -> None:
-    longitude, latitude = np.array([-3.0553, -2.2426]), np.array([53.8159, 53.7893])  # Blackpool Tower, Burnley
-
-    x, y = to_bng(longitude, latitude)
-    back_lon, back_lat = to_wgs84(x, y)
-
-    assert 330_000 < x[0] < 331_500 and 435_500 < y[0] < 437_000
-    assert np.allclose(back_lon, longitude, atol=1e-7) and np.allclose(back_lat, latitude, atol=1e-7)
-
-
-def test_to_bng_refuses_swapped_arguments() -> None:
-    with pytest.raises(ValueError, match="latitude outside -90..90"):
-        to_bng([53.8], [-3.05 * 100])
-
-
-# --------------------------------------------------------------------------------------
-# Centres
-
-
-def test_centres_of_squares_are_their_middles_in_bng(grid: Grid) -> None:
-    centres = lsoa_centres(grid())
-
-    assert centres.crs.to_epsg() == BRITISH_NATIONAL_GRID
-    assert list(centres.columns) == ["lsoa_code", "geometry", "x", "y", "centre_kind", "lsoa_edition", "lad_code"]
-    middle = centres[centres["lsoa_code"] == code(1, 1)].iloc[0]
-    assert (middle["x"], middle["y"]) == (X0 + 1500, Y0 + 1500)
-    assert (centres["centre_kind"] == "geometric").all()
-    assert centres.attrs["lsoa_edition"] == "2011"
-
-
-def test_centres_from_wgs84_boundaries_are_reprojected(grid: Grid) -> None:
-    centres = lsoa_centres(grid().to_crs(WGS84))
-
-    assert np.allclose(centres["x"].iloc[0], X0 + 500, atol=0.5)
-    assert np.allclose(centres["y"].iloc[0], Y0 + 500, atol=0.5)
-
-
-def test_population_weighted_centres_replace_geometric_ones_where_given(grid: Grid) -> None:
-    weighted = pd.DataFrame({"lsoa_code": [code(0, 0)], "x": [X0 + 100], "y": [Y0 + 900]})
-
-    centres = lsoa_centres(grid(), weighted).set_index("lsoa_code")
-
-    assert (centres.loc[code(0, 0), "x"], centres.loc[code(0, 0), "y"]) == (X0 + 100, Y0 + 900)
-    assert centres.loc[code(0, 0), "centre_kind"] == "population-weighted"
-    assert centres.loc[code(1, 0), "centre_kind"] == "geometric"
-    assert centres.loc[code(0, 0), "geometry"].x == X0 + 100
-
-
-def test_population_weighted_centres_in_degrees_are_refused(grid: Grid) -> None:
-    weighted = pd.DataFrame({"lsoa_code": [code(0, 0)], "x": [-3.05], "y": [53.8]})
-
-    with pytest.raises(ValueError, match="look like longitude/latitude"):
-        lsoa_centres(grid(), weighted)
-
-
-def test_centres_need_a_crs_and_a_code_column(grid: Grid) -> None:
-    with pytest.raises(ValueError, match="needs boundaries with a CRS"):
-        lsoa_centres(grid().set_crs(None, allow_override=True))
-    with pytest.raises(ValueError, match="missing 'lsoa_code'"):
-        lsoa_centres(grid().rename(columns={"lsoa_code": "code"}))
-
-
-# --------------------------------------------------------------------------------------
-# Neighbours
-
-
-def test_on_a_3x3_grid_the_centre_has_eight_queen_neighbours(grid: Grid) -> None:
-    pairs = neighbours(grid())
-
-    counts = pairs.groupby("lsoa_code").size()
-    assert counts[code(1, 1)] == 8
-    assert [counts[code(c, r)] for c, r in [(0, 0), (2, 0), (0, 2), (2, 2)]] == [3, 3, 3, 3]
-    assert [counts[code(c, r)] for c, r in [(1, 0), (0, 1), (2, 1), (1, 2)]] == [5, 5, 5, 5]
-    assert not (pairs["lsoa_code"] == pairs["neighbour_code"]).any()
-    reversed_pairs = set(zip(pairs["neighbour_code"], pairs["lsoa_code"], strict=True))
-    assert set(zip(pairs["lsoa_code"], pairs["neighbour_code"], strict=True)) == reversed_pairs
-    assert set(pairs.loc[pairs["lsoa_code"] == code(0, 0), "neighbour_code"]) == {code(1, 0), code(0, 1), code(1, 1)}
-
-
-def test_neighbours_tolerance_bridges_a_sliver() -> None:
-    apart = gpd.GeoDataFrame(
-        {"lsoa_code": ["E01000001", "E01000002"]},
-        geometry=[box(X0, Y0, X0 + KM, Y0 + KM), box(X0 + KM + 0.5, Y0, X0 + 2 * KM, Y0 + KM)],
-        crs=BRITISH_NATIONAL_GRID,
-    )
-
-    assert neighbours(apart).empty
-    assert len(neighbours(apart, tolerance_m=1.0)) == 2
-
-
-# --------------------------------------------------------------------------------------
-# Provision
 
 
 def test_nearest_distances_and_counts_on_the_grid(grid: Grid) -> None:
@@ -340,56 +210,3 @@ def test_adding_a_service_never_increases_a_nearest_distance(
 
     assert (new["nearest_m"].to_numpy() <= old["nearest_m"].to_numpy()).all()
     assert (new["within_radius"].to_numpy() >= old["within_radius"].to_numpy()).all()
-
-
-# --------------------------------------------------------------------------------------
-# Demand
-
-
-def events(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["lsoa_code", "category", "kind", "occurred_at"])
-
-
-def test_demand_counts_the_lsoa_and_its_neighbours_in_the_window(grid: Grid) -> None:
-    pairs = neighbours(grid())
-    recorded = events(
-        (code(1, 1), "debt", "signposting", "2025-03-01"),  # reaches all nine
-        (code(0, 0), "debt", "gap-flag", "2025-03-02T10:00:00"),  # reaches (0,0) and its three neighbours
-        (code(2, 2), "debt", "signposting", "2024-12-31"),  # before the window
-        (code(2, 2), "carers", "gap-flag", "2025-06-01"),  # at the end: excluded
-    )
-
-    counted = demand(recorded, pairs, since="2025-01-01", until="2025-06-01").set_index("lsoa_code")
-
-    assert len(counted) == 9 and set(counted["category"]) == {"debt"}
-    assert counted.loc[code(0, 0), ["signposting", "gap_flags", "events"]].tolist() == [1, 1, 2]
-    assert counted.loc[code(1, 1), "events"] == 2
-    assert counted.loc[code(2, 2), ["signposting", "gap_flags"]].tolist() == [1, 0]
-    assert counted.attrs["events_in_window"] == 2
-
-
-def test_demand_without_neighbours_counts_the_lsoa_itself(grid: Grid) -> None:
-    none = pd.DataFrame({"lsoa_code": [], "neighbour_code": []})
-    recorded = events(
-        (code(0, 0), "debt", "signposting", "2025-03-01"), (code(0, 0), "debt", "signposting", "2025-03-02")
-    )
-
-    counted = demand(recorded, none, since="2025-01-01")
-
-    assert counted[["lsoa_code", "category", "events"]].values.tolist() == [[code(0, 0), "debt", 2]]
-
-
-def test_demand_compares_times_with_zones(grid: Grid) -> None:
-    recorded = events((code(0, 0), "debt", "signposting", "2025-01-01T00:30:00+01:00"))  # 23:30 UTC the day before
-
-    assert demand(recorded, neighbours(grid()), since="2025-01-01").empty
-    assert len(demand(recorded, neighbours(grid()), since="2024-12-31")) == 4
-
-
-def test_demand_refuses_unknown_kinds_and_bad_times(grid: Grid) -> None:
-    with pytest.raises(ValueError, match="'signposting' or 'gap-flag'"):
-        demand(events((code(0, 0), "debt", "referral", "2025-01-01")), neighbours(grid()), since="2025-01-01")
-    with pytest.raises(ValueError, match="occurred_at"):
-        demand(events((code(0, 0), "debt", "signposting", "not a date")), neighbours(grid()), since="2025-01-01")
-    with pytest.raises(ValueError, match="since"):
-        demand(events(), neighbours(grid()), since="soon")
