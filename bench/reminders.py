@@ -39,7 +39,8 @@ from directory.core.db import db  # noqa: E402
 from directory.models import Service  # noqa: E402
 from directory.models.verification import FollowUp, Reminder  # noqa: E402
 from directory.ops.database import init_database  # noqa: E402
-from directory.verification.reminders import send_reminders, staleness_sweep  # noqa: E402
+from directory.verification.reminders import send_reminders  # noqa: E402
+from directory.verification.staleness import staleness_sweep  # noqa: E402
 
 
 def peak_rss_mb() -> float:

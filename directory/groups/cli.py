@@ -9,6 +9,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..core.db import db
+from ..core.mail import MailFailed, external_url, send
+from ..core.validation import ValidationFailed
+from .links import invite, live_links, revoke
 
 
 def register(cli: click.Group) -> None:
@@ -24,10 +27,6 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def groups_invite(organization_id: int, email: str) -> None:
         """Email a group contact a link to edit their organisation's listings."""
-        from ..core.mail import MailFailed, external_url, send
-        from ..core.validation import ValidationFailed
-        from .links import invite
-
         try:
             token, row = invite(
                 db.session, organization_id, email, created_by="command line",
@@ -51,8 +50,6 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def groups_revoke(organization_id: int) -> None:
         """Withdraw every live edit link of an organisation (and the sign-ins made with them)."""
-        from .links import live_links, revoke
-
         links = live_links(db.session, organization_id)
         for link in links:
             revoke(db.session, link.id, by="command line")

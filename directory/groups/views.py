@@ -32,8 +32,9 @@ from ..listings import queries as listings
 from ..listings.forms import expected_version, organization_changes, service_changes
 from ..models import Organization, Service
 from ..models.groups import GroupToken
-from ..verification import reminders
+from . import changes
 from . import links as groups
+from . import requests as listing_requests
 
 bp = Blueprint("groups", __name__)
 
@@ -87,7 +88,7 @@ def home() -> Any:
     if access is None:
         return render_template("groups/signed_out.html")
     organization = db.session.get(Organization, access.organization_id)
-    pending = groups.pending_changes(db.session, organization_id=access.organization_id)
+    pending = changes.pending_changes(db.session, organization_id=access.organization_id)
     return render_template(
         "groups/home.html",
         access=access,
@@ -95,7 +96,7 @@ def home() -> Any:
         services=groups.own_services(db.session, access),
         pending={c.service_id: c for c in pending if c.service_id is not None},
         organization_pending=next((c for c in pending if c.service_id is None), None),
-        held=sorted(groups.review_groups(current_app.config)),
+        held=sorted(changes.review_groups(current_app.config)),
     )
 
 
@@ -126,11 +127,11 @@ def edit_service(service_id: int) -> Any:
         service = groups.own_service(db.session, access, service_id)
     except writes.NotFound:
         abort(404, "There is no such listing in your organisation's listings.")
-    held = sorted(groups.review_groups(current_app.config))
+    held = sorted(changes.review_groups(current_app.config))
     if request.method == "POST":
         values = service_changes(request.form, staff=False)
         return _save_or_refuse(
-            lambda: groups.submit_service_changes(
+            lambda: changes.submit_service_changes(
                 db.session, access, service_id, values,
                 expected_version=expected_version(request.form), config=current_app.config,
             ),
@@ -141,7 +142,7 @@ def edit_service(service_id: int) -> Any:
     return render_template("listings/service_form.html", **_form_context(service, None, {}))
 
 
-def _save_or_refuse(submit: Callable[[], groups.Submitted], form: Callable[[dict[str, str]], str]) -> Any:
+def _save_or_refuse(submit: Callable[[], changes.Submitted], form: Callable[[dict[str, str]], str]) -> Any:
     """Save a group's changes, or show the form again saying why nothing was saved."""
     try:
         result = submit()
@@ -160,7 +161,7 @@ def _save_or_refuse(submit: Callable[[], groups.Submitted], form: Callable[[dict
     return redirect(url_for("groups.home"))
 
 
-def _submitted_message(result: groups.Submitted) -> str:
+def _submitted_message(result: changes.Submitted) -> str:
     if result.held:
         return f"Saved. Changes to {', '.join(result.held).replace('_', ' ')} will appear once staff have checked them."
     return "Saved and published." if result.published else "Nothing had changed."
@@ -174,11 +175,11 @@ def edit_organisation(organization_id: int) -> Any:
         organization = groups.own_organization(db.session, access, organization_id)
     except writes.NotFound:
         abort(404, "There is no such organisation among your listings.")
-    held = sorted(groups.review_groups(current_app.config))
+    held = sorted(changes.review_groups(current_app.config))
     if request.method == "POST":
         values = organization_changes(request.form)
         return _save_or_refuse(
-            lambda: groups.submit_organization_changes(
+            lambda: changes.submit_organization_changes(
                 db.session, access, organization_id, values,
                 expected_version=expected_version(request.form), config=current_app.config,
             ),
@@ -263,12 +264,8 @@ def revoke(link_id: int) -> Any:
 @roles_required(*STAFF_ROLES)
 def review_queue() -> Any:
     """Changes from groups waiting for review, each with a diff."""
-    changes = groups.pending_changes(db.session)
-    return render_template(
-        "groups/review.html",
-        changes=[(c, groups.diff(c)) for c in changes],
-        counts=reminders.follow_up_counts(db.session),
-    )
+    waiting = changes.pending_changes(db.session)
+    return render_template("groups/review.html", changes=[(c, changes.diff(c)) for c in waiting])
 
 
 @bp.post("/staff/group-changes/<int:change_id>/approve")
@@ -276,7 +273,7 @@ def review_queue() -> Any:
 def approve(change_id: int) -> Any:
     """Publish a group's held change through the write path."""
     try:
-        change = groups.approve(
+        change = changes.approve(
             db.session, change_id, staff=actor_for(current_user), expected_version=expected_version(request.form)
         )
     except writes.NotFound as exc:
@@ -298,7 +295,7 @@ def approve(change_id: int) -> Any:
 def reject(change_id: int) -> Any:
     """Turn a held change down, emailing the group why."""
     try:
-        change = groups.reject(
+        change = changes.reject(
             db.session, change_id, staff=actor_for(current_user), message=request.form.get("message", "")
         )
     except writes.NotFound as exc:
@@ -311,7 +308,7 @@ def reject(change_id: int) -> Any:
     try:
         mail.send(
             change.email, f"Your change to {change.listing.name} was not published", "rejected",
-            change=change, listing=change.listing, rows=groups.diff(change),
+            change=change, listing=change.listing, rows=changes.diff(change),
         )  # fmt: skip
         flash(f"Rejected; {change.email} has been emailed your message.", "success")
     except mail.MailFailed as exc:
@@ -322,8 +319,6 @@ def reject(change_id: int) -> Any:
 @bp.route("/listings/request", methods=["GET", "POST"])
 def request_listing() -> Any:
     """A group asks to be listed; staff check it before anything is published."""
-    from . import requests as listing_requests
-
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -346,8 +341,6 @@ def request_listing() -> Any:
 @roles_required(*STAFF_ROLES)
 def listing_requests_queue() -> Any:
     """Groups waiting to be listed."""
-    from . import requests as listing_requests
-
     return render_template("groups/requests.html", requests=listing_requests.waiting(db.session))
 
 
@@ -366,8 +359,6 @@ def decline_listing_request(request_id: int) -> Any:
 
 
 def _decide_listing_request(request_id: int, decision: str) -> Any:
-    from . import requests as listing_requests
-
     try:
         if decision == "approve":
             done = listing_requests.approve(db.session, request_id, staff=actor_for(current_user))

@@ -50,7 +50,7 @@ from ..core.db import DbSession
 from ..listings import operations
 from ..models import Organization, Service, TaxonomyTerm
 from ..models.imports import ExternalRecord, ImportEvidence, ImportRun, ImportSource, MergeCandidate
-from ..verification.reminders import follow_up_evidence
+from ..verification.follow_ups import follow_up_evidence
 from .writer import CHUNK_SIZE, NotBound, RecordWriter
 
 STUCK_AFTER = timedelta(hours=6)
@@ -476,8 +476,8 @@ def check_websites(
         check = checker.check(str(url))
         if not check.ok:
             session.add(ImportEvidence(service_id=service_id, kind="website-failed", detail=check.reason[:2000]))
-            session.commit()
             follow_up_evidence(session, service_id, "website-failed", check.reason, reported_by="website check")
+            session.commit()
         outcomes.append((service_id, check.ok, check.reason))
         if progress:
             progress(1)

@@ -49,7 +49,7 @@ from ..listings import bulk_write, operations, rules
 from ..listings.snapshots import _plain, service_snapshot
 from ..models import Location, Organization, Service, TaxonomyTerm, service_at_location
 from ..models.imports import ExternalRecord, ImportEvidence, ImportRun, ImportSource, MergeCandidate
-from ..verification.reminders import follow_up_evidence
+from ..verification.follow_ups import follow_up_evidence
 
 CHUNK_SIZE = 500
 MAX_NOTICES = 1000  # a report keeps this many notes; the rest are counted
@@ -491,10 +491,10 @@ class RecordWriter:
             self.session.add(
                 ImportEvidence(service_id=service_id, source_id=self.source_id, kind="no-future-events", detail=detail)
             )
-            self.session.commit()
             follow_up_evidence(
                 self.session, service_id, "no-future-events", detail, reported_by=f"import: {self.source.name}"
             )
+            self.session.commit()
 
     # -- keys ------------------------------------------------------------------------------------
     def _save_keys(self) -> None:

@@ -17,7 +17,8 @@ from ..gaps.compute import NothingToCompute, compute_gaps
 from ..imports.runs import run_queued, run_source
 from ..models import ImportSource
 from ..models.jobs import JobRun
-from ..verification.reminders import send_reminders, staleness_sweep
+from ..verification.reminders import send_reminders
+from ..verification.staleness import staleness_sweep
 
 
 @dataclass

@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from .. import create_app
+
 
 class DirectoryServer(BaseApplication):  # type: ignore[misc]
     """gunicorn running our app factory; options are gunicorn settings (bind, workers, ...)."""
@@ -22,8 +24,6 @@ class DirectoryServer(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from .. import create_app
-
         return create_app()
 
 

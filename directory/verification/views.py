@@ -20,8 +20,9 @@ from ..core.validation import ValidationFailed
 from ..groups.links import TokenRefused, find_token
 from ..models import Service
 from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS
-from . import reminders
-from .reminders import report_from_listing
+from . import answers
+from . import follow_ups as queue_of_follow_ups
+from .queue import prioritised
 
 bp = Blueprint("verification", __name__)
 
@@ -34,12 +35,12 @@ def _refused(exc: TokenRefused) -> Any:
 def confirm(token: str) -> Any:
     """From a reminder: one button to say the listing is still running and correct."""
     try:
-        service = reminders.service_for_token(db.session, token, "confirm")
+        service = answers.service_for_token(db.session, token, "confirm")
     except TokenRefused as exc:
         return _refused(exc)
     if request.method == "POST":
         try:
-            service = reminders.confirm_still_running(db.session, token)
+            service = answers.confirm_still_running(db.session, token)
         except TokenRefused as exc:
             db.session.rollback()
             return _refused(exc)
@@ -51,12 +52,12 @@ def confirm(token: str) -> Any:
 def stopped(token: str) -> Any:
     """From a reminder: tell us the group has stopped. Staff check it; nothing is deleted."""
     try:
-        service = reminders.service_for_token(db.session, token, "stopped")
+        service = answers.service_for_token(db.session, token, "stopped")
     except TokenRefused as exc:
         return _refused(exc)
     if request.method == "POST":
         try:
-            reminders.report_stopped(db.session, token, request.form.get("note", ""))
+            answers.report_stopped(db.session, token, request.form.get("note", ""))
         except TokenRefused as exc:
             db.session.rollback()
             return _refused(exc)
@@ -66,6 +67,7 @@ def stopped(token: str) -> Any:
         except ValueError as exc:
             db.session.rollback()
             return render_template("verification/stopped.html", service=service, errors={"note": str(exc)}), 422
+        db.session.commit()
         return render_template("verification/stopped_thanks.html", service=service)
     return render_template("verification/stopped.html", service=service, errors={})
 
@@ -78,7 +80,8 @@ def unsubscribe(token: str) -> Any:
     except TokenRefused as exc:
         return _refused(exc)
     if request.method == "POST":
-        address = reminders.unsubscribe(db.session, token)
+        address = answers.unsubscribe(db.session, token)
+        db.session.commit()
         return render_template("verification/unsubscribed.html", email=address)
     return render_template("verification/unsubscribe.html", email=row.email)
 
@@ -90,7 +93,7 @@ def report(service_id: int) -> Any:
     if db.session.get(Service, service_id) is None:
         abort(404, f"There is no service {service_id}.")
     try:
-        report_from_listing(
+        queue_of_follow_ups.report_from_listing(
             db.session, service_id, request.form.get("reason", ""), request.form.get("note", ""),
             reported_by=actor_for(current_user).label,
         )  # fmt: skip
@@ -98,6 +101,7 @@ def report(service_id: int) -> Any:
         db.session.rollback()
         flash(f"Not reported: {exc}", "error")
     else:
+        db.session.commit()
         flash("Thank you: staff will check this listing. It is unchanged until they do.", "success")
     return redirect(url_for("services.detail", service_id=service_id))
 
@@ -106,11 +110,9 @@ def report(service_id: int) -> Any:
 @roles_required(*STAFF_ROLES)
 def follow_ups() -> Any:
     """Listings to check by phone or to resolve: no reply, the group says it stopped, funding ended."""
-    from ..verification.queue import prioritised
-
     return render_template(
         "verification/follow_ups.html",
-        rows=prioritised(db.session, reminders.open_follow_ups(db.session), current_app.config, now=utcnow()),
+        rows=prioritised(db.session, queue_of_follow_ups.open_follow_ups(db.session), current_app.config, now=utcnow()),
         reasons=FOLLOW_UP_REASONS,
         resolutions=RESOLUTIONS,
     )
@@ -121,7 +123,7 @@ def follow_ups() -> Any:
 def resolve(follow_up_id: int) -> Any:
     """Staff checked the listing: still running, paused or closed."""
     try:
-        row = reminders.resolve_follow_up(
+        row = queue_of_follow_ups.resolve_follow_up(
             db.session, follow_up_id, request.form.get("resolution", ""), staff=actor_for(current_user),
             note=request.form.get("note", ""),
         )  # fmt: skip
@@ -132,5 +134,6 @@ def resolve(follow_up_id: int) -> Any:
         reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
         flash(f"Not resolved: {reason}", "error")
         return redirect(url_for("verification.follow_ups"), 303)
+    db.session.commit()
     flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
     return redirect(url_for("verification.follow_ups"), 303)

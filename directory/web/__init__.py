@@ -14,7 +14,7 @@ from ..core import process_cache, vocab
 from ..core.db import db
 from ..core.meta import read_meta
 from ..gaps import views as gaps_views
-from ..groups import claim_views, links
+from ..groups import changes, claim_views, links
 from ..groups import views as groups_views
 from ..imports import views as imports_views
 from ..jobs import views as jobs_views
@@ -24,8 +24,9 @@ from ..listings.timetable import next_sessions
 from ..models import Service
 from ..oruk import views as oruk_views
 from ..search import basket_views, public_views, synonym_views
-from ..verification import reminders
+from ..verification import follow_ups, reminders
 from ..verification import views as verification_views
+from ..verification.contacts import contact_email
 from . import health
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
         age_in_words=age_in_words,
         next_sessions=next_sessions,
         group_panel=_group_panel,
+        open_follow_up_count=_open_follow_up_count,
     )
     app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 
@@ -75,10 +77,15 @@ def _group_panel(service: Service) -> dict[str, Any]:
     """What the staff service page shows about group links, held changes and follow-ups for this listing."""
     return {
         "links": links.live_links(db.session, service.organization_id),
-        "pending": links.pending_changes(db.session, service_id=service.id),
-        "contact": reminders.contact_email(service) or "",
+        "pending": changes.pending_changes(db.session, service_id=service.id),
+        "contact": contact_email(service) or "",
         "reminders": reminders.reminder_history(db.session, service.id)[:5],
     }
+
+
+def _open_follow_up_count() -> int:
+    """Listings waiting for staff to follow up, for the staff queues' links."""
+    return sum(follow_ups.follow_up_counts(db.session).values())
 
 
 def _demo_label() -> str | None:

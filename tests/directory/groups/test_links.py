@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from directory.core.clock import utcnow
 from directory.core.writes import NotPermitted
+from directory.groups import changes
 from directory.groups import links as groups
 from directory.models import Organization, Revision, Service, WaitingTimeReport
 from directory.models.groups import GroupToken, PendingChange
@@ -247,7 +248,7 @@ def test_contact_and_capacity_publish_at_once_while_a_description_waits_for_revi
     assert (revision.actor, revision.source) == (f"group: {CONTACT}", "group")
     assert set(revision.changed_fields) == {"phone", "capacity"}
     with db_session(app) as session:
-        [change] = groups.pending_changes(session, service_id=listing)
+        [change] = changes.pending_changes(session, service_id=listing)
         assert change.changes == {"description": "Knitting, crochet and a natter."}
         assert change.before == {"description": "Knitting and a natter."}
         change_id = change.id
@@ -279,7 +280,7 @@ def test_rejecting_a_held_change_emails_the_group_and_leaves_the_listing(
     contact = group_client(app, invite_link(app, listing))
     submit(contact, f"/group/services/{listing}/edit", {"name": "BEST KNITTING IN TOWN!!!"})
     with db_session(app) as session:
-        [change] = groups.pending_changes(session, service_id=listing)
+        [change] = changes.pending_changes(session, service_id=listing)
         change_id = change.id
     staff = staff_client(app, "community-development")
     queue = html(staff.get("/staff/group-changes"))
@@ -314,7 +315,7 @@ def test_a_group_cannot_set_staff_only_fields(app: Flask, listing: int) -> None:
         token_id=0, organization_id=organization_of(app, listing), email="x@y.org", since=utcnow()
     )
     with db_session(app) as session, pytest.raises(NotPermitted, match="internal_notes"):
-        groups.submit_service_changes(
+        changes.submit_service_changes(
             session, access, listing, {"internal_notes": "mine now"}, expected_version=version,
             config={"GROUP_REVIEW_FIELDS": "none"},
         )  # fmt: skip
@@ -397,7 +398,7 @@ def test_a_group_edits_its_organisation_contact_at_once_while_its_description_wa
     assert (revision.actor, revision.source) == (f"group: {CONTACT}", "group")
     assert revision.changed_fields == ["phone", "website"]
     with db_session(app) as session:
-        [change] = groups.pending_changes(session, organization_id=organization_id)
+        [change] = changes.pending_changes(session, organization_id=organization_id)
         assert (change.service_id, change.changes, change.before) == (
             None, {"description": "Knitters of Bispham."}, {"description": ""},
         )  # fmt: skip
@@ -426,7 +427,7 @@ def test_rejecting_a_held_organisation_change_emails_the_group(app: Flask, listi
     submit(contact, f"/group/organisations/{organization_id}/edit", {"name": "THE BEST KNITTERS"})
     assert organization_row(app, organization_id).name == name
     with db_session(app) as session:
-        [change] = groups.pending_changes(session, organization_id=organization_id)
+        [change] = changes.pending_changes(session, organization_id=organization_id)
         change_id = change.id
     staff = staff_client(app, "community-development")
     queue = html(staff.get("/staff/group-changes"))
@@ -457,7 +458,7 @@ def test_a_link_for_one_organisation_never_edits_another_organisations_details(
     after = organization_row(app, other)
     assert (after.name, after.version) == (before.name, before.version)
     with db_session(app) as session:
-        assert groups.pending_changes(session, organization_id=other) == []
+        assert changes.pending_changes(session, organization_id=other) == []
     # Without an edit-link sign-in the page refuses, even for the right organisation.
     assert app.test_client().get(f"/group/organisations/{organization_of(app, listing)}/edit").status_code == 403
 
@@ -467,7 +468,7 @@ def test_a_group_cannot_archive_its_organisation_or_save_over_a_newer_version(ap
     organization = organization_row(app, organization_id)
     access = groups.GroupAccess(token_id=0, organization_id=organization_id, email="x@y.org", since=utcnow())
     with db_session(app) as session, pytest.raises(NotPermitted, match="archived"):
-        groups.submit_organization_changes(
+        changes.submit_organization_changes(
             session, access, organization_id, {"archived": True}, expected_version=organization.version,
             config={"GROUP_REVIEW_FIELDS": "none"},
         )  # fmt: skip

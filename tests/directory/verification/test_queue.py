@@ -8,8 +8,8 @@ from typing import Any
 from directory.core.clock import utcnow
 from directory.models import DemandEvent, Postcode
 from directory.models.gaps import Deprivation
+from directory.verification.follow_ups import report_from_listing
 from directory.verification.queue import prioritised
-from directory.verification.reminders import report_from_listing
 from tests.conftest import html
 
 AREAS = {"FY1 1QA": ("E01900101", 1), "FY1 1QB": ("E01900102", 9), "FY1 1QD": ("E01900103", None)}
@@ -46,7 +46,7 @@ def test_deprivation_staleness_and_signposting_order_the_queue(app: Any, make_se
     session.commit()
     for service in (affluent_stale, deprived_fresh, unknown, deprived_stale):
         report_from_listing(session, service.id, "details-wrong", "", reported_by="staff: t@example.org")
-    from directory.verification.reminders import open_follow_ups
+    from directory.verification.follow_ups import open_follow_ups
 
     queue = prioritised(session, open_follow_ups(session), app.config, now=now)
     names = [p.follow_up.service.name for p in queue if p.follow_up.service.name in {

@@ -17,14 +17,10 @@ from directory.listings.freshness import freshness
 from directory.models import Revision, Service
 from directory.models.jobs import JobRun
 from directory.models.verification import ContactOptOut, FollowUp, Reminder
-from directory.verification.reminders import (
-    batch_size,
-    id_batches,
-    opt_out,
-    reminder_offsets,
-    send_reminders,
-    staleness_sweep,
-)
+from directory.verification.batches import batch_size, id_batches
+from directory.verification.contacts import opt_out
+from directory.verification.reminders import reminder_offsets, send_reminders
+from directory.verification.staleness import staleness_sweep
 from tests.conftest import built_app, html
 from tests.mailbox import (
     Mailbox,
@@ -355,6 +351,7 @@ def test_batches_of_three_do_exactly_what_one_pass_does_and_a_re_run_sends_nothi
                     ids = [make_listing(app, **{"last_verified_at": VERIFIED.isoformat(), **extra}) for extra in TEN]
                     with db_session(app) as session:
                         opt_out(session, "Opted@group.example.org")
+                        session.commit()
                         assert [len(chunk) for chunk in id_batches(session, select(Service.id), 3)] == [3, 3, 3, 1]
                 with at(ON_THE_DAY):
                     first = _jobs_on(app, batch)

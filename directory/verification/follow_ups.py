@@ -1,0 +1,108 @@
+"""Staff follow-ups: evidence that a listing may be wrong (no reply, the group says it stopped, funding ended,
+a link worker's report, an importer's evidence), queued once per reason and cycle, and resolved by staff through
+the write path. Nothing is ever deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..core import validation as v
+from ..core import writes
+from ..core.clock import utcnow
+from ..core.db import DbSession
+from ..listings import operations
+from ..models import Service
+from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS, FollowUp
+
+
+def queue_follow_up(
+    session: DbSession, service_id: int, reason: str, *, cycle: str = "", detail: str = "", reported_by: str = ""
+) -> FollowUp | None:
+    """Queue a listing for staff, once per reason and cycle; returns None when it was already queued."""
+    exists = session.scalars(
+        select(FollowUp).where(FollowUp.service_id == service_id, FollowUp.reason == reason, FollowUp.cycle == cycle)
+    ).first()
+    if exists is not None and reason != "group-stopped":
+        return None
+    row = FollowUp(
+        service_id=service_id, reason=reason, cycle=cycle, detail=detail, reported_by=reported_by[:255],
+        created_at=utcnow(),
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
+
+
+# What a link worker can report from a listing; each becomes a follow-up for staff, never a change.
+LISTING_REPORTS = ("reported-stopped", "details-wrong")
+
+
+def report_from_listing(session: DbSession, service_id: int, reason: str, note: Any, *, reported_by: str) -> FollowUp:
+    """A link worker says a listing has stopped or is wrong: queued for staff to check; the listing is unchanged."""
+    service = session.get(Service, service_id)
+    if service is None:
+        raise writes.NotFound(f"There is no service {service_id}.")
+    if reason not in LISTING_REPORTS:
+        raise v.ValidationFailed({"reason": f"{reason!r} is not one of: {', '.join(LISTING_REPORTS)}."})
+    detail = v.text(500)(note) or FOLLOW_UP_REASONS[reason]
+    # One open report per reason per day is enough for staff to act on.
+    follow_up = queue_follow_up(session, service.id, reason, cycle=utcnow().date().isoformat(), detail=detail,
+                           reported_by=reported_by)  # fmt: skip
+    if follow_up is None:
+        existing = session.scalars(
+            select(FollowUp).where(FollowUp.service_id == service_id, FollowUp.reason == reason)
+            .order_by(FollowUp.id.desc())
+        ).first()  # fmt: skip
+        assert existing is not None
+        return existing
+    return follow_up
+
+
+def follow_up_evidence(session: DbSession, service_id: int, kind: str, detail: str, *, reported_by: str) -> None:
+    """Evidence from an importer that a listing may have closed joins staff's follow-up queue (once a day)."""
+    service = session.get(Service, service_id)
+    if service is not None and kind in FOLLOW_UP_REASONS:
+        queue_follow_up(session, service.id, kind, cycle=utcnow().date().isoformat(), detail=detail[:2000],
+                   reported_by=reported_by)  # fmt: skip
+
+
+def open_follow_ups(session: DbSession) -> list[FollowUp]:
+    return list(session.scalars(select(FollowUp).where(FollowUp.resolved_at.is_(None)).order_by(FollowUp.created_at)))
+
+
+def resolve_follow_up(
+    session: DbSession, follow_up_id: int, resolution: str, *, staff: writes.Actor, note: Any = ""
+) -> FollowUp:
+    """Staff checked: still running (verified now, by phone), paused or closed. Written through operations."""
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise writes.NotFound(f"There is no follow-up {follow_up_id}.")
+    if follow_up.resolved_at is not None:
+        raise writes.NotPermitted(f"Follow-up {follow_up_id} was already resolved by {follow_up.resolved_by}.")
+    if resolution not in RESOLUTIONS:
+        raise v.ValidationFailed({"resolution": f"Choose one of: {', '.join(RESOLUTIONS)}."})
+    service = follow_up.service
+    now = utcnow().replace(microsecond=0)
+    changes: dict[str, Any] = {"last_verified_at": now, "verified_by": staff.label, "verified_how": "phone"}
+    if resolution == "still-running":
+        changes["status"] = "active"
+    else:
+        changes["status"] = resolution
+    operations.update(
+        session, "service", service.id, changes, expected_version=service.version, actor=staff,
+        action=f"follow-up: {RESOLUTIONS[resolution].lower()}",
+    )  # fmt: skip
+    follow_up.resolved_at, follow_up.resolved_by, follow_up.resolution = utcnow(), staff.label[:255], resolution
+    extra = v.text(2_000)(note)
+    if extra:
+        follow_up.detail = f"{follow_up.detail}\nStaff: {extra}".strip()
+    return follow_up
+
+
+def follow_up_counts(session: DbSession) -> dict[str, int]:
+    rows = session.execute(
+        select(FollowUp.reason, func.count()).where(FollowUp.resolved_at.is_(None)).group_by(FollowUp.reason)
+    ).all()
+    return {str(reason): int(count) for reason, count in rows}
