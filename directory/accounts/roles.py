@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
+from ..core.db import DbSession
 from ..core.writes import Actor
 from ..models import Organization, Service, User
 from .users import login_manager
@@ -59,3 +60,20 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 
 
 ANY_SIGNED_IN = (*STAFF_ROLES, "group-editor")
+
+
+def editable_listing(session: DbSession, user: Any, kind: str, entity_id: int) -> Service | Organization:
+    """The listing, if this user may see and change it: 404 when there is none, 403 when it is not theirs."""
+    if kind == "service":
+        service = session.get(Service, entity_id)
+        if service is None:
+            abort(404, f"There is no service {entity_id}.")
+        if not can_edit_service(user, service):
+            abort(403, "You can only see and change your own organisation's listings.")
+        return service
+    organization = session.get(Organization, entity_id)
+    if organization is None:
+        abort(404, f"There is no organisation {entity_id}.")
+    if not can_edit_organization(user, organization):
+        abort(403, "You can only see and change your own organisation.")
+    return organization

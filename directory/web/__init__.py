@@ -18,7 +18,8 @@ from ..groups import changes, claim_views, links
 from ..groups import views as groups_views
 from ..imports import views as imports_views
 from ..jobs import views as jobs_views
-from ..listings import category_views, organisation_views, service_views
+from ..listings import category_views
+from ..listings import views as listings_views
 from ..listings.freshness import age_in_words, freshness
 from ..listings.timetable import next_sessions
 from ..models import Service
@@ -33,8 +34,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     accounts_views.bp,
     health.bp,
     public_views.bp,
-    service_views.bp,
-    organisation_views.bp,
+    listings_views.services,
+    listings_views.organisations,
     category_views.bp,
     synonym_views.bp,
     basket_views.bp,
