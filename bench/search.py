@@ -28,7 +28,8 @@ from directory.demo.build import build_demo  # noqa: E402
 from directory.listings.fts import fts_expression, tsquery_expression  # noqa: E402
 from directory.models import Location, TaxonomyTerm  # noqa: E402
 from directory.ops.database import init_database  # noqa: E402
-from directory.search.engine import parse_query, search  # noqa: E402
+from directory.search.engine import search  # noqa: E402
+from directory.search.query import parse_query
 from directory.search.synonyms import synonym_map  # noqa: E402
 
 WORDS = ["knit", "walk", "debt", "money advice", "lunch", "carers", "low mood", "youth", "choir", "garden",

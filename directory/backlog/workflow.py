@@ -26,6 +26,8 @@ import pandas as pd
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from geo.distance import haversine_km
+
 from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..core.validation import ValidationFailed
@@ -41,7 +43,7 @@ from ..models.backlog import (
     GapFlag,
     LsoaMsoa,
 )
-from ..search.engine import SearchError, haversine_km, locate
+from ..search.query import SearchError, locate
 from .pii import Finding, describe, find_personal_data
 
 CAN_FLAG = ("admin", "link-worker", "community-development")

@@ -33,7 +33,8 @@ def _editable(kind: Kind, entity_id: int) -> Any:
 
 def _page(kind: Kind, entity_id: int, which: str = "main") -> str:
     main, history, argument = PAGES[kind]
-    return url_for(main if which == "main" else history, **{argument: entity_id})
+    values: dict[str, Any] = {argument: entity_id}
+    return url_for(main if which == "main" else history, **values)
 
 
 def _form_context(service: Service | None, values: dict[str, Any] | None, errors: dict[str, str]) -> dict[str, Any]:

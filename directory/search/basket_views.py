@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..accounts.roles import STAFF_ROLES, roles_required
 from ..core.clock import utcnow
 from ..core.db import db
-from .engine import SearchError
+from .query import SearchError
 from .signposting import MAX_BASKET, MAX_NOTE, basket_services, client_lsoa, qr_code, record_signposting
 
 bp = Blueprint("basket", __name__, url_prefix="/basket")

@@ -14,7 +14,8 @@ from ..core.db import db
 from ..listings import queries as listings
 from ..listings import referral_forms
 from ..models import Organization, Service
-from .engine import RADII_KM, SORTS, TIMES_OF_DAY, Outcome, SearchError, parse_query, record_unmet_need, search
+from .engine import Outcome, record_unmet_need, search
+from .query import RADII_KM, SORTS, TIMES_OF_DAY, SearchError, parse_query
 from .results import result_json
 
 bp = Blueprint("public", __name__)
@@ -34,6 +35,7 @@ def _run() -> tuple[Outcome | None, SearchError | None]:
     # Only searches by signed-in staff count as evidence of unmet need.
     if _is_staff() and outcome.found_nothing and (query.categories or query.text or query.postcode):
         record_unmet_need(db.session, outcome, team=current_user.team)
+        db.session.commit()
     return outcome, None
 
 

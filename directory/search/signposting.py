@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..models import DemandEvent, Service
-from .engine import locate
+from .query import locate
 
 MAX_BASKET = 12
 MAX_NOTE = 600

@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from directory import create_app
+from directory.core.csv_cells import safe_cell
 from directory.core.db import db
 from directory.imports.runs import ensure_source, run_source
 from directory.listings.operations import report_waiting_time
@@ -27,7 +28,7 @@ from directory.listings.snapshots import service_snapshot
 from directory.models import Postcode, Service
 from directory.models.imports import ExternalRecord
 from directory.ops.database import init_database
-from directory.oruk import views as oruk
+from directory.oruk import serialise as oruk
 from tests.conftest import STAFF
 
 
@@ -191,11 +192,7 @@ def test_the_csv_export_is_formula_safe(client: FlaskClient, listed: Any) -> Non
     row = next(r for r in rows if r["name"] == "Knit & natter <b>")
     assert row["description"] == '\'=HYPERLINK("x")'
     assert row["waiting_weeks"] == "6" and row["postcode"] == "FY1 1PX"
-    assert (
-        oruk.safe_cell("+44 1253") == "'+44 1253"
-        and oruk.safe_cell("@SUM") == "'@SUM"
-        and oruk.safe_cell("-1") == "'-1"
-    )
+    assert safe_cell("+44 1253") == "'+44 1253" and safe_cell("@SUM") == "'@SUM" and safe_cell("-1") == "'-1"
 
 
 def test_the_geojson_export_has_points(client: FlaskClient, listed: Any) -> None:

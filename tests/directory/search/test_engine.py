@@ -15,7 +15,8 @@ from directory.core.db import db
 from directory.listings import operations
 from directory.listings.fts import fts_expression
 from directory.models import DemandEvent, Postcode
-from directory.search.engine import SearchError, locate, parse_query, search
+from directory.search.engine import search
+from directory.search.query import SearchError, locate, parse_query
 from tests.conftest import STAFF, built_app, html, table_dumps
 
 # Postcodes on a north-south line in Blackpool (about 1.0 km apart per 0.009 degrees), and one in Burnley.

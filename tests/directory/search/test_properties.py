@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory.listings.fts import fts_expression, tsquery_expression
-from directory.search.engine import SearchError, parse_query
+from directory.search.query import SearchError, parse_query
 from geo.postcodes import InvalidPostcode, normalise_postcode
 
 PCDS = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
