@@ -85,6 +85,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     path, source = _postcodes(os.environ.get("DIRECTORY_DATA_DIR"))
     # Code-Point Open has no LSOA column: points only, and then no gap flags (they are kept by LSOA).
     report = import_postcodes(db.session, path, lsoa_edition=None if path.suffix == ".zip" else "2011")
+    db.session.commit()
     figures["postcodes"] = f"{report.read:,} from {source}"
     points = db.session.execute(
         select(Postcode.pcds, Postcode.latitude, Postcode.longitude, Postcode.lsoa_code, Postcode.lad_code)
@@ -171,6 +172,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     flags = _gap_flags(rng, args.flags, points, codes, weights, now)
     db.session.commit()
     figures["indexed"] = rebuild(db.session)
+    db.session.commit()
     figures.update(organisations=len(org_rows), services=len(services), locations=len(places), events=len(events),
                    flags=flags, seconds=round(time.perf_counter() - started, 1))  # fmt: skip
     return figures

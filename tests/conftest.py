@@ -125,7 +125,9 @@ def make_organization(session: Any) -> Callable[..., Any]:
     def make(**overrides: Any) -> Any:
         values = {"name": f"Organisation {next(_serial)}", "sector": "community"}
         values.update(overrides)
-        return create(session, "organization", values, STAFF)
+        organization = create(session, "organization", values, STAFF)
+        session.commit()
+        return organization
 
     return make
 
@@ -137,7 +139,9 @@ def make_service(session: Any, make_organization: Callable[..., Any]) -> Callabl
             overrides["organization_id"] = make_organization().id
         values = {"name": f"Service {next(_serial)}", "categories": ["arts-crafts"]}
         values.update(overrides)
-        return create(session, "service", values, STAFF)
+        service = create(session, "service", values, STAFF)
+        session.commit()
+        return service
 
     return make
 
@@ -146,7 +150,9 @@ def make_service(session: Any, make_organization: Callable[..., Any]) -> Callabl
 def make_user(session: Any) -> Callable[..., Any]:
     def make(role: str = "link-worker", **overrides: Any) -> Any:
         email = overrides.pop("email", f"user{next(_serial)}-{role}@example.org")
-        return create_user(session, email_address=email, role=role, password=PASSWORD, **overrides)
+        user = create_user(session, email_address=email, role=role, password=PASSWORD, **overrides)
+        session.commit()
+        return user
 
     return make
 

@@ -166,7 +166,9 @@ def make_listing(app: Any, **overrides: Any) -> int:
             organization_id = create(session, "organization", {"name": f"Group {next(_serial)}"}, actor).id
         values = {"organization_id": organization_id, "name": f"Listing {next(_serial)}", "categories": ["arts-crafts"]}
         values.update(overrides)
-        return int(create(session, "service", values, actor).id)
+        service_id = int(create(session, "service", values, actor).id)
+        session.commit()
+        return service_id
 
 
 def staff_client(app: Any, role: str = "link-worker", **overrides: Any) -> Any:
@@ -177,6 +179,7 @@ def staff_client(app: Any, role: str = "link-worker", **overrides: Any) -> Any:
     email = f"staff{next(_serial)}-{role}@example.org"
     with db_session(app) as session:
         create_user(session, email_address=email, role=role, password=PASSWORD, **overrides)
+        session.commit()
     client = app.test_client()
     assert sign_in(client, email).status_code == 302
     return client

@@ -44,4 +44,5 @@ def register(cli: click.Group) -> None:
         except ValidationFailed as exc:
             db.session.rollback()
             fail("Not created: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()))
+        db.session.commit()
         click.echo(f"Created {user.role} account for {user.email}" + (f" (area {user.area})." if user.area else "."))

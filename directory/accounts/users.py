@@ -103,7 +103,7 @@ def create_user(
         area=area_text,
     )
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -140,5 +140,4 @@ def set_user_area(session: DbSession, user_id: int, area: str | Sequence[str]) -
     except ValueError as exc:
         raise ValidationFailed({"area": str(exc)}) from exc
     user.area = " ".join(codes)
-    session.commit()
     return user

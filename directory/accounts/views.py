@@ -57,6 +57,7 @@ def users() -> Any:
             if not user_id.isdigit():
                 raise ValidationFailed({"user": "Choose an account."})
             user = set_user_area(db.session, int(user_id), request.form.get("area", ""))
+            db.session.commit()
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.errors

@@ -139,7 +139,7 @@ def _hold(
     held: dict[str, Any],
     base_version: int,
 ) -> int:
-    """Keep held fields as the one pending change of this service (or of the organisation itself); committed."""
+    """Keep held fields as the one pending change of this service (or of the organisation itself)."""
     query = select(PendingChange).where(
         PendingChange.organization_id == access.organization_id, PendingChange.status == "pending"
     )
@@ -159,7 +159,7 @@ def _hold(
     pending.submitted_by, pending.email = access.actor.label, access.email
     pending.submitted_at = utcnow()
     pending.base_version = base_version
-    session.commit()
+    session.flush()
     return int(pending.id)
 
 
@@ -240,7 +240,6 @@ def approve(session: DbSession, change_id: int, *, staff: writes.Actor, expected
         action=f"approve group change {change.id}",
     )  # fmt: skip
     change.status, change.decided_at, change.decided_by = "approved", utcnow(), staff.label[:255]
-    session.commit()
     return change
 
 
@@ -252,5 +251,4 @@ def reject(session: DbSession, change_id: int, *, staff: writes.Actor, message: 
         raise v.ValidationFailed({"message": "Say why, so the group can put it right."})
     change.status, change.decided_at, change.decided_by = "rejected", utcnow(), staff.label[:255]
     change.message = text
-    session.commit()
     return change

@@ -35,6 +35,7 @@ def claim(organization_id: int) -> Any:
             errors = exc.errors
             status = 409 if isinstance(exc, listing_claims.DuplicateClaim) else 422
         else:
+            db.session.commit()
             return render_template("groups/claim_thanks.html", organization=organization)
     return render_template("groups/claim_form.html", organization=organization, values=values, errors=errors), status
 
@@ -60,6 +61,7 @@ def approve(claim_id: int) -> Any:
         db.session.rollback()
         flash(f"Nothing was changed: {exc}", "error")
         return redirect(url_for("claims.queue"), 303)
+    db.session.commit()  # the contact email, when it was set
     claim = done.claim
     extra = f" {claim.email} is now {claim.organization.name}'s contact email." if done.contact_email_set else ""
     flash(f"Approved: {claim.email} has been emailed an edit link for {claim.organization.name}.{extra}", "success")

@@ -63,7 +63,6 @@ def submit(session: DbSession, organization_id: int, values: Mapping[str, Any]) 
         )
     claim = ListingClaim(organization_id=organization_id, **cleaned, status="pending", created_at=utcnow())
     session.add(claim)
-    session.commit()
     return claim
 
 
@@ -92,13 +91,14 @@ def approve(session: DbSession, claim_id: int, *, staff: Actor, days: int) -> Ap
     """Email the claimant an edit link for this organisation only, and record who approved it and when.
 
     The email goes before the commit, so a mail failure (MailFailed) leaves the claim waiting and no link
-    behind. Only then, if the organisation has no email, is the claimant's set through the write path.
+    behind: the approval is committed here, around the email. Only then, if the organisation has no email, is the
+    claimant's set through the write path, for the caller to commit.
     """
     claim = _pending(session, claim_id)
     organization = claim.organization
     if organization.archived:
         raise writes.NotPermitted(f"{organization.name} is archived: restore it before approving a claim.")
-    token, link = groups.invite(session, organization.id, claim.email, created_by=staff.label, days=days, commit=False)
+    token, link = groups.invite(session, organization.id, claim.email, created_by=staff.label, days=days)
     claim.status, claim.decided_at, claim.decided_by = "approved", utcnow(), staff.label[:255]
     claim.token_id = link.id
     session.flush()

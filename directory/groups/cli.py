@@ -41,8 +41,10 @@ def register(cli: click.Group) -> None:
                 organization=row.organization, link=external_url("groups.enter", token=token), expires=row.expires_at,
             )  # fmt: skip
         except MailFailed as exc:
+            db.session.commit()
             click.secho(f"The link was made (id {row.id}) but not sent: {exc}", fg="red", err=True)
             sys.exit(1)
+        db.session.commit()
         click.echo(f"Sent an edit link for {row.organization.name} to {row.email} (link {row.id}).")
 
     @groups_group.command("revoke")
@@ -53,4 +55,5 @@ def register(cli: click.Group) -> None:
         links = live_links(db.session, organization_id)
         for link in links:
             revoke(db.session, link.id, by="command line")
+        db.session.commit()
         click.echo(f"Withdrew {len(links)} edit link(s) of organisation {organization_id}.")

@@ -69,9 +69,9 @@ def issue_token(
 
 
 def invite(
-    session: DbSession, organization_id: int, email_address: Any, *, created_by: str, days: int, commit: bool = True
+    session: DbSession, organization_id: int, email_address: Any, *, created_by: str, days: int
 ) -> tuple[str, GroupToken]:
-    """Make an edit link for a contact of one organisation (the caller emails it); committed unless told not to."""
+    """Make an edit link for a contact of one organisation (the caller emails it, then commits)."""
     errors: dict[str, str] = {}
     try:
         address = v.email(email_address)
@@ -88,12 +88,9 @@ def invite(
     if errors:
         raise v.ValidationFailed(errors)
     assert address is not None
-    token, row = issue_token(
+    return issue_token(
         session, kind="edit", organization_id=organization_id, email=address, days=days, created_by=created_by
     )
-    if commit:
-        session.commit()
-    return token, row
 
 
 def find_token(session: DbSession, token: str, kind: str, *, now: datetime | None = None) -> GroupToken:
@@ -140,14 +137,13 @@ class GroupAccess:
 
 
 def use_edit_link(session: DbSession, token: str, *, now: datetime | None = None) -> GroupAccess:
-    """Spend an edit link (single use) and return the sign-in it gives; committed."""
+    """Spend an edit link (single use) and return the sign-in it gives."""
     now = now or utcnow()
     row = find_token(session, token, "edit", now=now)
     organization = session.get(Organization, row.organization_id)
     if organization is None or organization.archived:
         raise TokenRefused("This organisation's listings are archived. Contact us to restore them.", "archived")
     row.used_at = now
-    session.commit()
     return GroupAccess(token_id=row.id, organization_id=row.organization_id, email=row.email, since=now)
 
 
@@ -176,13 +172,12 @@ def check_access(
 
 
 def revoke(session: DbSession, token_id: int, *, by: str, organization_id: int | None = None) -> GroupToken:
-    """Withdraw a link (and any sign-in made with it); committed."""
+    """Withdraw a link (and any sign-in made with it)."""
     row = session.get(GroupToken, token_id)
     if row is None or (organization_id is not None and row.organization_id != organization_id):
         raise writes.NotFound(f"There is no group link {token_id}.")
     if row.revoked_at is None:
         row.revoked_at, row.revoked_by = utcnow(), by[:255]
-        session.commit()
     return row
 
 

@@ -40,7 +40,6 @@ def submit(session: DbSession, values: Mapping[str, Any]) -> ListingRequest:
         raise v.ValidationFailed({"categories": f"Unknown categories: {', '.join(unknown)}."})
     request = ListingRequest(**cleaned, status="waiting", created_at=utcnow())
     session.add(request)
-    session.commit()
     return request
 
 
@@ -79,7 +78,6 @@ def approve(session: DbSession, request_id: int, *, staff: Actor) -> ListingRequ
     )  # fmt: skip
     request.status, request.decided_at, request.decided_by = "approved", utcnow(), staff.label
     request.service_id = service.id
-    session.commit()
     return request
 
 

@@ -69,6 +69,7 @@ def enter(token: str) -> Any:
         except groups.TokenRefused as exc:
             db.session.rollback()
             return _refused(exc)
+        db.session.commit()
         session[groups.SESSION_KEY] = access.as_session()
         destination = request.form.get("next", "")
         if destination.startswith("service-") and destination[8:].isdigit():
@@ -157,6 +158,7 @@ def _save_or_refuse(submit: Callable[[], changes.Submitted], form: Callable[[dic
     except writes.NotPermitted as exc:
         db.session.rollback()
         abort(403, str(exc))
+    db.session.commit()
     flash(_submitted_message(result), "success")
     return redirect(url_for("groups.home"))
 
@@ -206,6 +208,7 @@ def report_wait(service_id: int) -> Any:
         db.session.rollback()
         flash(f"The wait was not saved: {exc.errors.get('weeks', exc)}", "error")
         return redirect(url_for("groups.home")), 303
+    db.session.commit()
     flash("Thank you: the waiting time is published.", "success")
     return redirect(url_for("groups.home"), 303)
 
@@ -236,8 +239,10 @@ def invite(organization_id: int) -> Any:
         )  # fmt: skip
     except mail.MailFailed as exc:
         groups.revoke(db.session, row.id, by="mail failure")
+        db.session.commit()
         flash(f"The email could not be sent, so the link was withdrawn: {exc}", "error")
         return redirect(target, 303)
+    db.session.commit()
     flash(
         f"Sent an edit link to {row.email}. It works once, within {current_app.config['GROUP_LINK_DAYS']} days.",
         "success",
@@ -253,6 +258,7 @@ def revoke(link_id: int) -> Any:
     if row is None:
         abort(404, f"There is no group link {link_id}.")
     groups.revoke(db.session, link_id, by=actor_for(current_user).label)
+    db.session.commit()
     flash(f"Withdrew the link sent to {row.email}.", "success")
     back = request.form.get("service_id", "")
     return redirect(
@@ -286,6 +292,7 @@ def approve(change_id: int) -> Any:
         db.session.rollback()
         flash("Not approved: " + "; ".join(f"{k}: {m}" for k, m in exc.errors.items()), "error")
         return redirect(url_for("groups.review_queue"), 303)
+    db.session.commit()
     flash(f"Approved and published the change to {change.listing.name}.", "success")
     return redirect(url_for("groups.review_queue"), 303)
 
@@ -305,6 +312,7 @@ def reject(change_id: int) -> Any:
         reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
         flash(f"Not rejected: {reason}", "error")
         return redirect(url_for("groups.review_queue"), 303)
+    db.session.commit()  # rejected whether or not the email then goes
     try:
         mail.send(
             change.email, f"Your change to {change.listing.name} was not published", "rejected",
@@ -330,6 +338,7 @@ def request_listing() -> Any:
             db.session.rollback()
             errors = exc.errors
         else:
+            db.session.commit()
             return render_template("groups/request_thanks.html")
     categories = [(t.code, t.name) for t in listings.categories(db.session)]
     return render_template("groups/request.html", values=values, errors=errors, category_choices=categories), (
@@ -362,6 +371,7 @@ def _decide_listing_request(request_id: int, decision: str) -> Any:
     try:
         if decision == "approve":
             done = listing_requests.approve(db.session, request_id, staff=actor_for(current_user))
+            db.session.commit()
             flash(f"Listed {done.service_name}. It is on the directory now.", "success")
         else:
             done = listing_requests.decline(

@@ -30,5 +30,5 @@ def save_category(
         term = TaxonomyTerm(code=code)
         session.add(term)
     term.name, term.description, term.active = name, description.strip(), active
-    session.commit()
+    session.flush()
     return term

@@ -34,6 +34,7 @@ def manage() -> Any:
             errors = exc.errors
             flash("The category was not saved: " + str(exc), "error")
         else:
+            db.session.commit()
             flash(f"Saved the category {term.name}.", "success")
             return redirect(url_for("categories.manage"))
     return render_template(

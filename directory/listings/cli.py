@@ -34,6 +34,7 @@ def register(cli: click.Group) -> None:
             with tqdm(unit=" postcodes", desc="Storing", file=sys.stderr, disable=None) as bar:
                 report = import_postcodes(db.session, file, areas=areas, lsoa_edition=lsoa_edition,  # type: ignore[arg-type]
                                           progress=bar.update)  # fmt: skip
+            db.session.commit()
         except DataFileError as exc:
             fail(f"Nothing was imported. {exc}")
         click.echo(str(report))

@@ -2,7 +2,8 @@
 
 Every change to an organisation or a service is validated, checked against the version the
 editor saw (optimistic locking), and kept as a revision with who, when, source and the
-before/after snapshots. Views, the CLI, the demo and importers all call these functions.
+before/after snapshots. Views, the CLI, the demo and importers all call these functions; they flush,
+and the view, command or job that called them commits (so one request's writes land together or not at all).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _reindex(session: DbSession, entity: Service | Organization) -> None:
 
 
 def create(session: DbSession, kind: Kind, values: dict[str, Any], actor: Actor) -> Any:
-    """Create an organisation or a service from submitted values; returns it, committed."""
+    """Create an organisation or a service from submitted values; returns it, flushed (the caller commits)."""
     spec, defaults = (
         (SERVICE_SPEC, SERVICE_DEFAULTS) if kind == "service" else (ORGANIZATION_SPEC, ORGANIZATION_DEFAULTS)
     )
@@ -124,7 +125,7 @@ def create(session: DbSession, kind: Kind, values: dict[str, Any], actor: Actor)
     session.flush()
     _record(session, entity, action="create", actor=actor, before=None)
     _reindex(session, entity)
-    session.commit()
+    session.flush()
     return entity
 
 
@@ -169,7 +170,7 @@ def update(
         raise StaleEdit("This listing was saved by someone else at the same moment. Reload it and try again.") from exc
     _record(session, entity, action=action, actor=actor, before=before)
     _reindex(session, entity)
-    session.commit()
+    session.flush()
     return entity
 
 
@@ -309,5 +310,5 @@ def report_waiting_time(
         source=source,
     )
     session.add(report)
-    session.commit()
+    session.flush()
     return report

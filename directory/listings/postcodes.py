@@ -57,7 +57,8 @@ def import_postcodes(
 ) -> PostcodeImport:
     """Read an official postcode file (ONSPD, NSPL, ONS lookups, Code-Point Open) and upsert it.
 
-    All or nothing: one transaction, so a failure part-way leaves the table as it was.
+    All or nothing: nothing is committed here, so the caller commits once and a failure part-way leaves the table
+    as it was.
     Terminated postcodes are not loaded. ``progress`` is called with each batch's size.
     """
     frame = read_postcodes(path, lad_codes=list(areas) or None, lsoa_edition=lsoa_edition)
@@ -69,23 +70,18 @@ def import_postcodes(
     report.updated = int(keys.isin(existing).sum())
     report.added = int(keys.nunique()) - report.updated
     located = located.drop_duplicates("postcode_key", keep="last")
-    try:
-        for start in range(0, len(located), BATCH):
-            chunk = located.iloc[start : start + BATCH]
-            rows = [
-                {"postcode_key": key, "pcds": pcds, "latitude": float(lat), "longitude": float(lon),
-                 "lsoa_code": lsoa if isinstance(lsoa, str) else None,
-                 "lad_code": lad if isinstance(lad, str) else None}
-                for key, pcds, lat, lon, lsoa, lad in chunk[
-                    ["postcode_key", "pcds", "lat", "long", "lsoa_code", "lad_code"]].itertuples(index=False)
-            ]  # fmt: skip
-            _upsert(session, rows)
-            progress(len(rows))
-        report.locations_placed = _place_locations(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    for start in range(0, len(located), BATCH):
+        chunk = located.iloc[start : start + BATCH]
+        rows = [
+            {"postcode_key": key, "pcds": pcds, "latitude": float(lat), "longitude": float(lon),
+             "lsoa_code": lsoa if isinstance(lsoa, str) else None,
+             "lad_code": lad if isinstance(lad, str) else None}
+            for key, pcds, lat, lon, lsoa, lad in chunk[
+                ["postcode_key", "pcds", "lat", "long", "lsoa_code", "lad_code"]].itertuples(index=False)
+        ]  # fmt: skip
+        _upsert(session, rows)
+        progress(len(rows))
+    report.locations_placed = _place_locations(session)
     return report
 
 

@@ -87,6 +87,4 @@ def rebuild(session: DbSession) -> int:
         batch = [{"id": r[0], **{k: fold_accents(v or "") for k, v in zip(names, r[1:], strict=True)}} for r in rows]
         for start in range(0, len(batch), 5_000):
             session.execute(_PG_UPSERT, batch[start : start + 5_000])
-    count = int(session.execute(text("SELECT count(*) FROM service_fts")).scalar() or 0)
-    session.commit()
-    return count
+    return int(session.execute(text("SELECT count(*) FROM service_fts")).scalar() or 0)

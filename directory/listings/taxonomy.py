@@ -32,5 +32,5 @@ def ensure_categories(session: DbSession) -> int:
         if category["code"] not in existing:
             session.add(TaxonomyTerm(**category))
             added += 1
-    session.commit()
+    session.flush()
     return added

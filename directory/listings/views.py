@@ -99,6 +99,7 @@ def create() -> Any:
             db.session.rollback()
             flash("The service was not saved: please correct the fields marked below.", "error")
             return render_template("listings/service_form.html", **_form_context(None, values, exc.errors)), 422
+        db.session.commit()
         flash(f"Added {service.name}.", "success")
         return redirect(url_for("services.detail", service_id=service.id))
     preset = {"organization_id": request.args.get("organization_id", "")}
@@ -138,6 +139,7 @@ def edit(service_id: int) -> Any:
         except writes.NotPermitted as exc:
             db.session.rollback()
             abort(403, str(exc))
+        db.session.commit()
         flash("Saved. The previous version is kept in the history.", "success")
         return redirect(url_for("services.detail", service_id=service_id))
     return render_template("listings/service_form.html", **_form_context(service, None, {}))
@@ -157,6 +159,7 @@ def waiting_time(service_id: int) -> Any:
         db.session.rollback()
         flash(f"The wait was not recorded: {exc.errors.get('weeks', exc)}", "error")
     else:
+        db.session.commit()
         flash("Waiting time recorded.", "success")
     return redirect(url_for("services.detail", service_id=service_id))
 
@@ -188,6 +191,7 @@ def organisation_create() -> Any:
             return render_template(
                 "listings/organisation_form.html", organization=None, values=values, errors=exc.errors
             ), 422
+        db.session.commit()
         flash(f"Added {organization.name}.", "success")
         return redirect(url_for("organisations.edit", organization_id=organization.id))
     return render_template("listings/organisation_form.html", organization=None, values=values, errors={})
@@ -217,6 +221,7 @@ def organisation_edit(organization_id: int) -> Any:
             return render_template(
                 "listings/organisation_form.html", organization=organization, values=values, errors={}
             ), 409
+        db.session.commit()
         flash("Saved. The previous version is kept in the history.", "success")
         return redirect(url_for("organisations.edit", organization_id=organization_id))
     return render_template("listings/organisation_form.html", organization=organization, values=None, errors={})
@@ -285,6 +290,7 @@ def _act(kind: Kind, entity_id: int, operation: Any, message: str) -> Any:
         db.session.rollback()
         flash(str(exc), "error")
     else:
+        db.session.commit()
         flash(message, "success")
     return redirect(_page(kind, entity_id))
 
@@ -311,5 +317,6 @@ def restore(revision_id: int) -> Any:
         db.session.rollback()
         flash(f"That revision cannot be restored: {exc}", "error")
     else:
+        db.session.commit()
         flash(f"Restored the version saved in revision {revision_id}.", "success")
     return redirect(back)

@@ -16,7 +16,9 @@ def init_database() -> int:
     # "heads": each feature's migrations may branch from the shared base; all are applied.
     upgrade(directory=str(MIGRATIONS), revision="heads")
     ensure_synonyms(db.session)
-    return ensure_categories(db.session)
+    added = ensure_categories(db.session)
+    db.session.commit()
+    return added
 
 
 def at_newest_schema() -> bool:

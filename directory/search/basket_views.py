@@ -88,6 +88,7 @@ def sheet() -> Any:
         return render_template("search/basket.html", services=services, max_note=MAX_NOTE, note=note), 422
     if not session.get("basket_recorded"):
         record_signposting(db.session, services, lsoa_code=lsoa, team=current_user.team)
+        db.session.commit()
         session["basket_recorded"] = True
     entries = [(s, qr_code(url_for("public.service", service_id=s.id, _external=True))) for s in services]
     html = render_template("search/sheet.html", entries=entries, note=note, made_on=utcnow(), for_pdf=False)

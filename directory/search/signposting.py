@@ -68,5 +68,4 @@ def record_signposting(
         for code in _codes(service)
     ]
     session.add_all(events)
-    session.commit()
     return len(events)

@@ -24,6 +24,7 @@ def manage() -> Any:
     if request.method == "POST":
         try:
             save_synonym(db.session, request.form.get("term", ""), request.form.get("alternatives", ""))
+            db.session.commit()
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.errors

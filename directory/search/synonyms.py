@@ -27,7 +27,7 @@ def ensure_synonyms(session: DbSession) -> int:
         if term not in existing:
             session.add(Synonym(term=term, alternatives=alternatives))
             added += 1
-    session.commit()
+    session.flush()
     forget_cached(session)
     return added
 
@@ -49,14 +49,14 @@ def save_synonym(session: DbSession, term: str, alternatives: str | list[str]) -
     if not alts:
         if row is not None:
             session.delete(row)
-        session.commit()
+        session.flush()
         forget_cached(session)
         return None
     if row is None:
         row = Synonym(term=cleaned)
         session.add(row)
     row.alternatives = alts
-    session.commit()
+    session.flush()
     forget_cached(session)
     return row
 

@@ -44,6 +44,7 @@ def confirm(token: str) -> Any:
         except TokenRefused as exc:
             db.session.rollback()
             return _refused(exc)
+        db.session.commit()
         return render_template("verification/confirmed.html", service=service)
     return render_template("verification/confirm.html", service=service)
 

@@ -74,7 +74,9 @@ class LiveSite:
         values: dict[str, Any] = {"organization_id": self.ids["organization"], "categories": ["arts-crafts"]}
         values.update(overrides)
         with self.app.app_context():
-            return int(create(db.session, "service", values, SEEDER).id)
+            service_id = int(create(db.session, "service", values, SEEDER).id)
+            db.session.commit()
+            return service_id
 
     def service_name(self, service_id: int) -> str:
         with self.app.app_context():
@@ -185,6 +187,7 @@ def _seed(site: LiveSite) -> None:
         organization_id = trust.id if role == "group-editor" else None
         create_user(session, email_address=email, role=role, password=PASSWORD, organization_id=organization_id)
         site.emails[role] = email
+    session.commit()
 
 
 @pytest.fixture(scope="session")

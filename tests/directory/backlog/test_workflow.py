@@ -70,6 +70,7 @@ def people_ids(app: Flask) -> dict[str, int]:
                               password=PASSWORD, team=team).id
             for name, (role, team) in roles.items()
         }  # fmt: skip
+        db.session.commit()
         db.session.remove()
     return ids
 

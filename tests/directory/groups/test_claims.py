@@ -140,6 +140,7 @@ def test_an_archived_or_unknown_organisation_cannot_be_claimed(app: Flask) -> No
     organization = organisation_of(app, make_listing(app))
     with db_session(app) as session:
         operations.archive(session, "organization", organization.id, expected_version=organization.version, actor=STAFF)
+        session.commit()
     assert app.test_client().get(f"/organisations/{organization.id}/claim").status_code == 404
     assert app.test_client().get("/organisations/999999/claim").status_code == 404
 
@@ -200,6 +201,7 @@ def test_approval_keeps_an_organisation_email_that_is_already_there(app: Flask, 
     with db_session(app) as session:
         operations.update(session, "organization", organization.id, {"email": "office@group.example.org"},
                           expected_version=organization.version, actor=STAFF)  # fmt: skip
+        session.commit()
         revisions = len(operations.history(session, "organization", organization.id))
     claim_form(app.test_client(), organization.id)
     [claim] = claims_of(app, organization.id)

@@ -83,6 +83,7 @@ def invite_link(app: Flask, service_id: int, email: str = CONTACT, days: int = 1
     """A real edit link's path, made the way staff make one (without the email)."""
     with db_session(app) as session:
         token, _ = groups.invite(session, organization_of(app, service_id), email, created_by="staff: t", days=days)
+        session.commit()
     return f"/group/link/{token}"
 
 

@@ -77,6 +77,7 @@ def test_two_sessions_saving_the_same_version_the_second_is_refused(app: Any, ma
         assert first.get(Service, service_id).version == 1
         assert second.get(Service, service_id).version == 1
         operations.update(first, "service", service_id, {"name": "First"}, expected_version=1, actor=STAFF)
+        first.commit()  # the first editor's save lands
         with pytest.raises(StaleEdit):
             operations.update(second, "service", service_id, {"name": "Second"}, expected_version=1, actor=STAFF)
         first.close(), second.close()

@@ -41,6 +41,7 @@ def test_backup_then_restore_brings_back_listings_and_history(tmp_path: Path, ba
             service_id, org_id = service.id, org.id
             operations.update(db.session, "service", service.id, {"name": "Knit, natter and cake"}, expected_version=1,
                               actor=STAFF)  # fmt: skip
+            db.session.commit()
             saved = _revisions()
         target = tmp_path / "backup.bin"
         result = runner.invoke(cli, args=["backup", str(target)])
@@ -50,6 +51,7 @@ def test_backup_then_restore_brings_back_listings_and_history(tmp_path: Path, ba
             operations.update(db.session, "service", service_id, {"name": "After the backup"}, expected_version=2,
                               actor=STAFF)  # fmt: skip
             operations.create(db.session, "service", {"organization_id": org_id, "name": "Added later"}, STAFF)
+            db.session.commit()
             db.session.remove()
         result = runner.invoke(cli, args=["restore", str(target), "--yes"])
         assert result.exit_code == 0, result.output
