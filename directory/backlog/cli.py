@@ -6,6 +6,10 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from ..core.db import db
+from .workflow import load_msoa_lookup
 
 
 def register(cli: click.Group) -> None:
@@ -27,11 +31,6 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def load_msoa(path: str, edition: str | None, quiet: bool) -> None:
         """Load the LSOA -> MSOA lookup from an official postcode file, so flags cluster by MSOA."""
-        from tqdm import tqdm
-
-        from ..core.db import db
-        from .workflow import load_msoa_lookup
-
         with tqdm(unit=" rows", disable=quiet, file=sys.stderr) as bar:
             try:
                 report = load_msoa_lookup(db.session, path, edition=edition, progress=bar.update)

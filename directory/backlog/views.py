@@ -12,7 +12,7 @@ from ..accounts.roles import roles_required
 from ..core.clock import utcnow
 from ..core.db import db
 from ..listings import queries as listings
-from ..models import Service, User
+from ..models import Service, TaxonomyTerm, User
 from ..models.backlog import POPULATION_GROUPS, STATUSES, URGENCIES, BacklogItem
 from . import workflow as backlog
 from .pii import KINDS, MAX_TEXT, find_personal_data
@@ -162,8 +162,6 @@ def item(item_id: int) -> Any:
 
 
 def _category_services(category_code: str) -> list[Service]:
-    from ..models import TaxonomyTerm
-
     return list(
         db.session.scalars(
             select(Service)
