@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..accounts.roles import roles_required
 from ..core.clock import utcnow
 from ..core.db import db
+from ..core.writes import NotPermitted
 from ..listings import queries as listings
 from ..models import Service, TaxonomyTerm, User
 from ..models.backlog import POPULATION_GROUPS, STATUSES, URGENCIES, BacklogItem
@@ -193,7 +194,7 @@ def _act(item_id: int, action: Any, success: str) -> Any:
     _item_or_404(item_id)
     try:
         action()
-    except backlog.NotPermitted as exc:
+    except NotPermitted as exc:
         db.session.rollback()
         abort(403, str(exc))
     except (backlog.BacklogRefused, backlog.StaleItem) as exc:
@@ -286,7 +287,7 @@ def split(item_id: int) -> Any:
     _item_or_404(item_id)
     try:
         new = backlog.split(db.session, item_id, flag_ids, current_user)
-    except backlog.NotPermitted as exc:
+    except NotPermitted as exc:
         db.session.rollback()
         abort(403, str(exc))
     except backlog.BacklogRefused as exc:

@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..accounts.roles import require_role
 from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..core.validation import ValidationFailed
@@ -75,10 +76,6 @@ class BacklogRefused(ValueError):
     """An action the backlog does not allow (an illegal transition, a bad merge); the message says why."""
 
 
-class NotPermitted(PermissionError):
-    """The user's role may not do this."""
-
-
 class StaleItem(Exception):
     """Someone else changed the item after this page was opened."""
 
@@ -107,12 +104,6 @@ class FlagSaved:
     flag: GapFlag
     item: BacklogItem
     joined: bool
-
-
-def _require(user: User, roles: tuple[str, ...], doing: str) -> None:
-    if not getattr(user, "is_authenticated", False) or user.role not in roles:
-        allowed = ", ".join(roles)
-        raise NotPermitted(f"Only these roles may {doing}: {allowed}.")
 
 
 def _event(session: DbSession, item: BacklogItem, user: User | None, kind: str, **values: Any) -> BacklogEvent:
@@ -185,7 +176,7 @@ def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, po
     urgency, raised_from, service_id, confirm_pii. Bad input raises FlagRefused naming every field
     (and listing what the guard found); nothing is written then.
     """
-    _require(user, CAN_FLAG, "flag a gap")
+    require_role(user, CAN_FLAG, "flag a gap")
     errors: dict[str, str] = {}
     category = str(values.get("category", "") or "").strip()
     term = session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.code == category)).first() if category else None
@@ -313,7 +304,7 @@ def transition(
     expected_version: int | None = None,
 ) -> BacklogItem:
     """Move an item along new → triaged → in progress → resolved / declined; illegal moves are refused."""
-    _require(user, CAN_MANAGE, "move backlog items")
+    require_role(user, CAN_MANAGE, "move backlog items")
     item = get_item(session, item_id)
     _check_version(item, expected_version)
     if to_status not in STATUSES or to_status == "merged":
@@ -364,7 +355,7 @@ def assign(
     session: DbSession, item_id: int, user: User, assignee_id: int, *, expected_version: int | None = None
 ) -> BacklogItem:
     """Give an open item to a community development worker."""
-    _require(user, CAN_MANAGE, "assign backlog items")
+    require_role(user, CAN_MANAGE, "assign backlog items")
     item = get_item(session, item_id)
     _check_version(item, expected_version)
     if item.status not in OPEN_STATUSES:
@@ -377,7 +368,7 @@ def assign(
 
 def add_comment(session: DbSession, item_id: int, user: User, body: str, *, confirm_pii: bool = False) -> BacklogEvent:
     """A comment on an item, checked for personal data like a flag's description."""
-    _require(user, CAN_FLAG, "comment on backlog items")
+    require_role(user, CAN_FLAG, "comment on backlog items")
     item = get_item(session, item_id)
     text = (body or "").strip()
     if not text:
@@ -394,7 +385,7 @@ def add_comment(session: DbSession, item_id: int, user: User, body: str, *, conf
 
 def merge(session: DbSession, target_id: int, source_ids: Iterable[int], user: User) -> BacklogItem:
     """Move every flag of the source items into the target; the sources are kept, marked merged."""
-    _require(user, CAN_MANAGE, "merge backlog items")
+    require_role(user, CAN_MANAGE, "merge backlog items")
     target = get_item(session, target_id)
     sources = [get_item(session, i) for i in dict.fromkeys(source_ids) if i != target_id]
     if not sources:
@@ -428,7 +419,7 @@ def merge(session: DbSession, target_id: int, source_ids: Iterable[int], user: U
 
 def split(session: DbSession, item_id: int, flag_ids: Iterable[int], user: User) -> BacklogItem:
     """Move the chosen flags out of an item into a new item (status new); both keep the history."""
-    _require(user, CAN_MANAGE, "split backlog items")
+    require_role(user, CAN_MANAGE, "split backlog items")
     item = get_item(session, item_id)
     chosen = set(flag_ids)
     if item.status not in OPEN_STATUSES:
