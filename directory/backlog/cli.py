@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from ..core.db import db
-from .workflow import load_msoa_lookup
+from .msoa_lookup import load_msoa_lookup
 
 
 def register(cli: click.Group) -> None:
