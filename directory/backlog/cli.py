@@ -35,6 +35,8 @@ def register(cli: click.Group) -> None:
             try:
                 report = load_msoa_lookup(db.session, path, edition=edition, progress=bar.update)
             except (ValueError, OSError) as exc:
+                db.session.rollback()
                 click.secho(f"Nothing loaded: {exc}", fg="red", err=True)
                 sys.exit(1)
+            db.session.commit()
         click.echo(str(report))

@@ -6,8 +6,8 @@ item of the same category that already has a flag in the same MSOA (or, when the
 same LSOA); otherwise it opens a new item. Its description, like a comment on an item, passes the
 personal-data guard first (``check_text``).
 
-Functions take a session and plain values (and the acting ``User``) and are the only code that
-commits backlog changes. Refusals are exceptions whose message a person can act on.
+Functions take a session and plain values (and the acting ``User``); they flush, and the view or
+command that called them commits. Refusals are exceptions whose message a person can act on.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, po
     record_event(
         session, item, user, "flag-joined", flag_id=flag.id, body=f"Flag {flag.id} ({URGENCIES[urgency].lower()})"
     )
-    session.commit()
+    session.flush()
     return FlagSaved(flag, item, joined)
 
 

@@ -58,9 +58,10 @@ def load_msoa_lookup(
     edition: str | None = None,
     progress: Callable[[int], Any] = lambda _n: None,
 ) -> MsoaImport:
-    """Fill ``lsoa_msoa`` from an official file (CSV, optionally gzipped); all or nothing.
+    """Fill ``lsoa_msoa`` from an official file (CSV, optionally gzipped).
 
-    Then gives every gap flag without an MSOA its MSOA, so later flags cluster with it.
+    Then gives every gap flag without an MSOA its MSOA, so later flags cluster with it. Nothing is
+    committed: the caller commits once, so the load is all or nothing.
     """
     path = Path(path)
     if not path.is_file():
@@ -78,23 +79,19 @@ def load_msoa_lookup(
                 pairs[lsoa] = msoa
         progress(len(chunk))
     report.pairs = len(pairs)
-    try:
-        existing = {row.lsoa_code: row for row in session.scalars(select(LsoaMsoa))}
-        for lsoa, msoa in pairs.items():
-            known = existing.get(lsoa)
-            if known is None:
-                session.add(LsoaMsoa(lsoa_code=lsoa, msoa_code=msoa))
-                report.added += 1
-            elif known.msoa_code != msoa:
-                known.msoa_code = msoa
-                report.updated += 1
-        session.flush()
-        for flag in session.scalars(select(GapFlag).where(GapFlag.msoa_code.is_(None))):
-            if flag.lsoa_code in pairs:
-                flag.msoa_code = pairs[flag.lsoa_code]
-                report.flags_placed += 1
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    existing = {row.lsoa_code: row for row in session.scalars(select(LsoaMsoa))}
+    for lsoa, msoa in pairs.items():
+        known = existing.get(lsoa)
+        if known is None:
+            session.add(LsoaMsoa(lsoa_code=lsoa, msoa_code=msoa))
+            report.added += 1
+        elif known.msoa_code != msoa:
+            known.msoa_code = msoa
+            report.updated += 1
+    session.flush()
+    for flag in session.scalars(select(GapFlag).where(GapFlag.msoa_code.is_(None))):
+        if flag.lsoa_code in pairs:
+            flag.msoa_code = pairs[flag.lsoa_code]
+            report.flags_placed += 1
+    session.flush()
     return report

@@ -66,6 +66,7 @@ def flag() -> Any:
             db.session.rollback()
             flash("The flag was not saved: please look at the fields marked below.", "error")
             return render_template("backlog/flag.html", **_form_context(values, exc.errors, exc.findings)), 422
+        db.session.commit()
         joined = (
             f"It joined backlog item {saved.item.id}" if saved.joined else f"It opened backlog item {saved.item.id}"
         )
@@ -202,6 +203,7 @@ def _act(item_id: int, action: Any, success: str) -> Any:
         db.session.rollback()
         flash(f"Not changed: {exc}", "error")
         return _render_item(_item_or_404(item_id), 409)
+    db.session.commit()
     flash(success, "success")
     return redirect(url_for("backlog.item", item_id=item_id))
 
@@ -260,6 +262,7 @@ def comment(item_id: int) -> Any:
         db.session.rollback()
         flash("The comment was not saved: see below.", "error")
         return _render_item(found, 422, comment=body, findings=exc.findings, errors=exc.errors)
+    db.session.commit()
     flash("Comment added.", "success")
     return redirect(url_for("backlog.item", item_id=item_id) + "#history")
 
@@ -295,5 +298,6 @@ def split(item_id: int) -> Any:
         db.session.rollback()
         flash(f"Not changed: {exc}", "error")
         return _render_item(_item_or_404(item_id), 409)
+    db.session.commit()
     flash(f"Split: the chosen flags are now item {new.id}.", "success")
     return redirect(url_for("backlog.item", item_id=new.id))

@@ -4,8 +4,8 @@ They triage, assign, resolve (linking the service that now meets the need) or de
 reason), merge and split items, and comment. Every change is a ``BacklogEvent`` (``history``);
 nothing is deleted.
 
-Functions take a session and plain values (and the acting ``User``) and are the only code that
-commits backlog changes. Refusals are exceptions whose message a person can act on.
+Functions take a session and plain values (and the acting ``User``); they flush, and the view or
+command that called them commits. Refusals are exceptions whose message a person can act on.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def transition(
     if to_status == "resolved" and item.resolved_service is not None:
         body = f"Met by service {item.resolved_service_id}: {item.resolved_service.name}"
     record_event(session, item, user, "status", from_status=before, to_status=to_status, body=body)
-    session.commit()
+    session.flush()
     return item
 
 
@@ -130,7 +130,7 @@ def assign(
         raise BacklogRefused(f"Item {item.id} is {STATUSES[item.status].lower()}: only open items can be assigned.")
     _set_assignee(session, item, user, assignee_id)
     item.updated_at = utcnow()
-    session.commit()
+    session.flush()
     return item
 
 
@@ -147,7 +147,7 @@ def add_comment(session: DbSession, item_id: int, user: User, body: str, *, conf
     if errors:
         raise FlagRefused(errors, findings)
     event = record_event(session, item, user, "comment", body=text)
-    session.commit()
+    session.flush()
     return event
 
 
@@ -180,7 +180,8 @@ def merge(session: DbSession, target_id: int, source_ids: Iterable[int], user: U
         record_event(session, target, user, "merged", other_item_id=source.id,
                      body=f"Item {source.id} merged in: flags {', '.join(map(str, moved))}")  # fmt: skip
     target.updated_at = utcnow()
-    session.commit()
+    session.flush()
+    # The bulk update of flags above leaves the items' loaded flag lists stale.
     session.expire_all()
     return target
 
@@ -207,6 +208,7 @@ def split(session: DbSession, item_id: int, flag_ids: Iterable[int], user: User)
                  body=f"Split from item {item.id} with flags {listed}")  # fmt: skip
     record_event(session, item, user, "split", other_item_id=new.id, body=f"Flags {listed} moved to new item {new.id}")
     item.updated_at = utcnow()
-    session.commit()
+    session.flush()
+    # The moved flags are still in the old item's loaded flag list.
     session.expire_all()
     return new

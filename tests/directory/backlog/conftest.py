@@ -55,7 +55,9 @@ def flag(session: Any, postcodes_and_msoas: None) -> Callable[..., flags.FlagSav
             "urgency": "medium",
         }
         data.update(values)
-        return flags.record_flag(session, data, user)
+        saved = flags.record_flag(session, data, user)
+        session.commit()
+        return saved
 
     return make
 

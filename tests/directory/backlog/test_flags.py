@@ -65,6 +65,7 @@ def test_a_closed_item_is_not_joined_a_new_one_opens(
 ) -> None:
     first = flag(people["worker"], category="employment-volunteering", postcode="FY1 1AD")
     workflow.transition(session, first.item.id, "declined", people["cdw"], reason="Covered by the council's scheme.")
+    session.commit()
     later = flag(people["worker"], category="employment-volunteering", postcode="FY1 1AD")
     assert not later.joined and later.item.id != first.item.id
 
@@ -109,11 +110,21 @@ def test_personal_data_in_a_flag_is_refused_until_the_worker_confirms(
 def test_a_map_point_takes_the_lsoa_of_the_nearest_postcode(session: Any, people: dict[str, Any]) -> None:
     data = {"category": "food", "latitude": "53.8255", "longitude": "-3.0545", "description": "No food bank."}
     saved = flags.record_flag(session, data, people["worker"], point_max_km=1.0)
+    session.commit()
     assert saved.flag.lsoa_code == "E01012672"
     far = dict(data, latitude="52.0", longitude="-1.0")
     with pytest.raises(flags.FlagRefused) as refused:
         flags.record_flag(session, far, people["worker"], point_max_km=1.0)
     assert "within 1 km" in refused.value.errors["point"]
+
+
+def test_a_flag_is_saved_only_when_the_caller_commits(people: dict[str, Any], session: Any) -> None:
+    before = session.scalar(select(func.count()).select_from(GapFlag))
+    data = {"category": "parenting-families", "postcode": "FY1 1AD", "description": "No toddler group."}
+    saved = flags.record_flag(session, data, people["worker"])
+    assert saved.flag.id is not None and saved.item.id is not None
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(GapFlag)) == before
 
 
 def test_group_editors_cannot_flag(session: Any, make_user: Callable[..., Any], make_organization: Any) -> None:

@@ -27,6 +27,7 @@ def test_msoa_lookup_loads_from_an_official_file_and_places_earlier_flags(
         encoding="utf-8",
     )
     report = msoa_lookup.load_msoa_lookup(session, lookup)
+    session.commit()
     assert (report.rows, report.pairs, report.added, report.flags_placed) >= (3, 2, 1, 1)
     assert "LSOAs" in str(report)
     assert session.get(LsoaMsoa, "E01024999").msoa_code == "E02005150"

@@ -19,7 +19,9 @@ def test_list_filters_by_need_area_status_and_assignee_and_sorts(
     burnley = queries.list_items(session, queries.Filters(category="domestic-abuse", area="E07000117", status="all"))
     assert [v.item.id for v in burnley] == [small.id]
     workflow.transition(session, big.id, "triaged", people["cdw"])
+    session.commit()
     workflow.assign(session, big.id, people["cdw"], people["cdw"].id)
+    session.commit()
     triaged = queries.list_items(session, queries.Filters(category="domestic-abuse", status="triaged"))
     assert [v.item.id for v in triaged] == [big.id]
     mine = queries.list_items(

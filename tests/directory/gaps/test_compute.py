@@ -361,6 +361,7 @@ def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str
                                    password="x" * 12)  # fmt: skip
         record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
                                  "description": "No carers group nearby"}, worker)  # fmt: skip
+        db.session.commit()
         compute_gaps(db.session, app.config)
         after = {code: score_of(db.session, code, "carers").demand for code in CODES}
         assert after[CODES[0]] == before[CODES[0]] + 1 and after[CODES[1]] == before[CODES[1]] + 1
@@ -393,6 +394,7 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
                                   password="x" * 12)  # fmt: skip
             saved = record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
                                              "description": "No carers group"}, worker)  # fmt: skip
+            db.session.commit()
             item_id, manager_id = saved.item.id, manager.id
         client = app.test_client()
         assert sign_in(client, "cd@example.org", "x" * 12).status_code == 302
@@ -411,5 +413,6 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
             service_id = db.session.scalars(select(Service.id)).first()
             for status in ("triaged", "in-progress", "resolved"):
                 transition(db.session, item_id, status, manager, assignee_id=manager_id, service_id=service_id)
+                db.session.commit()
         flags, resolved, overlays = layers()
         assert [(r[2], r[3]) for r in resolved] == [(1, NAMES[0])] and '"Gaps resolved"' in overlays
