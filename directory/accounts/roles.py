@@ -1,5 +1,5 @@
 """Roles: who may do what. The one place that checks them: views use ``roles_required`` and the ``can_edit_*``
-helpers; ``actor_for`` says who a signed-in user writes as."""
+helpers, domain functions ``require_role``; ``actor_for`` says who a signed-in user writes as."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import abort
 from flask_login import current_user
 
 from ..core.db import DbSession
-from ..core.writes import Actor
+from ..core.writes import Actor, NotPermitted
 from ..models import Organization, Service, User
 from .users import login_manager
 
@@ -40,6 +40,12 @@ def can_edit_organization(user: Any, organization: Organization) -> bool:
     if user.role in STAFF_ROLES:
         return True
     return bool(user.role == "group-editor" and user.organization_id == organization.id)
+
+
+def require_role(user: Any, roles: tuple[str, ...], doing: str) -> None:
+    """For domain functions, which have no request to abort: refuse with a message naming the roles that may."""
+    if not getattr(user, "is_authenticated", False) or user.role not in roles:
+        raise NotPermitted(f"Only these roles may {doing}: {', '.join(roles)}.")
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -6,6 +6,10 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from ..core.db import db
+from .msoa_lookup import load_msoa_lookup
 
 
 def register(cli: click.Group) -> None:
@@ -27,15 +31,12 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def load_msoa(path: str, edition: str | None, quiet: bool) -> None:
         """Load the LSOA -> MSOA lookup from an official postcode file, so flags cluster by MSOA."""
-        from tqdm import tqdm
-
-        from ..core.db import db
-        from .workflow import load_msoa_lookup
-
         with tqdm(unit=" rows", disable=quiet, file=sys.stderr) as bar:
             try:
                 report = load_msoa_lookup(db.session, path, edition=edition, progress=bar.update)
             except (ValueError, OSError) as exc:
+                db.session.rollback()
                 click.secho(f"Nothing loaded: {exc}", fg="red", err=True)
                 sys.exit(1)
+            db.session.commit()
         click.echo(str(report))

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from ..accounts.roles import roles_required
 from ..core.clock import utcnow
 from ..core.db import db
+from ..core.writes import NotPermitted
 from ..listings import queries as listings
-from ..models import Service, User
+from ..models import Service, TaxonomyTerm, User
 from ..models.backlog import POPULATION_GROUPS, STATUSES, URGENCIES, BacklogItem
-from . import workflow as backlog
+from . import exports, flags, queries, workflow
+from .history import history
 from .pii import KINDS, MAX_TEXT, find_personal_data
 
 bp = Blueprint("backlog", __name__)
@@ -39,7 +41,7 @@ def pii_check() -> Any:
     """The personal-data guard as JSON, for the flag form's warning as the worker types."""
     if not current_user.is_authenticated:
         abort(401, "Sign in to use the personal-data check.")
-    if current_user.role not in backlog.CAN_FLAG:
+    if current_user.role not in flags.CAN_FLAG:
         abort(403, "The personal-data check is for staff.")
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
@@ -51,19 +53,20 @@ def pii_check() -> Any:
 
 
 @bp.route("/flags/new", methods=["GET", "POST"])
-@roles_required(*backlog.CAN_FLAG)
+@roles_required(*flags.CAN_FLAG)
 def flag() -> Any:
     """Flag a gap; pre-filled from a search (category, postcode), a listing or a map point."""
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            saved = backlog.record_flag(
+            saved = flags.record_flag(
                 db.session, values, current_user, point_max_km=current_app.config["BACKLOG_POINT_MAX_KM"]
             )
-        except backlog.FlagRefused as exc:
+        except flags.FlagRefused as exc:
             db.session.rollback()
             flash("The flag was not saved: please look at the fields marked below.", "error")
             return render_template("backlog/flag.html", **_form_context(values, exc.errors, exc.findings)), 422
+        db.session.commit()
         joined = (
             f"It joined backlog item {saved.item.id}" if saved.joined else f"It opened backlog item {saved.item.id}"
         )
@@ -86,42 +89,42 @@ def flag() -> Any:
 def _managers() -> list[User]:
     return list(
         db.session.scalars(
-            select(User).where(User.role.in_(backlog.CAN_MANAGE), User.active.is_(True)).order_by(User.email)
+            select(User).where(User.role.in_(workflow.CAN_MANAGE), User.active.is_(True)).order_by(User.email)
         )
     )
 
 
-def _list_context(filters: backlog.Filters) -> dict[str, Any]:
+def _list_context(filters: queries.Filters) -> dict[str, Any]:
     return {
         "filters": filters,
         "categories": listings.categories(db.session),
         "statuses": STATUSES,
-        "sorts": backlog.SORTS,
+        "sorts": queries.SORTS,
         "managers": _managers(),
-        "can_manage": current_user.role in backlog.CAN_MANAGE,
+        "can_manage": current_user.role in workflow.CAN_MANAGE,
     }
 
 
 @bp.get("/backlog/")
-@roles_required(*backlog.CAN_FLAG)
+@roles_required(*flags.CAN_FLAG)
 def board() -> Any:
     """The backlog as a board: a column per status."""
-    filters = backlog.Filters.from_args(request.args, default_status="all")
-    views = backlog.list_items(db.session, filters)
+    filters = queries.Filters.from_args(request.args, default_status="all")
+    views = queries.list_items(db.session, filters)
     columns = [(key, label, [v for v in views if v.item.status == key]) for key, label in STATUSES.items()]
     shown = [c for c in columns if c[0] != "merged" or c[2]]
     return render_template("backlog/board.html", columns=shown, total=len(views), **_list_context(filters))
 
 
 @bp.get("/backlog/list")
-@roles_required(*backlog.CAN_FLAG)
+@roles_required(*flags.CAN_FLAG)
 def items() -> Any:
     """The backlog as a sortable table; ``?format=csv`` downloads the same rows."""
-    filters = backlog.Filters.from_args(request.args, default_status="all")
-    views = backlog.list_items(db.session, filters)
+    filters = queries.Filters.from_args(request.args, default_status="all")
+    views = queries.list_items(db.session, filters)
     if request.args.get("format") == "csv":
         return Response(
-            backlog.export_csv(views),
+            exports.export_csv(views),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=backlog.csv"},
         )
@@ -137,14 +140,14 @@ def _item_or_404(item_id: int) -> BacklogItem:
 
 def _render_item(found: BacklogItem, status: int = 200, **overrides: Any) -> Any:
     context: dict[str, Any] = {
-        "v": backlog.view(db.session, found),
-        "events": backlog.history(db.session, found.id),
-        "transitions": backlog.TRANSITIONS[found.status],
+        "v": queries.view(db.session, found),
+        "events": history(db.session, found.id),
+        "transitions": workflow.TRANSITIONS[found.status],
         "statuses": STATUSES,
         "managers": _managers(),
         "groups": POPULATION_GROUPS,
         "urgencies": URGENCIES,
-        "can_manage": current_user.role in backlog.CAN_MANAGE,
+        "can_manage": current_user.role in workflow.CAN_MANAGE,
         "services": _category_services(found.category_code),
         "comment": "",
         "findings": [],
@@ -155,15 +158,13 @@ def _render_item(found: BacklogItem, status: int = 200, **overrides: Any) -> Any
 
 
 @bp.get("/backlog/<int:item_id>")
-@roles_required(*backlog.CAN_FLAG)
+@roles_required(*flags.CAN_FLAG)
 def item(item_id: int) -> Any:
     """One item: its evidence, its flags, its workflow and its full history."""
     return _render_item(_item_or_404(item_id))
 
 
 def _category_services(category_code: str) -> list[Service]:
-    from ..models import TaxonomyTerm
-
     return list(
         db.session.scalars(
             select(Service)
@@ -175,12 +176,12 @@ def _category_services(category_code: str) -> list[Service]:
 
 
 @bp.get("/backlog/<int:item_id>/summary")
-@roles_required(*backlog.CAN_FLAG)
+@roles_required(*flags.CAN_FLAG)
 def summary(item_id: int) -> Any:
     """A printable one-page summary of an item, for a funding bid."""
     found = _item_or_404(item_id)
-    view = backlog.view(db.session, found)
-    nearby = backlog.nearest_provision(db.session, found, view.lsoas)
+    view = queries.view(db.session, found)
+    nearby = queries.nearest_provision(db.session, found, view.lsoas)
     return render_template(
         "backlog/summary.html", v=view, nearby=nearby, groups=POPULATION_GROUPS, today=utcnow().date()
     )
@@ -195,13 +196,14 @@ def _act(item_id: int, action: Any, success: str) -> Any:
     _item_or_404(item_id)
     try:
         action()
-    except backlog.NotPermitted as exc:
+    except NotPermitted as exc:
         db.session.rollback()
         abort(403, str(exc))
-    except (backlog.BacklogRefused, backlog.StaleItem) as exc:
+    except (workflow.BacklogRefused, workflow.StaleItem) as exc:
         db.session.rollback()
         flash(f"Not changed: {exc}", "error")
         return _render_item(_item_or_404(item_id), 409)
+    db.session.commit()
     flash(success, "success")
     return redirect(url_for("backlog.item", item_id=item_id))
 
@@ -212,13 +214,13 @@ def _id(name: str) -> int | None:
 
 
 @bp.post("/backlog/<int:item_id>/status")
-@roles_required(*backlog.CAN_MANAGE)
+@roles_required(*workflow.CAN_MANAGE)
 def move(item_id: int) -> Any:
     """Move an item to another status (assignee, service or reason as the status needs)."""
     to_status = request.form.get("to_status", "")
     return _act(
         item_id,
-        lambda: backlog.transition(
+        lambda: workflow.transition(
             db.session,
             item_id,
             to_status,
@@ -233,7 +235,7 @@ def move(item_id: int) -> Any:
 
 
 @bp.post("/backlog/<int:item_id>/assign")
-@roles_required(*backlog.CAN_MANAGE)
+@roles_required(*workflow.CAN_MANAGE)
 def assign(item_id: int) -> Any:
     """Give an item to a community development worker."""
     assignee = _id("assignee_id")
@@ -242,30 +244,31 @@ def assign(item_id: int) -> Any:
         return _render_item(_item_or_404(item_id), 422)
     return _act(
         item_id,
-        lambda: backlog.assign(db.session, item_id, current_user, assignee, expected_version=_version()),
+        lambda: workflow.assign(db.session, item_id, current_user, assignee, expected_version=_version()),
         f"Item {item_id} assigned.",
     )
 
 
 @bp.post("/backlog/<int:item_id>/comment")
-@roles_required(*backlog.CAN_FLAG)
+@roles_required(*flags.CAN_FLAG)
 def comment(item_id: int) -> Any:
     """Add a comment; it is checked for personal data first."""
     found = _item_or_404(item_id)
     body = request.form.get("comment", "")
     confirmed = request.form.get("confirm_pii") == "yes"
     try:
-        backlog.add_comment(db.session, item_id, current_user, body, confirm_pii=confirmed)
-    except backlog.FlagRefused as exc:
+        workflow.add_comment(db.session, item_id, current_user, body, confirm_pii=confirmed)
+    except flags.FlagRefused as exc:
         db.session.rollback()
         flash("The comment was not saved: see below.", "error")
         return _render_item(found, 422, comment=body, findings=exc.findings, errors=exc.errors)
+    db.session.commit()
     flash("Comment added.", "success")
     return redirect(url_for("backlog.item", item_id=item_id) + "#history")
 
 
 @bp.post("/backlog/<int:item_id>/merge")
-@roles_required(*backlog.CAN_MANAGE)
+@roles_required(*workflow.CAN_MANAGE)
 def merge(item_id: int) -> Any:
     """Merge other items (by number) into this one."""
     raw = request.form.get("items", "").replace(",", " ").split()
@@ -275,25 +278,26 @@ def merge(item_id: int) -> Any:
         return _render_item(_item_or_404(item_id), 422)
     return _act(
         item_id,
-        lambda: backlog.merge(db.session, item_id, ids, current_user),
+        lambda: workflow.merge(db.session, item_id, ids, current_user),
         f"Merged item{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))} into item {item_id}.",
     )
 
 
 @bp.post("/backlog/<int:item_id>/split")
-@roles_required(*backlog.CAN_MANAGE)
+@roles_required(*workflow.CAN_MANAGE)
 def split(item_id: int) -> Any:
     """Move the chosen flags into a new item."""
     flag_ids = [int(x) for x in request.form.getlist("flag_id") if x.isdigit()]
     _item_or_404(item_id)
     try:
-        new = backlog.split(db.session, item_id, flag_ids, current_user)
-    except backlog.NotPermitted as exc:
+        new = workflow.split(db.session, item_id, flag_ids, current_user)
+    except NotPermitted as exc:
         db.session.rollback()
         abort(403, str(exc))
-    except backlog.BacklogRefused as exc:
+    except workflow.BacklogRefused as exc:
         db.session.rollback()
         flash(f"Not changed: {exc}", "error")
         return _render_item(_item_or_404(item_id), 409)
+    db.session.commit()
     flash(f"Split: the chosen flags are now item {new.id}.", "success")
     return redirect(url_for("backlog.item", item_id=new.id))

@@ -348,7 +348,7 @@ def test_the_nav_links_staff_to_the_gap_map(staff: FlaskClient) -> None:
 
 def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str) -> None:
     """A link worker's gap flag in A counts for A and its neighbour B (not C), and shows in the table's flags."""
-    from directory.backlog import workflow as backlog
+    from directory.backlog.flags import record_flag
     from directory.gaps.compute import area_rows, compute_gaps
     from tests.directory.gaps.gap_world import POSTCODES, seed
 
@@ -359,8 +359,9 @@ def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str
 
         worker: User = create_user(db.session, email_address="flagger@example.org", role="link-worker",
                                    password="x" * 12)  # fmt: skip
-        backlog.record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
-                                         "description": "No carers group nearby"}, worker)  # fmt: skip
+        record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
+                                 "description": "No carers group nearby"}, worker)  # fmt: skip
+        db.session.commit()
         compute_gaps(db.session, app.config)
         after = {code: score_of(db.session, code, "carers").demand for code in CODES}
         assert after[CODES[0]] == before[CODES[0]] + 1 and after[CODES[1]] == before[CODES[1]] + 1
@@ -380,7 +381,8 @@ def test_the_area_page_offers_to_flag_a_gap_at_the_area(staff: FlaskClient) -> N
 def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: str) -> None:
     """A flagged gap in A shows as a flag; once its backlog item is resolved, as a resolved gap too."""
     from directory.accounts.users import create_user
-    from directory.backlog import workflow as backlog
+    from directory.backlog.flags import record_flag
+    from directory.backlog.workflow import transition
     from tests.conftest import sign_in
     from tests.directory.gaps.gap_world import POSTCODES, seed
 
@@ -390,8 +392,9 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
             worker = create_user(db.session, email_address="lw@example.org", role="link-worker", password="x" * 12)
             manager = create_user(db.session, email_address="cd@example.org", role="community-development",
                                   password="x" * 12)  # fmt: skip
-            saved = backlog.record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
-                                                     "description": "No carers group"}, worker)  # fmt: skip
+            saved = record_flag(db.session, {"category": "carers", "postcode": POSTCODES["A"],
+                                             "description": "No carers group"}, worker)  # fmt: skip
+            db.session.commit()
             item_id, manager_id = saved.item.id, manager.id
         client = app.test_client()
         assert sign_in(client, "cd@example.org", "x" * 12).status_code == 302
@@ -409,6 +412,7 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
             manager = db.session.get(User, manager_id)
             service_id = db.session.scalars(select(Service.id)).first()
             for status in ("triaged", "in-progress", "resolved"):
-                backlog.transition(db.session, item_id, status, manager, assignee_id=manager_id, service_id=service_id)
+                transition(db.session, item_id, status, manager, assignee_id=manager_id, service_id=service_id)
+                db.session.commit()
         flags, resolved, overlays = layers()
         assert [(r[2], r[3]) for r in resolved] == [(1, NAMES[0])] and '"Gaps resolved"' in overlays
