@@ -591,7 +591,7 @@ def _wait(record: ServiceRecord) -> tuple[int, datetime | None] | None:
     if record.waiting_weeks is None:
         return None
     reported = v.a_datetime(record.waiting_reported_at) if record.waiting_reported_at else None
-    return bulk_write.clean_wait(record.waiting_weeks), reported
+    return rules.clean_wait(record.waiting_weeks), reported
 
 
 def _organisation_name(record: ServiceRecord) -> str:

@@ -6,7 +6,7 @@ few multi-row statements instead. Nothing is given up:
 
 - each listing is cleaned by the write path's own cleaners and rules (``rules.SERVICE_SPEC``,
   ``rules.check_service_rules``) before anything is written, so a bad one is refused by name
-  (:func:`clean_service`, :func:`clean_organisation`, :func:`clean_wait`);
+  (:func:`clean_service`, :func:`clean_organisation`, ``rules.clean_wait``);
 - each created listing gets one revision ("create", who, when, source) holding the snapshot
   ``operations`` would keep, and each service its search-index entry;
 - places are reused as ``snapshots.find_or_make_location`` reuses them (same name, address and
@@ -69,17 +69,6 @@ def clean_service(session: DbSession, values: dict[str, Any], known_categories: 
 def clean_organisation(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` cleaned as ``operations.create`` cleans a new organisation, defaults included."""
     return v.clean_fields({**rules.ORGANIZATION_DEFAULTS, **values}, rules.ORGANIZATION_SPEC, partial=True)
-
-
-def clean_wait(weeks: Any) -> int:
-    """A wait in weeks, checked as ``operations.report_waiting_time`` checks it."""
-    try:
-        number = int(weeks)
-    except (TypeError, ValueError):
-        raise v.ValidationFailed({"weeks": f"{weeks!r} is not a whole number of weeks."}) from None
-    if not 0 <= number <= 520:
-        raise v.ValidationFailed({"weeks": "A wait must be between 0 and 520 weeks."})
-    return number
 
 
 def create_organisations(session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor) -> list[int]:
@@ -177,7 +166,7 @@ def create_services(session: DbSession, items: Sequence[dict[str, Any]], actor: 
 def add_waiting_times(
     session: DbSession, reports: Sequence[tuple[int, int, datetime | None]], *, source: str, actor: writes.Actor
 ) -> None:
-    """Waiting-time reports (service id, weeks from :func:`clean_wait`, when reported) for new listings."""
+    """Waiting-time reports (service id, weeks from ``rules.clean_wait``, when reported) for new listings."""
     if reports:
         now = utcnow()
         session.execute(
