@@ -212,7 +212,7 @@ class RecordWriter:
         ids |= {r.organisation.external_id for _, r in records if r.organisation and r.organisation.external_id}
         found: dict[Key, Link] = {}
         met: set[str] = set()
-        for piece in bulk_write._pieces(sorted(ids)):
+        for piece in bulk_write.in_pieces(sorted(ids)):
             query = select(
                 ExternalRecord.id,
                 ExternalRecord.entity_type,
@@ -311,7 +311,7 @@ class RecordWriter:
             ExternalRecord.entity_type == "service",
             ExternalRecord.entity_id == Service.id,
         )
-        for piece in bulk_write._pieces(unread):
+        for piece in bulk_write.in_pieces(unread):
             self.nearby.update({code: [] for code in piece})
             rows = self.session.execute(
                 select(Service.id, Service.name, Organization.name, Location.postcode)
@@ -449,7 +449,7 @@ class RecordWriter:
     def _organisations_named(self, names: set[str]) -> dict[str, int]:
         """Live organisations by name, any case (the oldest when two share a name)."""
         found: dict[str, int] = {}
-        for piece in bulk_write._pieces(sorted(names)):
+        for piece in bulk_write.in_pieces(sorted(names)):
             lowered = sorted({name.lower() for name in piece})
             query = (
                 select(Organization.id, Organization.name)

@@ -206,14 +206,16 @@ def _insert(session: DbSession, table: Table, rows: list[dict[str, Any]]) -> lis
     return [int(i) for i in session.execute(statement, rows).scalars()]
 
 
-def _pieces(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+def in_pieces(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of ``PIECE``, one ``IN (...)`` lookup each, within every backend's limit on bound
+    parameters."""
     for start in range(0, len(values), PIECE):
         yield values[start : start + PIECE]
 
 
 def _organisation_names(session: DbSession, ids: set[int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for piece in _pieces(sorted(ids)):
+    for piece in in_pieces(sorted(ids)):
         query = select(Organization.id, Organization.name).where(Organization.id.in_(piece))
         found.update({int(i): str(name) for i, name in session.execute(query)})
     return found
@@ -251,10 +253,10 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
     unposted = [key[:2] for key in first if key[2] is None]
     queries = [
         select(*columns).where(tuple_(Location.name, Location.address_1, Location.postcode).in_(piece))
-        for piece in _pieces(posted)
+        for piece in in_pieces(posted)
     ] + [
         select(*columns).where(tuple_(Location.name, Location.address_1).in_(piece), Location.postcode.is_(None))
-        for piece in _pieces(unposted)
+        for piece in in_pieces(unposted)
     ]
     for query in queries:
         for location_id, name, address, city, postcode in session.execute(query.order_by(Location.id)):
@@ -277,7 +279,7 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
 
 def _points(session: DbSession, keys: set[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for piece in _pieces(sorted(keys)):
+    for piece in in_pieces(sorted(keys)):
         query = select(
             Postcode.postcode_key, Postcode.latitude, Postcode.longitude, Postcode.lsoa_code, Postcode.lad_code
         ).where(Postcode.postcode_key.in_(piece))
