@@ -126,7 +126,8 @@ def reset_peak() -> None:
 def one(kind: str, count: int, changed: bool, profile: str | None) -> dict[str, Any]:
     from directory import create_app
     from directory.core.db import db
-    from directory.imports.runs import ensure_source, run_source
+    from directory.imports.running import run_source
+    from directory.imports.sources import ensure_source
     from directory.ops.database import init_database
 
     folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))

@@ -19,17 +19,12 @@ from ..accounts.roles import roles_required
 from ..core import writes
 from ..core.db import db
 from ..core.validation import ValidationFailed
+from ..models import Service
 from ..models.imports import SCHEDULES, SOURCE_KINDS, SOURCE_STATES, ImportRun, ImportSource, MergeCandidate
-from .runs import (
-    QUEUE_STATES,
-    ensure_source,
-    progress_of,
-    queue_source,
-    quiet_sources,
-    reset_stuck_runs,
-    resolve_merge,
-    uploads_folder,
-)
+from .merges import resolve_merge
+from .queue import QUEUE_STATES, progress_of, queue_source, uploads_folder
+from .running import quiet_sources, reset_stuck_runs
+from .sources import ensure_source
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -200,7 +195,5 @@ def merges() -> Any:
     candidates = db.session.scalars(
         select(MergeCandidate).where(MergeCandidate.state == "open").order_by(MergeCandidate.id)
     ).all()
-    from ..models import Service
-
     existing = {c.service_id: db.session.get(Service, c.service_id) for c in candidates}
     return render_template("imports/merges.html", candidates=candidates, existing=existing)

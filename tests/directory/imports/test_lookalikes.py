@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 
 from directory.imports import lookalikes
-from directory.imports.runs import ensure_source, run_source
-from tests.directory.imports.test_runs import unique
+from directory.imports.running import run_source
+from directory.imports.sources import ensure_source
+from tests.directory.imports.test_running import unique
 from tests.directory.imports.test_writer import SHEET_HEADER
 
 pytestmark = pytest.mark.both_backends

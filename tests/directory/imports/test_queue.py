@@ -4,30 +4,25 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, make_url, select
 
-from directory.imports.runs import ProgressFile, ensure_source, queue_source, run_queued, uploads_folder
+from directory.imports.queue import ProgressFile, queue_source, run_queued, uploads_folder
+from directory.imports.sources import ensure_source
 from directory.jobs import scheduler as jobs
 from directory.models import Service
 from directory.models.imports import ImportRun, ImportSource
 from directory.models.jobs import JobRun
 from tests.conftest import built_app, csrf_token, html
-from tests.directory.imports.test_runs import feed_services, unique
+from tests.directory.imports.test_running import feed_services, unique
 from tests.mailbox import db_session
-from tests.scrapers.loopback import LoopbackServer, serve
+from tests.scrapers.loopback import LoopbackServer
 from tests.scrapers.oruk_payloads import serve_feed
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    yield from serve()
 
 
 def test_a_source_is_queued_once_until_it_has_run(session: Any, server: LoopbackServer, app: Flask) -> None:

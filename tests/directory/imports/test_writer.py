@@ -14,14 +14,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from directory.imports.runs import ensure_source, run_source
+from directory.imports.running import run_source
+from directory.imports.sources import ensure_source
 from directory.listings import search_index
 from directory.listings.snapshots import service_snapshot
 from directory.models import Location, Organization, Revision, Service
 from directory.models.imports import ExternalRecord, MergeCandidate
 from scrapers.base import Parsed, ServiceRecord
 from scrapers.spreadsheet import SpreadsheetImporter
-from tests.directory.imports.test_runs import feed_services, unique
+from tests.directory.imports.test_running import feed_services, unique
 
 pytestmark = pytest.mark.both_backends
 
