@@ -143,6 +143,7 @@ def one(kind: str, count: int, changed: bool, profile: str | None) -> dict[str, 
         else:
             payloads = [spreadsheet(count)]
             source = ensure_source(db.session, name="bench sheet", kind="spreadsheet")
+        db.session.commit()
         profiler = None
         if profile:
             from pyinstrument import Profiler  # the bench extra: pip install -e '.[bench]'

@@ -102,7 +102,7 @@ def register(cli: click.Group) -> None:
         source = ensure_source(db.session, name=name or url, kind="oruk", url=url, options=options)
         if schedule:
             source.schedule = schedule
-            db.session.commit()
+        db.session.commit()
         _run(source, None)
 
     @import_group.command("spreadsheet")
@@ -141,6 +141,7 @@ def register(cli: click.Group) -> None:
         if categories:
             options["category_map"] = _read_json_or_table(categories)
         source = ensure_source(db.session, name=name or Path(file).name, kind="spreadsheet", options=options)
+        db.session.commit()
         _run(source, [payload], force=force, all_or_nothing=all_or_nothing)
 
     @import_group.command("ical")
@@ -152,6 +153,7 @@ def register(cli: click.Group) -> None:
     def import_ical(url: str, service_id: int, name: str | None, force: bool) -> None:
         """Read a group's calendar feed into a listing's sessions (no future sessions is evidence)."""
         source = ensure_source(db.session, name=name or url, kind="ical", url=url, options={"service_id": service_id})
+        db.session.commit()
         _run(source, None, force=force)
 
     @import_group.command("run")
@@ -173,6 +175,7 @@ def register(cli: click.Group) -> None:
     def import_sources() -> None:
         """List sources with their state, last run and last error; flag those quiet for six months."""
         reset = reset_stuck_runs(db.session)
+        db.session.commit()
         if reset:
             click.echo(f"Reset {reset} runs that were stuck.")
         quiet = {s.id for s in quiet_sources(db.session)}

@@ -18,7 +18,8 @@ from ..models.imports import ExternalRecord, MergeCandidate
 def resolve_merge(session: DbSession, candidate_id: int, decision: str, actor: writes.Actor) -> int:
     """Staff decide a possible duplicate: ``merge`` into the existing listing, or keep ``separate``.
 
-    Returns the id of the listing the record now belongs to.
+    Returns the id of the listing the record now belongs to. The caller commits the decision (the listing's own
+    change is committed by ``operations``).
     """
     candidate = session.get(MergeCandidate, candidate_id)
     if candidate is None:
@@ -63,5 +64,4 @@ def resolve_merge(session: DbSession, candidate_id: int, decision: str, actor: w
             )
         )
     candidate.state, candidate.decided_by, candidate.decided_at = state, actor.label, utcnow()
-    session.commit()
     return int(target.id)

@@ -2,8 +2,9 @@
 scheduler runs queued sources one at a time; uploaded spreadsheets waiting in the instance folder, and the progress
 file a running import keeps for the admin page.
 
-:func:`run_queued` is a job body: it commits each claim at once, so a second scheduler process cannot start the
-same source, and a claimed upload whose file has gone is marked failed there and then.
+:func:`queue_source` leaves the commit to its caller (a view). :func:`run_queued` is a job body: it commits each
+claim at once, so a second scheduler process cannot start the same source, and a claimed upload whose file has gone
+is marked failed there and then.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def queue_source(
     """Ask the scheduler process to run a source soon; False, changing nothing, if it is queued or running.
 
     ``options`` are for that run only: ``upload`` (the token of a stored spreadsheet), ``force`` and
-    ``all_or_nothing``. The check and the change are one statement, so two clicks cannot both queue.
+    ``all_or_nothing``. The check and the change are one statement, so two clicks cannot both queue. The caller
+    commits.
     """
     queued = session.execute(
         update(ImportSource)
@@ -46,7 +48,6 @@ def queue_source(
         .values(state="queued", queued_at=utcnow(), queued_by=requested_by[:255], queued_options=dict(options or {}))
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return bool(cast("CursorResult[Any]", queued).rowcount)
 
 

@@ -58,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 
 def reset_stuck_runs(session: DbSession, *, now: datetime | None = None) -> int:
-    """Runs left 'running' for hours (a crash) are marked failed and their sources freed."""
+    """Runs left 'running' for hours (a crash) are marked failed and their sources freed (the caller commits)."""
     cutoff = (now or utcnow()) - STUCK_AFTER
     stuck = list(session.scalars(select(ImportRun).where(ImportRun.status == "running", ImportRun.started_at < cutoff)))
     for run in stuck:
@@ -66,7 +66,6 @@ def reset_stuck_runs(session: DbSession, *, now: datetime | None = None) -> int:
         run.failure = f"The run was still marked running after {STUCK_AFTER} and was reset; nothing it did was kept."
         if run.source.state == "running":
             run.source.state, run.source.last_error = "failed", run.failure
-    session.commit()
     return len(stuck)
 
 

@@ -36,7 +36,10 @@ def category_table(session: DbSession, extra: dict[str, str] | None = None) -> d
 def ensure_source(
     session: DbSession, *, name: str, kind: str, url: str = "", options: dict[str, Any] | None = None
 ) -> ImportSource:
-    """The source with this name (its kind, address and options brought up to date), or a new one."""
+    """The source with this name (its kind, address and options brought up to date), or a new one.
+
+    Flushed so it has its id; the caller commits.
+    """
     importer_for(kind)  # a KeyError names the kinds there are
     source = session.scalars(select(ImportSource).where(ImportSource.name == name)).first()
     if source is None:
@@ -46,7 +49,7 @@ def ensure_source(
         source.kind, source.url = kind, url or source.url
         if options is not None:
             source.options = {**(source.options or {}), **options}
-    session.commit()
+    session.flush()
     return source
 
 

@@ -68,6 +68,7 @@ def sources() -> Any:
             return redirect(url_for("imports.sources"))
         flash("The source was not added: " + "; ".join(errors.values()), "error")
     reset_stuck_runs(db.session)
+    db.session.commit()
     listed = db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all()
     return render_template(
         "imports/sources.html",
@@ -93,6 +94,7 @@ def run(source_id: int) -> Any:
         return redirect(url_for("imports.spreadsheet"))
     try:
         queued = queue_source(db.session, source.id, requested_by=current_user.email)
+        db.session.commit()
     except OperationalError:  # SQLite: an import holds the write lock for its whole run
         db.session.rollback()
         flash(BUSY, "error")
@@ -163,6 +165,7 @@ def confirm() -> Any:
         try:
             source = ensure_source(db.session, name=name, kind="spreadsheet", options={"mapping": mapping})
             queued = queue_source(db.session, source.id, requested_by=current_user.email, options=options)
+            db.session.commit()
         except OperationalError:  # SQLite: an import holds the write lock for its whole run
             db.session.rollback()
             flash(BUSY + " Confirm the columns again then.", "error")
@@ -186,6 +189,7 @@ def merges() -> Any:
             target = resolve_merge(
                 db.session, int(request.form.get("candidate", "0") or 0), request.form.get("decision", ""), _actor()
             )
+            db.session.commit()
         except (ValidationFailed, writes.NotFound, writes.StaleEdit) as exc:
             db.session.rollback()
             flash(f"Not done: {exc}", "error")

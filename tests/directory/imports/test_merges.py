@@ -36,6 +36,7 @@ def test_a_lookalike_listing_is_held_for_staff_then_merged(
     candidate = session.scalars(select(MergeCandidate).where(MergeCandidate.source_id == source.id)).one()
     assert candidate.service_id == existing.id and "same postcode" in candidate.reason
     assert resolve_merge(session, candidate.id, "merge", STAFF) == existing.id
+    session.commit()
     assert session.get(Service, existing.id).description == "Weekly knitting"
     assert session.get(MergeCandidate, candidate.id).state == "merged"
     # The source's record is now keyed to the listing: a re-run updates it, never duplicates it.

@@ -30,6 +30,7 @@ def test_a_source_is_queued_once_until_it_has_run(session: Any, server: Loopback
     source = ensure_source(session, name=unique("queued feed"), kind="oruk", url=base)
     assert queue_source(session, source.id, requested_by="admin@example.org") is True
     assert queue_source(session, source.id, requested_by="other@example.org") is False
+    session.commit()  # as the view does
     session.expire_all()
     assert (source.state, source.queued_by) == ("queued", "admin@example.org")
     assert session.scalar(select(func.count()).where(ImportRun.source_id == source.id)) == 0
@@ -40,6 +41,7 @@ def test_a_source_is_queued_once_until_it_has_run(session: Any, server: Loopback
     assert source.state == "idle"
     assert run_queued(session, dict(app.config), app.instance_path) == []  # nothing left: run once, not twice
     assert queue_source(session, source.id, requested_by="admin@example.org") is True  # done: it may be asked again
+    session.commit()
     [again] = run_queued(session, {**app.config, "IMPORT_ALLOW_PRIVATE": True}, app.instance_path)
     assert (again.status, again.unchanged) == ("succeeded", 2)
 
@@ -47,6 +49,7 @@ def test_a_source_is_queued_once_until_it_has_run(session: Any, server: Loopback
 def test_a_queued_upload_whose_file_has_gone_fails_clearly(session: Any, app: Flask) -> None:
     source = ensure_source(session, name=unique("lost upload"), kind="spreadsheet")
     assert queue_source(session, source.id, requested_by="admin@example.org", options={"upload": "ab" * 16})
+    session.commit()
     assert run_queued(session, dict(app.config), app.instance_path) == []
     session.expire_all()
     assert source.state == "failed" and source.last_error == "The uploaded file was not found; upload it again."
@@ -93,6 +96,7 @@ def test_the_scheduler_process_runs_a_queued_source_promptly(tmp_path: Path, ser
             with db_session(app) as session:
                 source = ensure_source(session, name="scheduled by hand", kind="oruk", url=base)
                 assert queue_source(session, source.id, requested_by="admin@example.org")
+                session.commit()
             deadline = time.monotonic() + 20
             while not _imports_runs(app) or _imports_runs(app)[-1].finished_at is None:
                 assert time.monotonic() < deadline, "the scheduler did not run the queued source"
@@ -111,6 +115,7 @@ def test_run_now_while_an_import_holds_the_database_says_so(
 ) -> None:
     """On SQLite a run holds the write lock to its end: a click then is told to wait, not shown an error page."""
     source = ensure_source(session, name=unique("busy feed"), kind="oruk", url="https://example.org/feed")
+    session.commit()
     client = signed_in("admin")
     token = csrf_token(client, "/admin/imports/")
     database = sqlite3.connect(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database or "")

@@ -316,6 +316,7 @@ def test_a_stuck_run_is_reset(session: Any) -> None:
     source.state = "running"
     session.commit()
     assert reset_stuck_runs(session) >= 1
+    session.commit()
     assert run.status == "failed" and source.state == "failed"
 
 
