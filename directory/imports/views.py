@@ -22,12 +22,11 @@ from ..core.validation import ValidationFailed
 from ..models import Service
 from ..models.imports import SCHEDULES, SOURCE_KINDS, SOURCE_STATES, ImportRun, ImportSource, MergeCandidate
 from .merges import resolve_merge
-from .queue import QUEUE_STATES, progress_of, queue_source, uploads_folder
+from .queue import QUEUE_STATES, UPLOAD, progress_of, queue_source, uploads_folder
 from .running import quiet_sources, reset_stuck_runs
 from .sources import ensure_source
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 MAX_UPLOAD = 20 * 1024 * 1024
 BUSY = "The database is busy with an import just now, so nothing was queued; try again in a minute."
 
@@ -152,7 +151,7 @@ def confirm() -> Any:
     """Queue an uploaded spreadsheet's import with the mapping a person confirmed."""
     token = request.form.get("token", "")
     path = _uploads() / f"{token}.bin"
-    if not TOKEN.match(token) or not path.exists():
+    if not UPLOAD.match(token) or not path.exists():
         flash("That upload has expired; upload the file again.", "error")
         return redirect(url_for("imports.spreadsheet"))
     headers = request.form.getlist("header")
