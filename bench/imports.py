@@ -126,7 +126,8 @@ def reset_peak() -> None:
 def one(kind: str, count: int, changed: bool, profile: str | None) -> dict[str, Any]:
     from directory import create_app
     from directory.core.db import db
-    from directory.imports.runs import ensure_source, run_source
+    from directory.imports.running import run_source
+    from directory.imports.sources import ensure_source
     from directory.ops.database import init_database
 
     folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
@@ -142,6 +143,7 @@ def one(kind: str, count: int, changed: bool, profile: str | None) -> dict[str, 
         else:
             payloads = [spreadsheet(count)]
             source = ensure_source(db.session, name="bench sheet", kind="spreadsheet")
+        db.session.commit()
         profiler = None
         if profile:
             from pyinstrument import Profiler  # the bench extra: pip install -e '.[bench]'

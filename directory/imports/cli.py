@@ -10,6 +10,20 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from tqdm import tqdm
+
+from scrapers.base import ParseFailed
+from scrapers.oruk import parse_category_map
+from scrapers.spreadsheet import guess_mapping, read_mapping, read_table
+from scrapers.website import HostThrottle, WebsiteChecker
+
+from ..core.db import db
+from ..models.imports import ImportSource
+from .evidence import check_websites
+from .queue import ProgressFile, uploads_folder
+from .running import quiet_sources, reset_stuck_runs, run_source
+from .sources import ensure_source
 
 
 def _fail(message: str) -> None:
@@ -37,11 +51,6 @@ def _report(run: Any) -> None:
 
 
 def _run(source: Any, payloads: list[bytes] | None, **kwargs: Any) -> None:
-    from tqdm import tqdm
-
-    from ..core.db import db
-    from .runs import ProgressFile, run_source, uploads_folder
-
     shown = ProgressFile(uploads_folder(current_app.instance_path), source.id)  # for the admin page too
 
     def progress(count: int) -> None:
@@ -65,8 +74,6 @@ def _run(source: Any, payloads: list[bytes] | None, **kwargs: Any) -> None:
 
 
 def _read_json_or_table(path: str | None) -> dict[str, str] | None:
-    from scrapers.oruk import parse_category_map
-
     if not path:
         return None
     try:
@@ -91,14 +98,11 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def import_oruk(url: str, name: str | None, categories: str | None, schedule: str | None) -> None:
         """Import an Open Referral UK feed by its API base URL; re-runs update in place."""
-        from ..core.db import db
-        from .runs import ensure_source
-
         options = {"category_map": _read_json_or_table(categories)} if categories else None
         source = ensure_source(db.session, name=name or url, kind="oruk", url=url, options=options)
         if schedule:
             source.schedule = schedule
-            db.session.commit()
+        db.session.commit()
         _run(source, None)
 
     @import_group.command("spreadsheet")
@@ -120,12 +124,6 @@ def register(cli: click.Group) -> None:
         show_mapping: bool,
     ) -> None:
         """Import a CSV or XLSX list; the column mapping is guessed unless --mapping is given."""
-        from scrapers.base import ParseFailed
-        from scrapers.spreadsheet import guess_mapping, read_mapping, read_table
-
-        from ..core.db import db
-        from .runs import ensure_source
-
         payload = Path(file).read_bytes()
         if show_mapping:
             try:
@@ -143,6 +141,7 @@ def register(cli: click.Group) -> None:
         if categories:
             options["category_map"] = _read_json_or_table(categories)
         source = ensure_source(db.session, name=name or Path(file).name, kind="spreadsheet", options=options)
+        db.session.commit()
         _run(source, [payload], force=force, all_or_nothing=all_or_nothing)
 
     @import_group.command("ical")
@@ -153,10 +152,8 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def import_ical(url: str, service_id: int, name: str | None, force: bool) -> None:
         """Read a group's calendar feed into a listing's sessions (no future sessions is evidence)."""
-        from ..core.db import db
-        from .runs import ensure_source
-
         source = ensure_source(db.session, name=name or url, kind="ical", url=url, options={"service_id": service_id})
+        db.session.commit()
         _run(source, None, force=force)
 
     @import_group.command("run")
@@ -165,11 +162,6 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def import_run(name: str, force: bool) -> None:
         """Run a configured source by name now."""
-        from sqlalchemy import select
-
-        from ..core.db import db
-        from ..models.imports import ImportSource
-
         source = db.session.scalars(select(ImportSource).where(ImportSource.name == name)).first()
         if source is None:
             _fail(f"There is no source called {name!r}; see 'asset-directory import sources'.")
@@ -182,13 +174,8 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def import_sources() -> None:
         """List sources with their state, last run and last error; flag those quiet for six months."""
-        from sqlalchemy import select
-
-        from ..core.db import db
-        from ..models.imports import ImportSource
-        from .runs import quiet_sources, reset_stuck_runs
-
         reset = reset_stuck_runs(db.session)
+        db.session.commit()
         if reset:
             click.echo(f"Reset {reset} runs that were stuck.")
         quiet = {s.id for s in quiet_sources(db.session)}
@@ -210,13 +197,6 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def import_websites(limit: int | None) -> None:
         """Check listings' websites politely; failures become evidence for staff, never changes."""
-        from tqdm import tqdm
-
-        from scrapers.website import HostThrottle, WebsiteChecker
-
-        from ..core.db import db
-        from .runs import check_websites
-
         config = current_app.config
         checker = WebsiteChecker(
             throttle=HostThrottle(float(config.get("IMPORT_WEBSITE_INTERVAL", 2.0))),

@@ -19,20 +19,14 @@ from ..accounts.roles import roles_required
 from ..core import writes
 from ..core.db import db
 from ..core.validation import ValidationFailed
+from ..models import Service
 from ..models.imports import SCHEDULES, SOURCE_KINDS, SOURCE_STATES, ImportRun, ImportSource, MergeCandidate
-from .runs import (
-    QUEUE_STATES,
-    ensure_source,
-    progress_of,
-    queue_source,
-    quiet_sources,
-    reset_stuck_runs,
-    resolve_merge,
-    uploads_folder,
-)
+from .merges import resolve_merge
+from .queue import QUEUE_STATES, UPLOAD, progress_of, queue_source, uploads_folder
+from .running import quiet_sources, reset_stuck_runs
+from .sources import ensure_source
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 MAX_UPLOAD = 20 * 1024 * 1024
 BUSY = "The database is busy with an import just now, so nothing was queued; try again in a minute."
 
@@ -73,6 +67,7 @@ def sources() -> Any:
             return redirect(url_for("imports.sources"))
         flash("The source was not added: " + "; ".join(errors.values()), "error")
     reset_stuck_runs(db.session)
+    db.session.commit()
     listed = db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all()
     return render_template(
         "imports/sources.html",
@@ -98,6 +93,7 @@ def run(source_id: int) -> Any:
         return redirect(url_for("imports.spreadsheet"))
     try:
         queued = queue_source(db.session, source.id, requested_by=current_user.email)
+        db.session.commit()
     except OperationalError:  # SQLite: an import holds the write lock for its whole run
         db.session.rollback()
         flash(BUSY, "error")
@@ -155,7 +151,7 @@ def confirm() -> Any:
     """Queue an uploaded spreadsheet's import with the mapping a person confirmed."""
     token = request.form.get("token", "")
     path = _uploads() / f"{token}.bin"
-    if not TOKEN.match(token) or not path.exists():
+    if not UPLOAD.match(token) or not path.exists():
         flash("That upload has expired; upload the file again.", "error")
         return redirect(url_for("imports.spreadsheet"))
     headers = request.form.getlist("header")
@@ -168,6 +164,7 @@ def confirm() -> Any:
         try:
             source = ensure_source(db.session, name=name, kind="spreadsheet", options={"mapping": mapping})
             queued = queue_source(db.session, source.id, requested_by=current_user.email, options=options)
+            db.session.commit()
         except OperationalError:  # SQLite: an import holds the write lock for its whole run
             db.session.rollback()
             flash(BUSY + " Confirm the columns again then.", "error")
@@ -191,6 +188,7 @@ def merges() -> Any:
             target = resolve_merge(
                 db.session, int(request.form.get("candidate", "0") or 0), request.form.get("decision", ""), _actor()
             )
+            db.session.commit()
         except (ValidationFailed, writes.NotFound, writes.StaleEdit) as exc:
             db.session.rollback()
             flash(f"Not done: {exc}", "error")
@@ -200,7 +198,5 @@ def merges() -> Any:
     candidates = db.session.scalars(
         select(MergeCandidate).where(MergeCandidate.state == "open").order_by(MergeCandidate.id)
     ).all()
-    from ..models import Service
-
     existing = {c.service_id: db.session.get(Service, c.service_id) for c in candidates}
     return render_template("imports/merges.html", candidates=candidates, existing=existing)

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from ..core.clock import utcnow
 from ..core.db import DbSession, db
 from ..gaps.compute import NothingToCompute, compute_gaps
-from ..imports.runs import run_queued, run_source
+from ..imports.queue import run_queued
+from ..imports.running import run_source
 from ..models import ImportSource
 from ..models.jobs import JobRun
 from ..verification.reminders import send_reminders

@@ -26,7 +26,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from ..core.db import db
-from ..imports.runs import RUN_LOCK, queued_count
+from ..imports.queue import queued_count
+from ..imports.running import RUN_LOCK
 from ..models.jobs import scheduler_job
 from .registry import JOBS, run_job
 

@@ -6,7 +6,7 @@ few multi-row statements instead. Nothing is given up:
 
 - each listing is cleaned by the write path's own cleaners and rules (``rules.SERVICE_SPEC``,
   ``rules.check_service_rules``) before anything is written, so a bad one is refused by name
-  (:func:`clean_service`, :func:`clean_organisation`, :func:`clean_wait`);
+  (:func:`clean_service`, :func:`clean_organisation`, ``rules.clean_wait``);
 - each created listing gets one revision ("create", who, when, source) holding the snapshot
   ``operations`` would keep, and each service its search-index entry;
 - places are reused as ``snapshots.find_or_make_location`` reuses them (same name, address and
@@ -69,17 +69,6 @@ def clean_service(session: DbSession, values: dict[str, Any], known_categories: 
 def clean_organisation(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` cleaned as ``operations.create`` cleans a new organisation, defaults included."""
     return v.clean_fields({**rules.ORGANIZATION_DEFAULTS, **values}, rules.ORGANIZATION_SPEC, partial=True)
-
-
-def clean_wait(weeks: Any) -> int:
-    """A wait in weeks, checked as ``operations.report_waiting_time`` checks it."""
-    try:
-        number = int(weeks)
-    except (TypeError, ValueError):
-        raise v.ValidationFailed({"weeks": f"{weeks!r} is not a whole number of weeks."}) from None
-    if not 0 <= number <= 520:
-        raise v.ValidationFailed({"weeks": "A wait must be between 0 and 520 weeks."})
-    return number
 
 
 def create_organisations(session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor) -> list[int]:
@@ -177,7 +166,7 @@ def create_services(session: DbSession, items: Sequence[dict[str, Any]], actor: 
 def add_waiting_times(
     session: DbSession, reports: Sequence[tuple[int, int, datetime | None]], *, source: str, actor: writes.Actor
 ) -> None:
-    """Waiting-time reports (service id, weeks from :func:`clean_wait`, when reported) for new listings."""
+    """Waiting-time reports (service id, weeks from ``rules.clean_wait``, when reported) for new listings."""
     if reports:
         now = utcnow()
         session.execute(
@@ -217,14 +206,16 @@ def _insert(session: DbSession, table: Table, rows: list[dict[str, Any]]) -> lis
     return [int(i) for i in session.execute(statement, rows).scalars()]
 
 
-def _pieces(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+def in_pieces(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of ``PIECE``, one ``IN (...)`` lookup each, within every backend's limit on bound
+    parameters."""
     for start in range(0, len(values), PIECE):
         yield values[start : start + PIECE]
 
 
 def _organisation_names(session: DbSession, ids: set[int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for piece in _pieces(sorted(ids)):
+    for piece in in_pieces(sorted(ids)):
         query = select(Organization.id, Organization.name).where(Organization.id.in_(piece))
         found.update({int(i): str(name) for i, name in session.execute(query)})
     return found
@@ -262,10 +253,10 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
     unposted = [key[:2] for key in first if key[2] is None]
     queries = [
         select(*columns).where(tuple_(Location.name, Location.address_1, Location.postcode).in_(piece))
-        for piece in _pieces(posted)
+        for piece in in_pieces(posted)
     ] + [
         select(*columns).where(tuple_(Location.name, Location.address_1).in_(piece), Location.postcode.is_(None))
-        for piece in _pieces(unposted)
+        for piece in in_pieces(unposted)
     ]
     for query in queries:
         for location_id, name, address, city, postcode in session.execute(query.order_by(Location.id)):
@@ -288,7 +279,7 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
 
 def _points(session: DbSession, keys: set[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for piece in _pieces(sorted(keys)):
+    for piece in in_pieces(sorted(keys)):
         query = select(
             Postcode.postcode_key, Postcode.latitude, Postcode.longitude, Postcode.lsoa_code, Postcode.lad_code
         ).where(Postcode.postcode_key.in_(piece))

@@ -28,6 +28,7 @@ from .rules import (
     SERVICE_SPEC,
     STAFF_ONLY_FIELDS,
     check_service_rules,
+    clean_wait,
 )
 from .snapshots import apply_service, organization_snapshot, service_snapshot
 
@@ -294,12 +295,7 @@ def report_waiting_time(
     """Add a waiting-time report; earlier ones stay as history and the newest is shown."""
     service = _load(session, "service", service_id)
     _permit(actor, service, {})
-    try:
-        number = int(weeks)
-    except (TypeError, ValueError):
-        raise v.ValidationFailed({"weeks": f"{weeks!r} is not a whole number of weeks."}) from None
-    if not 0 <= number <= 520:
-        raise v.ValidationFailed({"weeks": "A wait must be between 0 and 520 weeks."})
+    number = clean_wait(weeks)
     if source not in vocab.WAIT_SOURCES:
         raise v.ValidationFailed({"source": f"{source!r} is not one of: {', '.join(vocab.WAIT_SOURCES)}."})
     report = WaitingTimeReport(

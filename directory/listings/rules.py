@@ -75,6 +75,20 @@ def _stored_form(value: Any) -> str:
     return str(value)
 
 
+def clean_wait(weeks: Any) -> int:
+    """A reported wait in whole weeks, 0 to 520: what ``operations.report_waiting_time`` and an import accept.
+
+    Raises ``ValidationFailed`` naming ``weeks``.
+    """
+    try:
+        number = int(weeks)
+    except (TypeError, ValueError):
+        raise v.ValidationFailed({"weeks": f"{weeks!r} is not a whole number of weeks."}) from None
+    if not 0 <= number <= 520:
+        raise v.ValidationFailed({"weeks": "A wait must be between 0 and 520 weeks."})
+    return number
+
+
 def check_service_rules(session: DbSession, values: dict[str, Any], current: Service | None) -> None:
     """Rules that span fields or need the database; every failure is named."""
     errors: dict[str, str] = {}

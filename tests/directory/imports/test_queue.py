@@ -4,30 +4,25 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, make_url, select
 
-from directory.imports.runs import ProgressFile, ensure_source, queue_source, run_queued, uploads_folder
+from directory.imports.queue import ProgressFile, queue_source, run_queued, uploads_folder
+from directory.imports.sources import ensure_source
 from directory.jobs import scheduler as jobs
 from directory.models import Service
 from directory.models.imports import ImportRun, ImportSource
 from directory.models.jobs import JobRun
 from tests.conftest import built_app, csrf_token, html
-from tests.directory.imports.test_runs import feed_services, unique
+from tests.directory.imports.test_running import feed_services, unique
 from tests.mailbox import db_session
-from tests.scrapers.loopback import LoopbackServer, serve
+from tests.scrapers.loopback import LoopbackServer
 from tests.scrapers.oruk_payloads import serve_feed
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    yield from serve()
 
 
 def test_a_source_is_queued_once_until_it_has_run(session: Any, server: LoopbackServer, app: Flask) -> None:
@@ -35,6 +30,7 @@ def test_a_source_is_queued_once_until_it_has_run(session: Any, server: Loopback
     source = ensure_source(session, name=unique("queued feed"), kind="oruk", url=base)
     assert queue_source(session, source.id, requested_by="admin@example.org") is True
     assert queue_source(session, source.id, requested_by="other@example.org") is False
+    session.commit()  # as the view does
     session.expire_all()
     assert (source.state, source.queued_by) == ("queued", "admin@example.org")
     assert session.scalar(select(func.count()).where(ImportRun.source_id == source.id)) == 0
@@ -45,6 +41,7 @@ def test_a_source_is_queued_once_until_it_has_run(session: Any, server: Loopback
     assert source.state == "idle"
     assert run_queued(session, dict(app.config), app.instance_path) == []  # nothing left: run once, not twice
     assert queue_source(session, source.id, requested_by="admin@example.org") is True  # done: it may be asked again
+    session.commit()
     [again] = run_queued(session, {**app.config, "IMPORT_ALLOW_PRIVATE": True}, app.instance_path)
     assert (again.status, again.unchanged) == ("succeeded", 2)
 
@@ -52,6 +49,7 @@ def test_a_source_is_queued_once_until_it_has_run(session: Any, server: Loopback
 def test_a_queued_upload_whose_file_has_gone_fails_clearly(session: Any, app: Flask) -> None:
     source = ensure_source(session, name=unique("lost upload"), kind="spreadsheet")
     assert queue_source(session, source.id, requested_by="admin@example.org", options={"upload": "ab" * 16})
+    session.commit()
     assert run_queued(session, dict(app.config), app.instance_path) == []
     session.expire_all()
     assert source.state == "failed" and source.last_error == "The uploaded file was not found; upload it again."
@@ -98,6 +96,7 @@ def test_the_scheduler_process_runs_a_queued_source_promptly(tmp_path: Path, ser
             with db_session(app) as session:
                 source = ensure_source(session, name="scheduled by hand", kind="oruk", url=base)
                 assert queue_source(session, source.id, requested_by="admin@example.org")
+                session.commit()
             deadline = time.monotonic() + 20
             while not _imports_runs(app) or _imports_runs(app)[-1].finished_at is None:
                 assert time.monotonic() < deadline, "the scheduler did not run the queued source"
@@ -116,6 +115,7 @@ def test_run_now_while_an_import_holds_the_database_says_so(
 ) -> None:
     """On SQLite a run holds the write lock to its end: a click then is told to wait, not shown an error page."""
     source = ensure_source(session, name=unique("busy feed"), kind="oruk", url="https://example.org/feed")
+    session.commit()
     client = signed_in("admin")
     token = csrf_token(client, "/admin/imports/")
     database = sqlite3.connect(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database or "")

@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from directory.cli import cli
+from directory.imports.running import run_source
+from directory.imports.sources import ensure_source
 from directory.models import Service
 from directory.models.imports import ImportSource, MergeCandidate
 from tests.conftest import csrf_token, html
@@ -140,8 +142,6 @@ def test_sources_are_added_queued_once_and_a_failed_run_shows_its_error(
 def test_a_possible_duplicate_is_decided_on_the_page(
     signed_in: Callable[..., FlaskClient], session: Any, make_service: Callable[..., Any], app: Any
 ) -> None:
-    from directory.imports.runs import ensure_source, run_source
-
     existing = make_service(
         name="Men's Shed Marton", locations=[{"name": "", "address_1": "", "city": "", "postcode": "FY4 4NW"}]
     )

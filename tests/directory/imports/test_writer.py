@@ -1,4 +1,4 @@
-"""directory.import_writer and directory.bulk_write: a run written in chunks keeps every guarantee.
+"""directory.imports.writer and directory.listings.bulk_write: a run written in chunks keeps every guarantee.
 
 Small chunks (two records) so every run crosses several chunk boundaries; on SQLite and PostgreSQL.
 """
@@ -14,14 +14,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from directory.imports.runs import ensure_source, run_source
+from directory.imports.running import run_source
+from directory.imports.sources import ensure_source
 from directory.listings import search_index
 from directory.listings.snapshots import service_snapshot
 from directory.models import Location, Organization, Revision, Service
 from directory.models.imports import ExternalRecord, MergeCandidate
 from scrapers.base import Parsed, ServiceRecord
 from scrapers.spreadsheet import SpreadsheetImporter
-from tests.directory.imports.test_runs import feed_services, unique
+from tests.directory.imports.test_running import feed_services, unique
 
 pytestmark = pytest.mark.both_backends
 
@@ -224,25 +225,3 @@ def test_a_record_the_database_refuses_is_named_and_the_rest_of_its_chunk_kept(
     assert after["Revision"] == before["Revision"] + 5  # four listings and their organisation
     names = sorted(session.scalars(select(Service.name).where(Service.name.like(f"{tag}%"))))
     assert names == [f"{tag} group {n}" for n in (0, 1, 2, 4)]
-
-
-def test_a_runs_own_new_listings_are_never_held_as_lookalikes_of_each_other(
-    session: Any, config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Alike names at one postcode, one record a chunk, the postcodes forgotten and read again between chunks."""
-    from directory.imports import writer as import_writer
-
-    monkeypatch.setattr(import_writer, "NEARBY_POSTCODES", 1)
-    tag = unique("Alike")
-    rows = "".join(
-        f"{tag}-{n},{tag} knit group {n},{tag} crafters,{('FY1 1PX', 'FY4 4NW')[n % 2]},Tuesday,10:00,12:00\n"
-        for n in range(6)
-    )
-    source = ensure_source(session, name=unique("alike sheet"), kind="spreadsheet")
-    run = run_source(session, source, config, payloads=[(SHEET_HEADER + rows).encode()], chunk_size=1)
-    assert (run.status, run.created, run.held) == ("succeeded", 6, 0)
-    # Another source's record alike one of them is held for staff, as before.
-    other = ensure_source(session, name=unique("other sheet"), kind="spreadsheet")
-    alike = f"{SHEET_HEADER}x-1,{tag} knit group 2,{tag} crafters,FY1 1PX,Tuesday,10:00,12:00\n".encode()
-    held = run_source(session, other, config, payloads=[alike], chunk_size=1)
-    assert (held.created, held.held) == (0, 1)

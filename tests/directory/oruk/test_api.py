@@ -22,7 +22,8 @@ from flask.testing import FlaskClient
 from directory import create_app
 from directory.core.csv_cells import safe_cell
 from directory.core.db import db
-from directory.imports.runs import ensure_source, run_source
+from directory.imports.running import run_source
+from directory.imports.sources import ensure_source
 from directory.listings.operations import report_waiting_time
 from directory.listings.snapshots import service_snapshot
 from directory.models import Postcode, Service

@@ -1,37 +1,27 @@
-"""directory.imports: importers' records written through operations, on a real loopback server."""
+"""directory.imports.running: importers' records written through operations, on a real loopback server."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from directory.cli import cli
 from directory.core.clock import utcnow
-from directory.core.writes import Actor
-from directory.imports.runs import ensure_source, resolve_merge, run_source
+from directory.imports.running import reset_stuck_runs, run_source
+from directory.imports.sources import ensure_source
 from directory.models import Revision, Service
-from directory.models.imports import ExternalRecord, ImportEvidence, ImportRun, MergeCandidate
-from tests.scrapers.loopback import LoopbackServer, Reply, closed_port_url, serve
+from directory.models.imports import ExternalRecord, ImportEvidence, ImportRun
+from directory.models.verification import FollowUp
+from scrapers.oruk import OrukImporter
+from tests.scrapers.loopback import LoopbackServer, Reply, closed_port_url
 from tests.scrapers.oruk_payloads import full_service, serve_feed
 
-STAFF = Actor(label="staff: merger@example.org", source="staff")
 _names = iter(range(1, 10_000))
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    yield from serve()
-
-
-@pytest.fixture
-def config(app: Flask) -> dict[str, Any]:
-    return {**app.config, "IMPORT_ALLOW_PRIVATE": True, "IMPORT_TIMEOUT": 1.0, "IMPORT_MAX_MB": 1}
 
 
 def services_count(session: Any) -> int:
@@ -154,8 +144,6 @@ def test_a_broken_source_changes_nothing_and_records_the_failure(
         config = {**config}
         source.options = {}
     count, revisions = services_count(session), revisions_count(session)
-    from scrapers.oruk import OrukImporter
-
     importer = OrukImporter(allow_private=True, timeout=1.0, max_bytes=1024 * 1024, per_page=2)
     run = run_source(session, source, config, importer=importer if how == "fails on page 2" else None)
     assert run.status == "failed" and message in run.failure
@@ -260,32 +248,6 @@ def test_a_malformed_or_empty_spreadsheet_changes_nothing(
     assert services_count(session) == count
 
 
-def test_a_lookalike_listing_is_held_for_staff_then_merged(
-    session: Any, config: Any, make_organization: Callable[..., Any], make_service: Callable[..., Any]
-) -> None:
-    tag = unique("Theta")
-    organisation = make_organization(name=f"{tag} Crafters")
-    existing = make_service(
-        name=f"{tag} Knit & Natter",
-        organization_id=organisation.id,
-        locations=[{"name": "Library", "address_1": "", "city": "", "postcode": "FY1 1PX"}],
-    )
-    sheet = f"Name,Organisation,Postcode,Description\n{tag} knit and natter,{tag} crafters,fy11px,Weekly knitting\n"
-    source = ensure_source(session, name=unique("theta sheet"), kind="spreadsheet")
-    count = services_count(session)
-    run = run_source(session, source, config, payloads=[sheet.encode()])
-    assert (run.created, run.held) == (0, 1) and services_count(session) == count
-    candidate = session.scalars(select(MergeCandidate).where(MergeCandidate.source_id == source.id)).one()
-    assert candidate.service_id == existing.id and "same postcode" in candidate.reason
-    assert resolve_merge(session, candidate.id, "merge", STAFF) == existing.id
-    assert session.get(Service, existing.id).description == "Weekly knitting"
-    assert session.get(MergeCandidate, candidate.id).state == "merged"
-    # The source's record is now keyed to the listing: a re-run updates it, never duplicates it.
-    again = run_source(session, source, config, payloads=[sheet.replace("Weekly", "Friendly weekly").encode()])
-    assert (again.created, again.held, again.updated) == (0, 0, 1)
-    assert services_count(session) == count
-
-
 def calendar(*events: str) -> bytes:
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//T//EN\r\n" + "".join(events) + "END:VCALENDAR\r\n").encode()
 
@@ -327,8 +289,6 @@ def test_a_calendar_sets_sessions_and_no_future_events_is_only_evidence(
     [evidence] = session.scalars(select(ImportEvidence).where(ImportEvidence.service_id == service.id)).all()
     assert evidence.kind == "no-future-events"
     # ... and it joins staff's follow-up queue, beside reminders and link workers' reports.
-    from directory.models.verification import FollowUp
-
     [follow_up] = session.scalars(select(FollowUp).where(FollowUp.service_id == service.id)).all()
     assert follow_up.reason == "no-future-events" and follow_up.reported_by.startswith("import: ")
 
@@ -349,68 +309,21 @@ def test_a_malformed_calendar_changes_nothing(
     assert run.status == "failed" and "iCalendar" in run.failure
 
 
-def test_the_command_imports_a_spreadsheet_and_prints_counts(app: Flask, tmp_path: Path) -> None:
-    from directory.cli import cli
-
-    tag = unique("Iota")
-    file = tmp_path / "groups.csv"
-    file.write_text(SPREADSHEET.format(tag=tag), encoding="utf-8")
-    runner = app.test_cli_runner()
-    result = runner.invoke(cli, ["import", "spreadsheet", str(file), "--name", tag])
-    assert result.exit_code == 0, result.output
-    assert "3 new, 0 updated, 0 unchanged, 0 held as possible duplicates, 2 rejected." in result.output
-    assert "rejected row 4: the service name is empty" in result.output
-    shown = runner.invoke(cli, ["import", "spreadsheet", str(file), "--show-mapping"])
-    assert json.loads(shown.output)["Group name"] == "name"
-    listed = runner.invoke(cli, ["import", "sources"])
-    assert tag in listed.output and "idle" in listed.output
-
-
-def test_the_command_fails_clearly_for_a_dead_feed(app: Flask) -> None:
-    from directory.cli import cli
-
-    result = app.test_cli_runner().invoke(cli, ["import", "oruk", "ftp://example.org/"])
-    assert result.exit_code == 1 and "only http and https" in result.output
-
-
 def test_a_stuck_run_is_reset(session: Any) -> None:
-    from directory.imports.runs import reset_stuck_runs
-
     source = ensure_source(session, name=unique("stuck"), kind="oruk", url="https://example.org")
     run = ImportRun(source_id=source.id, started_at=utcnow() - timedelta(hours=7))
     session.add(run)
     source.state = "running"
     session.commit()
     assert reset_stuck_runs(session) >= 1
+    session.commit()
     assert run.status == "failed" and source.state == "failed"
-
-
-def test_a_dead_website_is_evidence_for_staff_and_changes_nothing(
-    session: Any, server: LoopbackServer, make_service: Callable[..., Any]
-) -> None:
-    from directory.imports.runs import check_websites
-    from directory.models.verification import FollowUp
-    from scrapers.website import WebsiteChecker
-
-    server.routes["/alive"] = Reply(b"<html>still here</html>", content_type="text/html")
-    server.routes["/gone"] = Reply(b"gone", status=410, content_type="text/plain")
-    alive = make_service(name="Alive", url=server.url + "/alive")
-    gone = make_service(name="Gone", url=server.url + "/gone")
-    versions = {s.id: s.version for s in (alive, gone)}
-    outcomes = {sid: ok for sid, ok, _ in check_websites(session, WebsiteChecker(allow_private=True))}
-    assert outcomes[alive.id] is True and outcomes[gone.id] is False
-    session.expire_all()
-    assert {sid: session.get(Service, sid).version for sid in versions} == versions  # evidence, never a change
-    follow_ups = session.scalars(select(FollowUp).where(FollowUp.service_id.in_(list(versions)))).all()
-    assert [(f.service_id, f.reason) for f in follow_ups] == [(gone.id, "website-failed")]
 
 
 def test_the_scrapers_job_runs_sources_scheduled_daily(
     app: Flask, session: Any, server: LoopbackServer, monkeypatch: Any
 ) -> None:
     """`asset-directory jobs once scrapers` runs a daily source against its feed, through the write path."""
-    from directory.cli import cli
-
     base = serve_feed(server, feed_services("Scheduled", 2))
     source = ensure_source(session, name=unique("daily feed"), kind="oruk", url=base)
     source.schedule = "daily"

@@ -1,0 +1,246 @@
+"""Running one import source: its records go through the write path with provenance, one transaction a run.
+
+A run is all-or-nothing for the source and row-accounted for its records:
+
+- the whole run's writes happen on one database transaction of their own, written a chunk of
+  records at a time by ``writer.RecordWriter`` (new listings in bulk through ``bulk_write``, changed ones
+  through ``operations``, each chunk or record in a savepoint), so at the end the database holds
+  exactly the accepted records, and a fetch that fails part-way (or a crash) leaves the previous
+  state intact;
+- the ``ImportRun`` report (counts, every rejected record with its reason, notices) is kept on the
+  ordinary session, so a failed run is recorded even though its writes were rolled back;
+- records are keyed by (source, external id) in ``ExternalRecord``: a re-run updates in place, and
+  a record whose content checksum has not changed is counted unchanged without being loaded;
+- a new record that looks like an existing listing (similar name and organisation at the same
+  postcode) becomes a ``MergeCandidate`` for staff, never a second listing;
+- an empty source changes nothing and is recorded as a failure; nothing is ever archived because
+  it is missing from a feed.
+
+A run is a long job body, so it commits its own bookkeeping on the ordinary session rather than leaving it to its
+caller: the run is marked running (and the source busy) before the long work, and the finished report after, so a
+crash in between leaves a trace (:func:`reset_stuck_runs` frees it later). Also here: runs stuck after a crash, and
+sources that have gone quiet.
+
+Web workers never run imports: "Run now" and a confirmed upload only queue a source
+(``queue.queue_source``); the scheduler process runs queued sources one at a time (``queue.run_queued``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from scrapers import FetchFailed, ParseFailed, ServiceRecord
+from scrapers.base import Importer, Rejected, RunResult
+from scrapers.ical import ICalImporter
+
+from ..core.clock import utcnow
+from ..core.db import DbSession
+from ..models.imports import ImportRun, ImportSource
+from .sources import ImportError_, make_importer
+from .writer import CHUNK_SIZE, NotBound, RecordWriter
+
+STUCK_AFTER = timedelta(hours=6)
+QUIET_AFTER = timedelta(days=183)
+BAD_AFTER_FAILURES = 3
+# One import at a time in a process: each holds its transaction to the end (SQLite's write lock too).
+RUN_LOCK = threading.Lock()
+
+Progress = Callable[[int], object]
+logger = logging.getLogger(__name__)
+
+
+def reset_stuck_runs(session: DbSession, *, now: datetime | None = None) -> int:
+    """Runs left 'running' for hours (a crash) are marked failed and their sources freed (the caller commits)."""
+    cutoff = (now or utcnow()) - STUCK_AFTER
+    stuck = list(session.scalars(select(ImportRun).where(ImportRun.status == "running", ImportRun.started_at < cutoff)))
+    for run in stuck:
+        run.status, run.ended_at = "failed", utcnow()
+        run.failure = f"The run was still marked running after {STUCK_AFTER} and was reset; nothing it did was kept."
+        if run.source.state == "running":
+            run.source.state, run.source.last_error = "failed", run.failure
+    return len(stuck)
+
+
+def quiet_sources(session: DbSession, *, now: datetime | None = None) -> list[ImportSource]:
+    """Sources whose listings have not changed for six months (or never have)."""
+    cutoff = (now or utcnow()) - QUIET_AFTER
+    return [
+        s
+        for s in session.scalars(select(ImportSource).order_by(ImportSource.name))
+        if s.last_run_at is not None and (s.last_changed_at or s.created_at) < cutoff
+    ]
+
+
+def run_source(
+    session: DbSession,
+    source: ImportSource,
+    config: dict[str, Any],
+    *,
+    started_by: str = "",
+    payloads: Iterable[bytes] | None = None,
+    importer: Importer | None = None,
+    force: bool = False,
+    all_or_nothing: bool = False,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportRun:
+    """Run one source (fetching it, unless ``payloads`` are given) and return the kept report.
+
+    A fault that is not the source's (a bug in a parser or the write path) is recorded as the run's
+    failure like a dead source is, after the run's transaction has been rolled back. Runs in one
+    process take turns (``RUN_LOCK``).
+    """
+    with RUN_LOCK:
+        return _run(
+            session, source, config, started_by, payloads, importer, force, all_or_nothing, progress, chunk_size
+        )
+
+
+def _run(
+    session: DbSession,
+    source: ImportSource,
+    config: dict[str, Any],
+    started_by: str,
+    payloads: Iterable[bytes] | None,
+    importer: Importer | None,
+    force: bool,
+    all_or_nothing: bool,
+    progress: Progress | None,
+    chunk_size: int,
+) -> ImportRun:
+    reset_stuck_runs(session)
+    run = ImportRun(source_id=source.id, started_by=started_by, started_at=utcnow())
+    session.add(run)
+    source.state = "running"
+    session.commit()
+    result = RunResult()
+    checksum = ""
+    try:
+        importer = importer or make_importer(session, source, config)
+        stream = payloads if payloads is not None else importer.fetch(source.url)
+        if source.kind in ("spreadsheet", "ical"):
+            # One payload: read it first, so an unchanged file is skipped before anything is parsed.
+            stream = list(stream)
+            checksum = _digest(stream)
+            if checksum == source.last_checksum and not force:
+                result.skipped = True
+        if not result.skipped:
+            checksum = _write(session, source, run, importer, stream, result, all_or_nothing, progress, chunk_size)
+    except (FetchFailed, ParseFailed, ImportError_, NotBound) as exc:
+        result.failure = str(exc)
+    except Exception as exc:  # a crash: the run's own transaction is already rolled back; keep the report
+        logger.exception("Import run %s of %r stopped on an unexpected error", run.id, source.name)
+        result.failure = f"the import stopped on an unexpected error, nothing was changed ({type(exc).__name__}: {exc})"
+    _finish(session, source, run, result, checksum)
+    return run
+
+
+def _digest(payloads: list[bytes]) -> str:
+    hasher = hashlib.sha256()
+    for payload in payloads:
+        hasher.update(payload)
+    return hasher.hexdigest()
+
+
+def _write(
+    session: DbSession,
+    source: ImportSource,
+    run: ImportRun,
+    importer: Importer,
+    stream: Iterable[bytes],
+    result: RunResult,
+    all_or_nothing: bool,
+    progress: Progress | None,
+    chunk_size: int,
+) -> str:
+    """Parse and write every payload inside one transaction; commit it only if the run succeeds."""
+    hasher = hashlib.sha256()
+    engine = session.get_bind()
+    assert isinstance(engine, Engine), "imports open their own connection on the app's engine"
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # pysqlite starts transactions lazily; begin one explicitly (taking the write lock now) so
+            # the savepoints below nest inside it instead of committing on their own.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.begin()
+        # Each commit on this session releases a savepoint of the run's transaction; the writer empties it
+        # after every chunk, so objects are never kept (or reloaded) across chunks.
+        writes = Session(
+            bind=connection, join_transaction_mode="create_savepoint", autoflush=False, expire_on_commit=False
+        )
+        keep = False
+        try:
+            writer = RecordWriter(writes, source, run, result, chunk_size=chunk_size)
+            for payload in stream:
+                hasher.update(payload)
+                for item in importer.stream(payload):  # one record at a time: a payload's records are not all kept
+                    if isinstance(item, ServiceRecord | Rejected):
+                        writer.add(item)
+                        if progress:
+                            progress(1)
+                    else:
+                        writer.note(item)
+            writer.finish()
+            if isinstance(importer, ICalImporter):
+                writer.calendar_evidence()
+            elif result.seen == 0:
+                raise ParseFailed("the source returned no listings; nothing was changed (an empty feed never archives)")
+            writer.note_missing()
+            if all_or_nothing and result.rejected:
+                result.notices.append("All or nothing was asked for and some records were rejected: nothing was kept.")
+                result.created = result.updated = result.held = 0
+            else:
+                keep = True
+        finally:
+            writes.close()
+            if keep:
+                connection.commit()
+            else:
+                connection.rollback()
+    return hasher.hexdigest()
+
+
+def _finish(session: DbSession, source: ImportSource, run: ImportRun, result: RunResult, checksum: str) -> None:
+    now = utcnow()
+    session.rollback()  # the bookkeeping session saw nothing of the import's own transaction
+    run = session.get(ImportRun, run.id) or run
+    source = session.get(ImportSource, source.id) or source
+    run.ended_at = now
+    run.created, run.updated, run.unchanged, run.held = result.created, result.updated, result.unchanged, result.held
+    run.rejected = [{"where": r.where, "reason": r.reason} for r in result.rejected]
+    run.rejected_count = len(result.rejected)
+    run.notices = result.notices[:1000]
+    run.checksum = checksum
+    source.last_run_at = now
+    if result.failure:
+        run.status, run.failure = "failed", result.failure
+        run.created = run.updated = run.held = 0
+        previous = list(
+            session.scalars(
+                select(ImportRun.status)
+                .where(ImportRun.source_id == source.id, ImportRun.id != run.id)
+                .order_by(ImportRun.id.desc())
+                .limit(BAD_AFTER_FAILURES - 1)
+            )
+        )
+        repeated = len(previous) == BAD_AFTER_FAILURES - 1 and all(s == "failed" for s in previous)
+        refused = "only http and https" in result.failure or "private or internal" in result.failure
+        source.state = "bad-source" if repeated or refused else "failed"
+        source.last_error = result.failure
+    else:
+        run.status = "skipped" if result.skipped else "succeeded"
+        source.state, source.last_error = "idle", ""
+        if checksum:
+            source.last_checksum = checksum
+        if result.created or result.updated:
+            source.last_changed_at = now
+    session.commit()
