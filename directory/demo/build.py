@@ -162,6 +162,7 @@ def build_demo(
     from ..gaps.compute import load_demo_gaps  # deprivation, boundaries and gap scores (issue 4)
 
     report.gaps = load_demo_gaps(session, postcodes, list(DEMO_AREAS), data_dir=data_dir, echo=echo)
+    session.commit()
     return report
 
 

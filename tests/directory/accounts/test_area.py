@@ -38,6 +38,7 @@ def world(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         path.write_text(json.dumps(burnley))
         import_boundaries(db.session, path)
         compute_gaps(db.session, app.config)
+        db.session.commit()
         db.session.remove()
     yield
 

@@ -170,6 +170,8 @@ def seed(session: Any, config: Any, folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     import_deprivation(session, write_iod(folder))
     import_boundaries(session, write_boundaries(folder))
+    session.commit()
     ids = add_services(session)
     compute_gaps(session, config)
+    session.commit()
     return ids

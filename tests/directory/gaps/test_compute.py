@@ -276,6 +276,7 @@ def test_map_without_deprivation_says_so(tmp_path: Path, world: dict[str, Any], 
             import_boundaries(db.session, gap_world.write_boundaries(tmp_path))
             gap_world.add_services(db.session)
             compute_gaps(db.session, app.config)
+            db.session.commit()
             create_user(db.session, email_address="cd@example.org", role="community-development", password=PASSWORD)
         client = app.test_client()
         sign_in(client, "cd@example.org")
