@@ -70,7 +70,8 @@ def build(instance: Path, data_dir: str | None) -> Any:
     from directory.accounts.users import create_user
     from directory.core.db import db
     from directory.demo.build import build_demo
-    from directory.gaps.compute import compute_gaps, import_boundaries
+    from directory.gaps.area_data import import_boundaries
+    from directory.gaps.compute import compute_gaps
     from directory.ops.database import init_database
     from geo import readers
 
@@ -96,7 +97,9 @@ def build_national(instance: Path, source: Path, data_dir: str | None) -> Any:
     from directory import create_app
     from directory.accounts.users import create_user
     from directory.core.db import db
-    from directory.gaps.compute import compute_gaps, import_boundaries, import_deprivation, latest_run
+    from directory.gaps.area_data import import_boundaries, import_deprivation
+    from directory.gaps.compute import compute_gaps
+    from directory.gaps.editions import latest_run
     from directory.models import User
     from directory.models.gaps import Deprivation, Lsoa
     from directory.ops.database import init_database

@@ -4,7 +4,7 @@ Light by design: the LSOA outlines are written once and shared by the three area
 are short keys; coordinates are rounded and simplified further for large areas. Safe by design:
 every name (service, organisation, LSOA) travels as JSON data and reaches the page only through
 ``textContent`` and element attributes, never as HTML, so hostile text stays text. Leaflet and the
-marker-cluster plugin are linked from this app's own origin (see ``views/gaps.py``), never a CDN.
+marker-cluster plugin are linked from this app's own origin (see ``views.py``), never a CDN.
 """
 
 from __future__ import annotations
@@ -15,16 +15,20 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import folium
+import numpy as np
 import shapely
 from branca.element import CssLink, Figure, JavascriptLink, MacroElement
 from folium.map import Layer
 from folium.template import Template
 from markupsafe import Markup, escape
 
+from geo.crs import to_wgs84
+
 from ..core.db import DbSession
-from . import compute as gaps
+from .areas import AreaRow, area_rows
 from .authorities import AuthorityRow, authority_rows
-from .compute import AreaRow, centre_wgs84
+from .demand import gap_flag_counts, resolved_counts
+from .live_services import live_services
 
 NO_DATA = "#d9d9d9"
 # IMD decile 1 (most deprived) .. 10: dark purple to pale (ColorBrewer PuRd, reversed; colour-blind safe).
@@ -40,6 +44,11 @@ SCORE_LABELS = ["0 to 20", "20 to 40", "40 to 60", "60 to 80", "80 to 100"]
 SHARE_BREAKS = [10, 25, 50, 75]
 SHARE_LABELS = ["under 10%", "10 to 25%", "25 to 50%", "50 to 75%", "75% or more"]
 DEPRIVED_SHARE_COLOURS = ["#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043"]
+
+
+def centre_wgs84(rows: Sequence[AreaRow]) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of the rows' centres."""
+    return to_wgs84(np.array([r.x for r in rows], dtype=float), np.array([r.y for r in rows], dtype=float))
 
 
 def safe_json(value: Any) -> str:
@@ -426,7 +435,7 @@ def build_authority_map(
     tiles: str = "",
     attribution: str = "",
 ) -> folium.Map:
-    """A folium map of local authorities with their figures aggregated from their LSOAs (see gap_authorities)."""
+    """A folium map of local authorities with their figures aggregated from their LSOAs (see authorities.py)."""
     fmap = _base_map(assets, tiles, attribution, zoom=6, centre=(53.0, -1.8))
     features = []
     for row, geometry in zip(rows, simplify_authorities(rows), strict=True):
@@ -541,20 +550,20 @@ def render_lsoa_map(
     assets: Assets, urls: MapUrls,
 ) -> RenderedMap:  # fmt: skip
     """The map of every LSOA of the authorities, with live services of the category, gap flags and resolved gaps."""
-    rows = gaps.area_rows(session, lads, category)
+    rows = area_rows(session, lads, category)
     has_deprivation = any(row.imd_decile is not None for row in rows)
     if not rows:
         return RenderedMap(None, 0, False, has_deprivation)
     lon, lat = centre_wgs84(rows)
     # Services a little beyond the areas too: the nearest service of an area at the edge may be next door.
     bbox = (float(lat.min()) - 0.05, float(lat.max()) + 0.05, float(lon.min()) - 0.08, float(lon.max()) + 0.08)
-    nearby = gaps.live_services(session, config, category=category, bbox=bbox)
+    nearby = live_services(session, config, category=category, bbox=bbox)
     markers = [
         (round(float(r.latitude), 5), round(float(r.longitude), 5), str(r.name), str(r.organisation),
          int(r.service_id), category_name)
         for r in cast(Any, nearby.drop_duplicates(["service_id", "latitude", "longitude"])).itertuples()
     ]  # fmt: skip
-    flag_counts = gaps.gap_flag_counts(session, category)
+    flag_counts = gap_flag_counts(session, category)
     flags = None
     if flag_counts is not None:
         flags = [
@@ -562,11 +571,11 @@ def render_lsoa_map(
             for row, lo, la in zip(rows, lon, lat, strict=True)
             if flag_counts.get(row.code)
         ]
-    resolved_counts = gaps.resolved_counts(session, category)
+    resolved_here = resolved_counts(session, category)
     resolved = [
-        (round(float(la), 5), round(float(lo), 5), resolved_counts[row.code], row.name)
+        (round(float(la), 5), round(float(lo), 5), resolved_here[row.code], row.name)
         for row, lo, la in zip(rows, lon, lat, strict=True)
-        if resolved_counts.get(row.code)
+        if resolved_here.get(row.code)
     ]
     fmap = build_map(
         rows, markers, flags, resolved=resolved, category_name=category_name,
@@ -581,8 +590,6 @@ def render_authority_map(
     names: Mapping[str, str], assets: Assets, urls: MapUrls,
 ) -> RenderedMap:  # fmt: skip
     """The map of the authorities, each with its figures aggregated from its LSOAs and a link to its own map."""
-    from geo.provision import to_wgs84
-
     rows = authority_rows(session, config, lads, category, names=names)
     has_deprivation = any(row.deprivation_known for row in rows)
     if not rows:

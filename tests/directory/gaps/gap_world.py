@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from directory.core.writes import Actor
+from directory.gaps.area_data import import_boundaries, import_deprivation
+from directory.gaps.compute import compute_gaps
 from directory.listings.operations import create
 from directory.models import DemandEvent, Postcode
-from geo.provision import to_wgs84
+from geo.crs import to_wgs84
 from tests.geo.conftest import FILE1_HEADERS, FILE6_HEADERS, csv_bytes
 
 X0, Y0 = 331_000.0, 436_000.0  # Blackpool, British National Grid metres
@@ -165,8 +167,6 @@ def add_services(session: Any) -> dict[str, int]:
 
 def seed(session: Any, config: Any, folder: Path) -> dict[str, int]:
     """Import the files, add the services and compute gap scores: the whole world, for browser tests too."""
-    from directory.gaps.compute import compute_gaps, import_boundaries, import_deprivation
-
     folder.mkdir(parents=True, exist_ok=True)
     import_deprivation(session, write_iod(folder))
     import_boundaries(session, write_boundaries(folder))

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 
 from directory.core.db import db
 from directory.gaps.authorities import authority_rows
-from directory.gaps.compute import bump_data_version
+from directory.gaps.cache import bump_data_version
 from directory.models.gaps import Deprivation, LadOutline
 from geo.provision import to_bng
 from tests.conftest import html

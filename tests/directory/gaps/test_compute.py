@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from directory.cli import cli
 from directory.core.db import db
-from directory.gaps.compute import csv_safe
+from directory.gaps.exports import csv_safe
 from directory.models import Service, User
 from directory.models.gaps import Deprivation, GapRun, GapScore, Lsoa
 from tests.conftest import built_app, html
@@ -268,7 +268,8 @@ def test_asset_route_serves_only_known_packages_and_types(client: FlaskClient) -
 
 def test_map_without_deprivation_says_so(tmp_path: Path, world: dict[str, Any], backend: str) -> None:
     from directory.accounts.users import create_user
-    from directory.gaps.compute import compute_gaps, import_boundaries
+    from directory.gaps.area_data import import_boundaries
+    from directory.gaps.compute import compute_gaps
     from tests.conftest import PASSWORD, sign_in
 
     with built_app(backend, tmp_path) as app:
@@ -350,7 +351,8 @@ def test_the_nav_links_staff_to_the_gap_map(staff: FlaskClient) -> None:
 def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str) -> None:
     """A link worker's gap flag in A counts for A and its neighbour B (not C), and shows in the table's flags."""
     from directory.backlog import workflow as backlog
-    from directory.gaps.compute import area_rows, compute_gaps
+    from directory.gaps.areas import area_rows
+    from directory.gaps.compute import compute_gaps
     from tests.directory.gaps.gap_world import POSTCODES, seed
 
     with built_app(backend, tmp_path) as app, app.app_context():
