@@ -22,7 +22,8 @@ from .cache import data_stamp, render_cache
 from .editions import coverage, latest_run
 from .exports import authorities_csv, authorities_geojson, table_csv, table_geojson
 from .funding_risk import funding_risk as services_at_funding_risk
-from .maps import Assets, MapUrls, render_authority_map, render_lsoa_map
+from .map_elements import Assets
+from .rendered_maps import MapUrls, render_authority_map, render_lsoa_map
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
 
