@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..core.db import DbSession
-from ..models.gaps import Deprivation, GapRun, Lsoa
+from ..models import Deprivation, GapRun, Lsoa
 
 
 @dataclass
