@@ -12,6 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
+from directory.cli import cli
+from directory.core.db import db
 from directory.core.writes import Actor
 from directory.gaps.area_data import import_boundaries, import_deprivation
 from directory.gaps.compute import compute_gaps
@@ -175,3 +179,19 @@ def seed(session: Any, config: Any, folder: Path) -> dict[str, int]:
     compute_gaps(session, config)
     session.commit()
     return ids
+
+
+def load_with_commands(app: Flask, folder: Path) -> dict[str, Any]:
+    """The whole world loaded as an operator loads it, through the import and compute commands; with the
+    service ids and each command's output."""
+    runner = app.test_cli_runner()
+    imported = runner.invoke(cli, ["geo", "import-imd", *map(str, write_iod(folder))])
+    assert imported.exit_code == 0, imported.output
+    boundaries = runner.invoke(cli, ["geo", "import-boundaries", str(write_boundaries(folder))])
+    assert boundaries.exit_code == 0, boundaries.output
+    with app.app_context():
+        ids = add_services(db.session)
+        db.session.remove()
+    computed = runner.invoke(cli, ["gaps", "compute"])
+    assert computed.exit_code == 0, computed.output
+    return {**ids, "imd_output": imported.output, "boundaries_output": boundaries.output, "compute": computed.output}

@@ -8,4 +8,4 @@ from directory.gaps.areas import DEMO_AUTHORITY_NAMES
 
 def test_the_demo_authorities_are_named_as_the_demo_names_them() -> None:
     # The gap pages cannot import the demo (a higher rank), so they hold the names themselves.
-    assert DEMO_AUTHORITY_NAMES == {code: name for code, (name, _towns) in DEMO_AREAS.items()}
+    assert {code: name for code, (name, _towns) in DEMO_AREAS.items()} == DEMO_AUTHORITY_NAMES
