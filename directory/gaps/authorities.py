@@ -1,89 +1,30 @@
 """Gap figures aggregated to local authorities, for maps and tables of areas too large to show LSOA by LSOA.
 
-Each authority's outline is dissolved from its stored LSOA outlines when boundaries are imported
-(table ``lad_outline``). Its figures are plain aggregates of its LSOAs' figures for one category,
-named for what they are: the population-weighted mean gap score, the LSOAs in the most deprived
-decile of England, the LSOAs with no live service of the category within the radius, the live
-services of the category placed in it, and the gap flags raised in it.
+An authority's figures are plain aggregates of its LSOAs' figures for one category, named for what
+they are: the population-weighted mean gap score, the LSOAs in the most deprived decile of England,
+the LSOAs with no live service of the category within the radius, the live services of the category
+placed in it, and the gap flags raised in it. Its outline (``outlines.py``) comes with them for maps.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import delete, insert, select
+from scipy.spatial import cKDTree
+from sqlalchemy import select
 
-from geo.areas import dissolve
-from geo.provision import to_bng
+from geo.crs import to_bng
 
-from ..core.clock import utcnow
 from ..core.db import DbSession
-from ..models.gaps import Deprivation, GapScore, LadOutline, Lsoa
-from .compute import csv_safe, gap_flag_counts, latest_run, live_services, page_edition, query_frame
-
-#: Outlines are stored simplified by this many metres (from LSOA outlines already simplified by 10 m).
-OUTLINE_SIMPLIFY_M = 20.0
-#: Holes smaller than this (square metres) are slivers between simplified LSOAs, not real holes.
-OUTLINE_MIN_HOLE_M2 = 1_000_000.0
-#: Islands smaller than this are dropped (the largest part of an authority is always kept).
-OUTLINE_MIN_PART_M2 = 10_000.0
-COORDINATE_DECIMALS = 5
-
-
-def build_outlines(session: DbSession, edition: str, lads: Sequence[str]) -> int:
-    """Dissolve the stored LSOAs of these authorities into outlines, replacing theirs (no commit)."""
-    import geopandas as gpd
-
-    lads = [lad for lad in lads if lad]
-    if not lads:
-        return 0
-    rows: list[Any] = []
-    for start in range(0, len(lads), 500):
-        chunk = lads[start : start + 500]
-        rows += session.execute(
-            select(Lsoa.lad_code, Lsoa.geometry).where(Lsoa.edition == edition, Lsoa.lad_code.in_(chunk))
-        ).all()
-    for start in range(0, len(lads), 500):
-        session.execute(
-            delete(LadOutline).where(LadOutline.edition == edition, LadOutline.lad_code.in_(lads[start : start + 500]))
-        )
-    if not rows:
-        return 0
-    frame = gpd.GeoDataFrame(
-        {"lad_code": [row[0] for row in rows]}, geometry=shapely.from_geojson([row[1] for row in rows]), crs=4326
-    )
-    outlines = dissolve(
-        frame, "lad_code", simplify_m=OUTLINE_SIMPLIFY_M, min_hole_m2=OUTLINE_MIN_HOLE_M2,
-        min_part_m2=OUTLINE_MIN_PART_M2,
-    )  # fmt: skip
-    rounded = shapely.transform(outlines.geometry.to_numpy(), lambda xy: np.round(xy, COORDINATE_DECIMALS))
-    now = utcnow()
-    records = [
-        {"edition": edition, "lad_code": str(lad), "lsoas": int(members), "geometry": str(text), "x": float(x),
-         "y": float(y), "built_at": now}
-        for lad, members, text, x, y in zip(
-            outlines["lad_code"], outlines["members"], shapely.to_geojson(rounded), outlines["x"], outlines["y"],
-            strict=True,
-        )
-    ]  # fmt: skip
-    for start in range(0, len(records), 200):
-        session.execute(insert(LadOutline), records[start : start + 200])
-    return len(records)
-
-
-def ensure_outlines(session: DbSession, edition: str) -> int:
-    """Build the outlines of authorities that have LSOAs of ``edition`` but no outline yet (no commit)."""
-    have = set(session.scalars(select(LadOutline.lad_code).where(LadOutline.edition == edition)))
-    held = session.scalars(select(Lsoa.lad_code).where(Lsoa.edition == edition, Lsoa.lad_code.is_not(None)).distinct())
-    return build_outlines(session, edition, sorted({lad for lad in held if lad} - have))
+from ..models import Deprivation, GapScore, LadOutline, Lsoa
+from .demand import gap_flag_counts
+from .editions import latest_run, page_edition
+from .frames import query_frame
+from .live_services import live_services
 
 
 @dataclass
@@ -151,8 +92,6 @@ def _services_per_authority(
     session: DbSession, config: Mapping[str, Any], edition: str, category: str | None
 ) -> dict[str, int]:
     """Live services of the category per authority, each counted in the authority of the LSOA centre nearest it."""
-    from scipy.spatial import cKDTree
-
     if not category:
         return {}
     services = live_services(session, config, category=category).dropna(subset=["latitude", "longitude"])
@@ -244,54 +183,3 @@ def authority_rows(
 def ranked_authorities(rows: Iterable[AuthorityRow]) -> list[AuthorityRow]:
     """Highest mean gap score first; authorities without one last, by name."""
     return sorted(rows, key=lambda r: (r.mean_score is None, -(r.mean_score or 0.0), r.name, r.code))
-
-
-AUTHORITY_COLUMNS = (
-    ("lad_code", "Local authority code"),
-    ("lad_name", "Local authority"),
-    ("lsoas", "LSOAs"),
-    ("population", "Population (sum of LSOAs with a known population)"),
-    ("mean_score", "Mean gap score of its LSOAs"),
-    ("mean_score_weighting", "How the mean is weighted"),
-    ("most_deprived", "LSOAs in the most deprived 10% of England (IMD decile 1)"),
-    ("no_service", "LSOAs with no live service of the category within the radius"),
-    ("live_services", "Live services of the category placed in it"),
-    ("flags", "Gap flags raised in it"),
-    ("carried", "LSOAs with deprivation carried from the other LSOA edition"),
-)
-
-
-def authority_record(row: AuthorityRow) -> dict[str, Any]:
-    return {
-        "lad_code": row.code,
-        "lad_name": row.name,
-        "lsoas": row.lsoas,
-        "population": row.population,
-        "mean_score": None if row.mean_score is None else round(row.mean_score, 1),
-        "mean_score_weighting": "population" if row.weighted else ("none (equal)" if row.scored else ""),
-        "most_deprived": row.most_deprived,
-        "no_service": row.no_service,
-        "live_services": row.live_services,
-        "flags": row.flags,
-        "carried": row.carried,
-    }
-
-
-def authorities_csv(rows: Iterable[AuthorityRow], category: str) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["category", *[label for _key, label in AUTHORITY_COLUMNS]])
-    for row in rows:
-        record = authority_record(row)
-        writer.writerow([csv_safe(category), *[csv_safe(record[key]) for key, _label in AUTHORITY_COLUMNS]])
-    return buffer.getvalue()
-
-
-def authorities_geojson(rows: Iterable[AuthorityRow], category: str) -> str:
-    """A FeatureCollection (WGS84) of the authorities' outlines with their aggregate figures as properties."""
-    parts = []
-    for row in rows:
-        properties = json.dumps({"category": category, "level": "local authority", **authority_record(row)},
-                                ensure_ascii=False)  # fmt: skip
-        parts.append(f'{{"type":"Feature","geometry":{row.geometry or "null"},"properties":{properties}}}')
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"

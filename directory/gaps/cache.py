@@ -5,7 +5,8 @@ area and category sees the same map. Each process keeps the rendered map (folium
 script, with no per-request parts: the page wraps them with the request's CSP nonce) keyed by a
 stamp of the data it shows, so a recomputation, an import, a listing change or a new gap flag
 makes a new key in every process without any message between them. The cache is bounded by
-size (``DIRECTORY_GAP_MAP_CACHE_MB``); the least recently used maps go first.
+size (``DIRECTORY_GAP_MAP_CACHE_MB``); the least recently used maps go first. The gap data's own
+version stamp (changed by every import and computation) is kept here too, as part of that key.
 """
 
 from __future__ import annotations
@@ -14,14 +15,28 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
+from uuid import uuid4
 
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..core.meta import read_meta, write_meta
+from ..models import BacklogEvent, GapFlag, Revision
 
 T = TypeVar("T")
+DATA_VERSION_KEY = "gaps-data-version"
+
+
+def bump_data_version(session: DbSession) -> None:
+    """Mark the gap data as changed (no commit): cached maps keyed by the version are then rebuilt."""
+    write_meta(session, DATA_VERSION_KEY, f"{utcnow():%Y%m%dT%H%M%S}-{uuid4().hex[:12]}")
+
+
+def data_version(session: DbSession) -> str:
+    """The version stamp of the imported and computed gap data, changed by every import and computation."""
+    return str(read_meta(session, DATA_VERSION_KEY) or "")
 
 
 class RenderCache:
@@ -94,10 +109,6 @@ def data_stamp(session: DbSession) -> tuple[Any, ...]:
     """What a gap map shows depends on: the gap data (imports and computations), the listings (every
     change is a revision), gap flags and backlog events, and today's date (listings age out of
     freshness by the day). Each is one indexed lookup."""
-    from ..models import Revision
-    from ..models.backlog import BacklogEvent, GapFlag
-    from .compute import data_version
-
     return (
         data_version(session),
         session.scalar(select(func.max(Revision.id))),

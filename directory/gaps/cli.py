@@ -10,9 +10,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..core.db import db
+from .area_data import import_boundaries, import_deprivation
+from .compute import NothingToCompute, compute_gaps
+from .lsoa_lookup import import_lsoa_lookup
 
 
 def _fail(message: str) -> None:
+    db.session.rollback()  # nothing of a refused import or computation is kept
     click.secho(message, fg="red", err=True)
     sys.exit(1)
 
@@ -26,12 +30,11 @@ def _progress(message: str) -> None:
 @with_appcontext
 def import_imd_command(files: tuple[Path, ...]) -> None:
     """Load English Indices of Deprivation files (IoD2019 Files 1/2/5/6/7 together, or IoD2025 File 7)."""
-    from .compute import import_deprivation
-
     try:
         report = import_deprivation(db.session, list(files), echo=_progress)
     except ValueError as exc:  # DataFileError is a ValueError: wrong headers, truncated, mixed releases
         _fail(f"Nothing was imported. {exc}")
+    db.session.commit()
     click.echo(str(report))
 
 
@@ -41,12 +44,11 @@ def import_imd_command(files: tuple[Path, ...]) -> None:
 @with_appcontext
 def import_boundaries_command(file: Path, areas: tuple[str, ...]) -> None:
     """Load ONS LSOA boundaries (GeoJSON, GeoPackage or shapefile), simplified for maps, with centroids."""
-    from .compute import import_boundaries
-
     try:
         report = import_boundaries(db.session, file, areas, echo=_progress)
     except ValueError as exc:
         _fail(f"Nothing was imported. {exc}")
+    db.session.commit()
     click.echo(str(report))
 
 
@@ -55,12 +57,11 @@ def import_boundaries_command(file: Path, areas: tuple[str, ...]) -> None:
 @with_appcontext
 def import_lsoa_lookup_command(file: Path) -> None:
     """Load the ONS LSOA (2011) to LSOA (2021) lookup and carry deprivation across LSOA editions with it."""
-    from .lsoa_lookup import import_lsoa_lookup
-
     try:
         report = import_lsoa_lookup(db.session, file)
     except ValueError as exc:  # DataFileError: not the official lookup, or a bad row
         _fail(f"Nothing was imported. {exc}")
+    db.session.commit()
     click.echo(str(report))
 
 
@@ -73,12 +74,11 @@ def gaps_group() -> None:
 @with_appcontext
 def gaps_compute_command() -> None:
     """Recompute provision and gap scores for every LSOA x category from live, current services and demand."""
-    from .compute import NothingToCompute, compute_gaps
-
     try:
         report = compute_gaps(db.session, current_app.config, echo=_progress)
     except NothingToCompute as exc:
         _fail(str(exc))
+    db.session.commit()
     click.echo(str(report))
 
 

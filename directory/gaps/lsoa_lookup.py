@@ -4,7 +4,8 @@ Deprivation is carried onto an edition only when that edition has boundaries and
 deprivation of its own (IoD2019 is LSOA 2011; boundaries may be LSOA 2021, or the other way
 round with IoD2025). Carried rows are ordinary ``deprivation`` rows marked with how they were
 carried (``carried``) and from which LSOAs (``carried_from``), so the map, table, area page and
-exports can say so; they are rebuilt from the published rows after every import.
+exports can say so; they are rebuilt from the published rows after every import. Nothing is
+committed here: the command that imports the lookup commits.
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ from geo.lookups import CHANGES, carry_deprivation, read_lsoa_lookup
 
 from ..core.clock import utcnow
 from ..core.db import DbSession
-from ..models.gaps import Deprivation, Lsoa, LsoaLookup
-from .compute import bump_data_version, coverage
+from ..models import Deprivation, Lsoa, LsoaLookup
+from .cache import bump_data_version
+from .editions import Coverage, coverage, other_edition
+from .frames import plain
 
 EDITIONS = ("2011", "2021")
 _MEASURES = ("rank", "decile", "score")
-
-
-def other_edition(edition: str) -> str:
-    return "2021" if edition == "2011" else "2011"
 
 
 def _published(session: DbSession, edition: str) -> pd.DataFrame:
@@ -71,14 +70,6 @@ def _lookup_frame(session: DbSession) -> pd.DataFrame:
     )
 
 
-def _value(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
 def carry_across(session: DbSession) -> list[str]:
     """Rebuild every carried deprivation row from the published ones and the lookup (no commit).
 
@@ -109,19 +100,19 @@ def carry_across(session: DbSession) -> list[str]:
         for record in carried.to_dict("records"):
             domains: dict[str, dict[str, Any]] = {}
             for column in domain_columns:
-                value = _value(record[column])
+                value = plain(record[column])
                 if value is not None:
                     domain, measure = column.rsplit("_", 1)
                     domains.setdefault(domain, {})[measure] = int(value) if measure != "score" else float(value)
-            score = _value(record.get("imd_score"))
+            score = plain(record.get("imd_score"))
             rows.append(
                 {
                     "lsoa_code": record["lsoa_code"], "edition": edition,
                     "lsoa_name": str(names.get(record["lsoa_code"], "") or ""),
-                    "lad_code": _value(record.get("lad_code")) or None,
-                    "lad_name": _value(record.get("lad_name")) or "",
-                    "source_kind": kind, "imd_score": score, "imd_rank": _value(record.get("imd_rank")),
-                    "imd_decile": _value(record.get("imd_decile")), "population": _value(record.get("population")),
+                    "lad_code": plain(record.get("lad_code")) or None,
+                    "lad_name": plain(record.get("lad_name")) or "",
+                    "source_kind": kind, "imd_score": score, "imd_rank": plain(record.get("imd_rank")),
+                    "imd_decile": plain(record.get("imd_decile")), "population": plain(record.get("population")),
                     "domains": domains, "has_scores": score is not None, "imported_at": now,
                     "carried": record["carried"], "carried_from": record["carried_from"],
                 }
@@ -147,8 +138,8 @@ def rank_scale(edition: str) -> tuple[int, int]:
 class LookupReport:
     rows: int
     changes: dict[str, int]
-    before: list[Any]
-    after: list[Any]
+    before: list[Coverage]
+    after: list[Coverage]
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -161,7 +152,7 @@ class LookupReport:
 
 
 def import_lsoa_lookup(session: DbSession, path: str | Path) -> LookupReport:
-    """Replace the stored lookup with the file's rows and carry deprivation across with it, all or nothing.
+    """Replace the stored lookup with the file's rows and carry deprivation across with it (no commit).
 
     Raises ``DataFileError`` (a ``ValueError``) naming the file when it is not the official lookup.
     """
@@ -170,16 +161,11 @@ def import_lsoa_lookup(session: DbSession, path: str | Path) -> LookupReport:
     source = Path(path).name[:255]
     now = utcnow()
     records = cast(list[dict[str, Any]], frame.assign(source=source, imported_at=now).to_dict("records"))
-    try:
-        session.execute(delete(LsoaLookup))
-        for start in range(0, len(records), 5_000):
-            session.execute(insert(LsoaLookup), records[start : start + 5_000])
-        notes = carry_across(session)
-        bump_data_version(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    session.execute(delete(LsoaLookup))
+    for start in range(0, len(records), 5_000):
+        session.execute(insert(LsoaLookup), records[start : start + 5_000])
+    notes = carry_across(session)
+    bump_data_version(session)
     if not notes:
         notes.append(
             "Nothing was carried: deprivation is carried onto an LSOA edition that has boundaries and no "

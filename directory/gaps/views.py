@@ -10,13 +10,20 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
+from geo.crs import to_wgs84
+
 from ..accounts.roles import STAFF_ROLES, roles_required
 from ..accounts.users import area_codes
 from ..core.db import db
-from . import authorities as gap_authorities
-from . import compute as gaps
-from . import maps as gapmap
+from .area_data import DOMAIN_NAMES
+from .areas import AreaRow, area_rows, category_names, default_areas, explain_area, local_authorities, ranked
+from .authorities import AuthorityRow, authority_rows
 from .cache import data_stamp, render_cache
+from .editions import coverage, latest_run
+from .exports import authorities_csv, authorities_geojson, table_csv, table_geojson
+from .funding_risk import funding_risk as services_at_funding_risk
+from .map_elements import Assets
+from .rendered_maps import MapUrls, render_authority_map, render_lsoa_map
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
 
@@ -43,8 +50,8 @@ def asset(package: str, filename: str) -> Any:
     return send_from_directory(folder, filename, max_age=86400)
 
 
-def map_assets() -> gapmap.Assets:
-    return gapmap.Assets(
+def map_assets() -> Assets:
+    return Assets(
         leaflet_js=url_for("gaps.asset", package="leaflet", filename="leaflet.js"),
         leaflet_css=url_for("gaps.asset", package="leaflet", filename="leaflet.css"),
         markercluster_js=url_for("gaps.asset", package="markercluster", filename="leaflet.markercluster.js"),
@@ -64,7 +71,7 @@ def _choices() -> dict[str, Any]:
     """
     session = db.session
     stamp = data_stamp(session)
-    areas = _cached(("authorities", stamp), lambda: gaps.local_authorities(session))
+    areas = _cached(("authorities", stamp), lambda: local_authorities(session))
     known = {code: count for code, _name, count in areas}
     scope = request.args.get("scope", "")
     level = request.args.get("level", "")
@@ -82,8 +89,8 @@ def _choices() -> dict[str, Any]:
     elif asked:
         lads = [code for code in asked if code in known]
     else:
-        lads = own_area or gaps.default_areas(session, areas)
-    categories = gaps.category_names(session)
+        lads = own_area or default_areas(session, areas)
+    categories = category_names(session)
     category = request.args.get("category", "")
     if category not in categories:
         category = next(iter(categories), "")
@@ -100,8 +107,8 @@ def _choices() -> dict[str, Any]:
         "unknown": [code for code in asked if code not in known],
         "categories": categories,
         "category": category,
-        "run": gaps.latest_run(session),
-        "coverage": _cached(("coverage", stamp), lambda: gaps.coverage(session)),
+        "run": latest_run(session),
+        "coverage": _cached(("coverage", stamp), lambda: coverage(session)),
     }
 
 
@@ -115,8 +122,8 @@ def _aggregated(choice: dict[str, Any], *, forced: bool) -> bool:
     return choice["scope"] == "england" or bool(choice["lsoas"] > choice["max_lsoas"])
 
 
-def _map_urls(category: str) -> gapmap.MapUrls:
-    return gapmap.MapUrls(
+def _map_urls(category: str) -> MapUrls:
+    return MapUrls(
         area=url_for("gaps.area", code="X")[:-1],
         service=url_for("services.detail", service_id=0)[:-1],
         authority=url_for("gaps.map_page") + "?" + urlencode({"category": category}) + "&la=",
@@ -143,9 +150,9 @@ def map_page() -> Any:
         urls, assets = _map_urls(category), map_assets()
         if aggregated:
             names = {code: label for code, label, _count in choice["areas"]}
-            rendered = gapmap.render_authority_map(db.session, config, lads, category, name, names, assets, urls)
+            rendered = render_authority_map(db.session, config, lads, category, name, names, assets, urls)
         else:
-            rendered = gapmap.render_lsoa_map(db.session, config, lads, category, name, assets, urls)
+            rendered = render_lsoa_map(db.session, config, lads, category, name, assets, urls)
         cache.put(key, rendered, rendered.size)
     return render_template(
         "gaps/map.html", parts=rendered.parts, mapped=rendered.areas, aggregated=rendered.aggregated,
@@ -153,9 +160,9 @@ def map_page() -> Any:
     )  # fmt: skip
 
 
-def _table_rows(choice: dict[str, Any]) -> list[gaps.AreaRow]:
+def _table_rows(choice: dict[str, Any]) -> list[AreaRow]:
     outlines = request.args.get("format", "") == "geojson"
-    rows = gaps.ranked(gaps.area_rows(db.session, choice["lads"], choice["category"], with_geometry=outlines))
+    rows = ranked(area_rows(db.session, choice["lads"], choice["category"], with_geometry=outlines))
     decile = request.args.get("max_decile", "")
     if decile.isdigit():
         rows = [r for r in rows if r.imd_decile is not None and r.imd_decile <= int(decile)]
@@ -165,13 +172,13 @@ def _table_rows(choice: dict[str, Any]) -> list[gaps.AreaRow]:
     return rows
 
 
-def _authority_table_rows(choice: dict[str, Any]) -> list[gap_authorities.AuthorityRow]:
+def _authority_table_rows(choice: dict[str, Any]) -> list[AuthorityRow]:
     names = {code: label for code, label, _count in choice["areas"]}
     outlines = request.args.get("format", "") == "geojson"
     key = ("authority-rows", choice["stamp"], tuple(choice["lads"]), choice["category"], outlines)
-    rows: list[gap_authorities.AuthorityRow] = render_cache().get_or_make(
+    rows: list[AuthorityRow] = render_cache().get_or_make(
         key,
-        lambda: gap_authorities.authority_rows(
+        lambda: authority_rows(
             db.session, current_app.config, choice["lads"], choice["category"], names=names, with_outlines=outlines
         ),
         lambda made: sum(300 + len(row.geometry or "") for row in made),
@@ -200,9 +207,9 @@ def table() -> Any:
     if aggregated:
         authorities = _authority_table_rows(choice)
         if fmt == "csv":
-            return _download(gap_authorities.authorities_csv(authorities, choice["category"]), "text/csv", stem, "csv")
+            return _download(authorities_csv(authorities, choice["category"]), "text/csv", stem, "csv")
         if fmt == "geojson":
-            body = gap_authorities.authorities_geojson(authorities, choice["category"])
+            body = authorities_geojson(authorities, choice["category"])
             return _download(body, "application/geo+json", stem, "geojson")
         return render_template(
             "gaps/table.html", authorities=authorities, rows=[], total=len(authorities), max_rows=MAX_TABLE_ROWS,
@@ -211,9 +218,9 @@ def table() -> Any:
         )  # fmt: skip
     rows = _table_rows(choice)
     if fmt == "csv":
-        return _download(gaps.table_csv(rows, choice["category"]), "text/csv", stem, "csv")
+        return _download(table_csv(rows, choice["category"]), "text/csv", stem, "csv")
     if fmt == "geojson":
-        return _download(gaps.table_geojson(rows, choice["category"]), "application/geo+json", stem, "geojson")
+        return _download(table_geojson(rows, choice["category"]), "application/geo+json", stem, "geojson")
     return render_template(
         "gaps/table.html", rows=rows[:MAX_TABLE_ROWS], total=len(rows), max_rows=MAX_TABLE_ROWS, aggregated=False,
         max_decile=request.args.get("max_decile", ""), min_score=request.args.get("min_score", ""),
@@ -227,18 +234,16 @@ def area(code: str) -> Any:
     """One LSOA: its deprivation, and for every category its gap score explained, with services nearby."""
     if not _LSOA.match(code):
         abort(404, "LSOA codes look like E01012671.")
-    explained = gaps.explain_area(db.session, current_app.config, code)
+    explained = explain_area(db.session, current_app.config, code)
     if explained is None:
         abort(404, f"There is no area {code} in the gap data.")
-    from geo.provision import to_wgs84
-
     longitude, latitude = to_wgs84([explained.lsoa.x], [explained.lsoa.y])
     # "from" is a Python keyword, hence the dict of query values.
     values: dict[str, Any] = {"latitude": round(float(latitude[0]), 5), "longitude": round(float(longitude[0]), 5),
                               "from": "map"}  # fmt: skip
     flag_url = url_for("backlog.flag", **values)
     return render_template(
-        "gaps/area.html", area=explained, domain_names=gaps.DOMAIN_NAMES, flag_url=flag_url,
+        "gaps/area.html", area=explained, domain_names=DOMAIN_NAMES, flag_url=flag_url,
         radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000,
     )  # fmt: skip
 
@@ -251,8 +256,8 @@ def funding_risk() -> Any:
     days = current_app.config["FUNDING_RISK_DAYS"]
     if days_arg.isdigit() and 0 < int(days_arg) <= 3650:
         days = int(days_arg)
-    risks = gaps.funding_risk(db.session, current_app.config, days=days)
+    risks = services_at_funding_risk(db.session, current_app.config, days=days)
     return render_template(
         "gaps/funding_risk.html", risks=risks, days=days, radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000,
-        categories=gaps.category_names(db.session),
+        categories=category_names(db.session),
     )  # fmt: skip

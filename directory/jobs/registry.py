@@ -68,6 +68,7 @@ def _gaps() -> JobResult:
         report = compute_gaps(db.session, current_app.config)
     except NothingToCompute as exc:
         raise JobUnavailable(str(exc)) from exc
+    db.session.commit()
     counts = {
         k: int(v) for k, v in vars(report).items() if isinstance(v, int) and not isinstance(v, bool) and k != "run_id"
     }

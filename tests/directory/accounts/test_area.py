@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from directory.cli import cli
 from directory.core.db import db
-from directory.gaps.compute import compute_gaps, import_boundaries
+from directory.gaps.area_data import import_boundaries
+from directory.gaps.compute import compute_gaps
 from directory.models import User
 from tests.conftest import csrf_token, html
 from tests.directory.gaps import gap_world
@@ -38,6 +39,7 @@ def world(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         path.write_text(json.dumps(burnley))
         import_boundaries(db.session, path)
         compute_gaps(db.session, app.config)
+        db.session.commit()
         db.session.remove()
     yield
 

@@ -12,10 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
+from directory.cli import cli
+from directory.core.db import db
 from directory.core.writes import Actor
+from directory.gaps.area_data import import_boundaries, import_deprivation
+from directory.gaps.compute import compute_gaps
 from directory.listings.operations import create
 from directory.models import DemandEvent, Postcode
-from geo.provision import to_wgs84
+from geo.crs import to_wgs84
 from tests.geo.conftest import FILE1_HEADERS, FILE6_HEADERS, csv_bytes
 
 X0, Y0 = 331_000.0, 436_000.0  # Blackpool, British National Grid metres
@@ -165,11 +171,27 @@ def add_services(session: Any) -> dict[str, int]:
 
 def seed(session: Any, config: Any, folder: Path) -> dict[str, int]:
     """Import the files, add the services and compute gap scores: the whole world, for browser tests too."""
-    from directory.gaps.compute import compute_gaps, import_boundaries, import_deprivation
-
     folder.mkdir(parents=True, exist_ok=True)
     import_deprivation(session, write_iod(folder))
     import_boundaries(session, write_boundaries(folder))
+    session.commit()
     ids = add_services(session)
     compute_gaps(session, config)
+    session.commit()
     return ids
+
+
+def load_with_commands(app: Flask, folder: Path) -> dict[str, Any]:
+    """The whole world loaded as an operator loads it, through the import and compute commands; with the
+    service ids and each command's output."""
+    runner = app.test_cli_runner()
+    imported = runner.invoke(cli, ["geo", "import-imd", *map(str, write_iod(folder))])
+    assert imported.exit_code == 0, imported.output
+    boundaries = runner.invoke(cli, ["geo", "import-boundaries", str(write_boundaries(folder))])
+    assert boundaries.exit_code == 0, boundaries.output
+    with app.app_context():
+        ids = add_services(db.session)
+        db.session.remove()
+    computed = runner.invoke(cli, ["gaps", "compute"])
+    assert computed.exit_code == 0, computed.output
+    return {**ids, "imd_output": imported.output, "boundaries_output": boundaries.output, "compute": computed.output}

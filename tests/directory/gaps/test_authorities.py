@@ -12,21 +12,18 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import shapely
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from directory.core.db import db
 from directory.gaps.authorities import authority_rows
-from directory.gaps.compute import bump_data_version
-from directory.models.gaps import Deprivation, LadOutline
-from geo.provision import to_bng
+from directory.gaps.cache import bump_data_version
+from directory.models import Deprivation
 from tests.conftest import html
 from tests.directory.gaps import gap_world
 from tests.directory.gaps.gap_world import CODES, LAD
@@ -71,17 +68,6 @@ def map_data(response: Any) -> tuple[BeautifulSoup, str, dict[str, Any]]:
     script = "\n".join(s.get_text() for s in page.find_all("script") if not s.get("src"))
     data = json.loads(re.search(r"var gap_data_\w+ = (\{.*?\});\n", script).group(1))
     return page, script, data
-
-
-def test_importing_boundaries_dissolves_each_authority_outline(world: dict[str, int], session: Any) -> None:
-    outline = session.scalars(select(LadOutline).where(LadOutline.lad_code == LAD)).one()
-    assert (outline.edition, outline.lsoas) == ("2011", 3)
-    shape = shapely.from_geojson(outline.geometry)
-    lon, lat = shape.exterior.coords.xy
-    x, y = to_bng(list(lon), list(lat))
-    area = shapely.Polygon(zip(x, y, strict=True)).area
-    assert shape.geom_type == "Polygon" and area == pytest.approx(3e6, rel=0.01)  # three 1 km squares, one outline
-    assert gap_world.X0 < outline.x < gap_world.X0 + 3000 and gap_world.Y0 < outline.y < gap_world.Y0 + 1000
 
 
 def test_authority_figures_are_the_aggregates_worked_out_by_hand(
@@ -184,19 +170,3 @@ def test_the_table_aggregated_to_authorities_and_its_downloads(staff: FlaskClien
 def test_bad_scope_or_level_is_refused(staff: FlaskClient) -> None:
     assert staff.get("/gaps/map?scope=world").status_code == 400
     assert staff.get("/gaps/table?level=street").status_code == 400
-
-
-def test_outlines_are_built_by_compute_for_boundaries_imported_before_outlines_existed(
-    tmp_path: Path, backend: str
-) -> None:
-    from sqlalchemy import delete, func
-
-    from directory.gaps.compute import compute_gaps
-    from tests.conftest import built_app
-
-    with built_app(backend, tmp_path) as app, app.app_context():
-        gap_world.seed(db.session, app.config, tmp_path)
-        db.session.execute(delete(LadOutline))
-        db.session.commit()
-        compute_gaps(db.session, app.config)
-        assert db.session.scalar(select(func.count()).select_from(LadOutline)) == 1

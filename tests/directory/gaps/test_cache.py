@@ -81,6 +81,7 @@ def test_a_recomputation_shows_new_figures(app: Flask, client: FlaskClient) -> N
     weights = {"GAP_WEIGHT_DEPRIVATION": 1.0, "GAP_WEIGHT_PROVISION": 0.0, "GAP_WEIGHT_DEMAND": 0.0}
     with app.app_context():
         compute_gaps(db.session, {**app.config, **weights})
+        db.session.commit()
         db.session.remove()
     try:
         after, script_after, _nonce, _header = read_map(client)
@@ -89,6 +90,7 @@ def test_a_recomputation_shows_new_figures(app: Flask, client: FlaskClient) -> N
     finally:
         with app.app_context():
             compute_gaps(db.session, app.config)
+            db.session.commit()
             db.session.remove()
     assert scores(read_map(client)[0])[CODES[1]] == 49.1
 

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from directory.cli import cli
-from directory.models.gaps import Deprivation, GapRun, GapScore, LsoaLookup
+from directory.models import Deprivation, GapRun, GapScore, LsoaLookup
 from tests.conftest import html
 from tests.directory.gaps import gap_world
 

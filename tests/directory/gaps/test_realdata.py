@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from directory.cli import cli
 from directory.core.db import db
 from directory.gaps.authorities import authority_rows
-from directory.models.gaps import Deprivation, GapRun, GapScore, LadOutline, Lsoa
+from directory.models import Deprivation, GapRun, GapScore, LadOutline, Lsoa
 from geo import BRITISH_NATIONAL_GRID, readers
 
 pytestmark = [pytest.mark.realdata, pytest.mark.both_backends]

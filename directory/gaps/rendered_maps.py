@@ -1,0 +1,107 @@
+"""The map a gap page shows, read from the database and rendered: every LSOA of the chosen authorities with
+the live services of a category, gap flags and resolved gaps; or the authorities with their figures
+aggregated. ``RenderedMap`` is what the page caches (see ``cache.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from geo.crs import to_wgs84
+
+from ..core.db import DbSession
+from .areas import area_rows
+from .authorities import authority_rows
+from .demand import gap_flag_counts, resolved_counts
+from .live_services import live_services
+from .map_elements import Assets
+from .maps import MapParts, build_authority_map, build_map, centre_wgs84, render_parts
+
+
+@dataclass
+class RenderedMap:
+    """A map page's map, ready to cache: its parts (None when there is nothing to draw) and what it shows."""
+
+    parts: MapParts | None
+    areas: int  # LSOAs, or local authorities when aggregated
+    aggregated: bool
+    has_deprivation: bool
+
+    @property
+    def size(self) -> int:
+        return (self.parts.size if self.parts is not None else 0) + 200
+
+
+@dataclass(frozen=True)
+class MapUrls:
+    """Where the map's links go: an LSOA's page, a listing, and an authority's own map (each + a code or id)."""
+
+    area: str
+    service: str
+    authority: str
+
+
+def render_lsoa_map(
+    session: DbSession, config: Mapping[str, Any], lads: Sequence[str], category: str, category_name: str,
+    assets: Assets, urls: MapUrls,
+) -> RenderedMap:  # fmt: skip
+    """The map of every LSOA of the authorities, with live services of the category, gap flags and resolved gaps."""
+    rows = area_rows(session, lads, category)
+    has_deprivation = any(row.imd_decile is not None for row in rows)
+    if not rows:
+        return RenderedMap(None, 0, False, has_deprivation)
+    lon, lat = centre_wgs84(rows)
+    # Services a little beyond the areas too: the nearest service of an area at the edge may be next door.
+    bbox = (float(lat.min()) - 0.05, float(lat.max()) + 0.05, float(lon.min()) - 0.08, float(lon.max()) + 0.08)
+    nearby = live_services(session, config, category=category, bbox=bbox)
+    markers = [
+        (round(float(r.latitude), 5), round(float(r.longitude), 5), str(r.name), str(r.organisation),
+         int(r.service_id), category_name)
+        for r in cast(Any, nearby.drop_duplicates(["service_id", "latitude", "longitude"])).itertuples()
+    ]  # fmt: skip
+    flag_counts = gap_flag_counts(session, category)
+    flags = None
+    if flag_counts is not None:
+        flags = [
+            (round(float(la), 5), round(float(lo), 5), flag_counts[row.code], row.name)
+            for row, lo, la in zip(rows, lon, lat, strict=True)
+            if flag_counts.get(row.code)
+        ]
+    resolved_here = resolved_counts(session, category)
+    resolved = [
+        (round(float(la), 5), round(float(lo), 5), resolved_here[row.code], row.name)
+        for row, lo, la in zip(rows, lon, lat, strict=True)
+        if resolved_here.get(row.code)
+    ]
+    fmap = build_map(
+        rows, markers, flags, resolved=resolved, category_name=category_name,
+        radius_m=float(config["GAP_RADIUS_M"]), assets=assets, area_url=urls.area, service_url=urls.service,
+        tiles=config["GAP_MAP_TILES"], attribution=config["GAP_MAP_ATTRIBUTION"],
+    )  # fmt: skip
+    return RenderedMap(render_parts(fmap), len(rows), False, has_deprivation)
+
+
+def render_authority_map(
+    session: DbSession, config: Mapping[str, Any], lads: Sequence[str], category: str, category_name: str,
+    names: Mapping[str, str], assets: Assets, urls: MapUrls,
+) -> RenderedMap:  # fmt: skip
+    """The map of the authorities, each with its figures aggregated from its LSOAs and a link to its own map."""
+    rows = authority_rows(session, config, lads, category, names=names)
+    has_deprivation = any(row.deprivation_known for row in rows)
+    if not rows:
+        return RenderedMap(None, 0, True, has_deprivation)
+    flags = None
+    if any(row.flags is not None for row in rows):
+        flagged = [row for row in rows if row.flags and row.x is not None and row.y is not None]
+        lon, lat = to_wgs84([float(row.x or 0) for row in flagged], [float(row.y or 0) for row in flagged])
+        flags = [
+            (round(float(la), 5), round(float(lo), 5), int(row.flags or 0), row.name)
+            for row, lo, la in zip(flagged, lon, lat, strict=True)
+        ]
+    fmap = build_authority_map(
+        rows, flags, category_name=category_name, radius_m=float(config["GAP_RADIUS_M"]), assets=assets,
+        authority_url=urls.authority, tiles=config["GAP_MAP_TILES"], attribution=config["GAP_MAP_ATTRIBUTION"],
+    )  # fmt: skip
+    return RenderedMap(render_parts(fmap), len(rows), True, has_deprivation)
