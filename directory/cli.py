@@ -10,7 +10,9 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
-from geo import catalogue
+from geo.catalogue.download import fetch
+from geo.catalogue.file_status import status as file_status
+from geo.catalogue.official_files import CATALOGUE
 from geo.errors import DataFileError
 
 from . import create_app
@@ -77,13 +79,13 @@ def _cache_dir() -> Path:
 @with_appcontext
 def data_fetch(names: tuple[str, ...], mirror: str | None, quiet: bool) -> None:
     """Download official files into the instance data cache (checksums checked when known)."""
-    known = {entry.name for entry in catalogue.CATALOGUE}
+    known = {entry.name for entry in CATALOGUE}
     unknown = [name for name in names if name not in known]
     if unknown:
         fail(f"Unknown file name(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}.")
-    wanted = list(names) or [e.name for e in catalogue.CATALOGUE if e.download_url or mirror]
+    wanted = list(names) or [e.name for e in CATALOGUE if e.download_url or mirror]
     try:
-        paths = catalogue.fetch(wanted, _cache_dir(), progress=not quiet, base_url=mirror)
+        paths = fetch(wanted, _cache_dir(), progress=not quiet, base_url=mirror)
     except DataFileError as exc:
         fail(str(exc))
     for path in paths:
@@ -96,7 +98,7 @@ def data_status() -> None:
     """Which official files are present (DIRECTORY_DATA_DIR and the cache) and recognised."""
     folders = [Path(p) for p in (current_app.config["DATA_DIR"], _cache_dir()) if p]
     click.echo("Looking in: " + ", ".join(str(f) for f in folders))
-    for status in catalogue.status([f for f in folders if f.exists()]):
+    for status in file_status([f for f in folders if f.exists()]):
         if status.path is None:
             click.echo(f"{status.kind}: missing. {status.message}")
             continue

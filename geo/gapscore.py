@@ -29,11 +29,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo.frames import lsoa_edition_of, positions_in, require_columns, unique_values
-from geo.gap_explanation import explain as explain  # re-export keeps geo.gapscore callers working
-from geo.gap_weights import NATIONAL_LSOAS as NATIONAL_LSOAS  # re-export keeps geo.gapscore callers working
-from geo.gap_weights import GapWeights as GapWeights  # re-export keeps geo.gapscore callers working
+from geo.gap_explanation import explain
+from geo.gap_weights import NATIONAL_LSOAS, GapWeights
 
-__all__ = ["BASES", "NATIONAL_LSOAS", "GapWeights", "explain", "gap_scores"]
+__all__ = ["BASES", "gap_scores"]
 
 #: Values of the ``deprivation_basis`` column.
 BASES = ("score", "rank", "missing")

@@ -21,27 +21,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo.centres import lsoa_centres as lsoa_centres  # re-export keeps geo.provision callers working
-from geo.crs import BNG_BOUNDS as BNG_BOUNDS  # re-export keeps geo.provision callers working
 from geo.crs import FloatArray, bng_coordinates
-from geo.crs import to_bng as to_bng  # re-export keeps geo.provision callers working
-from geo.crs import to_wgs84 as to_wgs84  # re-export keeps geo.provision callers working
-from geo.demand import DEMAND_KINDS as DEMAND_KINDS  # re-export keeps geo.provision callers working
-from geo.demand import demand as demand  # re-export keeps geo.provision callers working
 from geo.frames import lsoa_edition_of, positions_in, require_columns, unique_codes
-from geo.neighbours import neighbours as neighbours  # re-export keeps geo.provision callers working
 
-__all__ = [
-    "BNG_BOUNDS",
-    "DEFAULT_RADIUS_M",
-    "DEMAND_KINDS",
-    "demand",
-    "lsoa_centres",
-    "neighbours",
-    "provision",
-    "to_bng",
-    "to_wgs84",
-]
+__all__ = ["DEFAULT_RADIUS_M", "provision"]
 
 #: Default radius for counting services around an LSOA centre, metres (setting DIRECTORY_GAP_RADIUS_M).
 DEFAULT_RADIUS_M = 5000.0

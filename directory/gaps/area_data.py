@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from geo import WGS84
 from geo.centres import lsoa_centres
@@ -27,7 +27,7 @@ from ..core.db import DbSession
 from ..models import Deprivation, Lsoa
 from .cache import bump_data_version
 from .editions import Coverage, coverage
-from .frames import plain
+from .frames import insert_rows, plain
 from .lsoa_lookup import carry_across
 from .outlines import STORE_SIMPLIFY_M, build_outlines, simplified_geojson
 
@@ -113,8 +113,7 @@ def import_deprivation(session: DbSession, paths: Sequence[str | Path], *, echo:
             }
         )
     session.execute(delete(Deprivation).where(Deprivation.edition == edition))
-    for start in range(0, len(rows), 5_000):
-        session.execute(insert(Deprivation), rows[start : start + 5_000])
+    insert_rows(session, Deprivation, rows)
     carried = carry_across(session)
     bump_data_version(session)
     report = ImportReport("LSOAs of deprivation figures", len(rows), edition, source_kind, coverage(session), carried)
@@ -193,8 +192,7 @@ def import_boundaries(
         old = session.scalars(select(Lsoa.lad_code).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
         touched |= {lad for lad in old if lad}
         session.execute(delete(Lsoa).where(Lsoa.edition == edition, Lsoa.code.in_(chunk)))
-    for start in range(0, len(rows), 2_000):
-        session.execute(insert(Lsoa), rows[start : start + 2_000])
+    insert_rows(session, Lsoa, rows, chunk=2_000)
     echo(f"Dissolving the outlines of {len(touched)} local authorities ...")
     build_outlines(session, edition, sorted(touched))
     notes += carry_across(session)

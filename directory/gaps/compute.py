@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from geo.crs import to_bng
 from geo.demand import demand as demand_counts
@@ -30,7 +30,7 @@ from .area_data import Progress, quiet
 from .cache import bump_data_version
 from .demand import demand_events
 from .editions import choose_edition, coverage, other_edition
-from .frames import deprivation_frame, lsoa_frame
+from .frames import deprivation_frame, insert_rows, lsoa_frame
 from .live_services import live_services
 from .lsoa_lookup import rank_scale
 from .outlines import ensure_outlines
@@ -183,8 +183,7 @@ def compute_gaps(
     )
     table = table.astype(object).where(table.notna(), None)
     records = cast(list[dict[str, Any]], table.to_dict("records"))
-    for start in range(0, len(records), 10_000):
-        session.execute(insert(GapScore), records[start : start + 10_000])
+    insert_rows(session, GapScore, records, chunk=10_000)
     ensure_outlines(session, edition)
     bump_data_version(session)
     return GapRunReport(

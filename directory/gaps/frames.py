@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from geo import WGS84
 
@@ -73,3 +73,10 @@ def plain(value: Any) -> Any:
     if isinstance(value, np.floating):
         return float(value)
     return value
+
+
+def insert_rows(session: DbSession, model: Any, rows: Sequence[dict[str, Any]], chunk: int = 5_000) -> None:
+    """Insert plain rows into ``model``'s table in multi-row statements of ``chunk`` rows (national tables hold
+    tens of thousands; one statement each would be slow, one statement for all too large for some drivers)."""
+    for start in range(0, len(rows), chunk):
+        session.execute(insert(model), rows[start : start + chunk])

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
-from geo.gapscore import NATIONAL_LSOAS
+from geo.gap_weights import NATIONAL_LSOAS
 from geo.lookups import CHANGES, carry_deprivation, read_lsoa_lookup
 
 from ..core.clock import utcnow
@@ -25,7 +25,7 @@ from ..core.db import DbSession
 from ..models import Deprivation, Lsoa, LsoaLookup
 from .cache import bump_data_version
 from .editions import Coverage, coverage, other_edition
-from .frames import plain
+from .frames import insert_rows, plain
 
 EDITIONS = ("2011", "2021")
 _MEASURES = ("rank", "decile", "score")
@@ -117,8 +117,7 @@ def carry_across(session: DbSession) -> list[str]:
                     "carried": record["carried"], "carried_from": record["carried_from"],
                 }
             )  # fmt: skip
-        for start in range(0, len(rows), 5_000):
-            session.execute(insert(Deprivation), rows[start : start + 5_000])
+        insert_rows(session, Deprivation, rows)
         counts = carried.attrs["carried"]
         detail = ", ".join(f"{counts[word]:,} {word}" for word in CHANGES.values() if counts.get(word))
         weights = "population-weighted" if carried.attrs["weights"] == "population" else "equally weighted"
@@ -162,8 +161,7 @@ def import_lsoa_lookup(session: DbSession, path: str | Path) -> LookupReport:
     now = utcnow()
     records = cast(list[dict[str, Any]], frame.assign(source=source, imported_at=now).to_dict("records"))
     session.execute(delete(LsoaLookup))
-    for start in range(0, len(records), 5_000):
-        session.execute(insert(LsoaLookup), records[start : start + 5_000])
+    insert_rows(session, LsoaLookup, records)
     notes = carry_across(session)
     bump_data_version(session)
     if not notes:

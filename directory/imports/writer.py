@@ -175,6 +175,8 @@ class RecordWriter:
         except SQLAlchemyError as exc:
             self.session.rollback()
             self._reject(position, where, f"the database refused it: {type(exc).__name__}")
+        else:
+            self.session.commit()  # releases this record's savepoint, so a later refusal cannot undo it
 
     def _preload(self, service_ids: list[int]) -> list[Service]:
         if not service_ids:

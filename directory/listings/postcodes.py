@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from geo.readers import read_postcodes
+from geo.readers.postcodes import read_postcodes
 
 from ..core.db import DbSession
 from ..models import Location, Postcode

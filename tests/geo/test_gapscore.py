@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.gapscore import NATIONAL_LSOAS, GapWeights, explain, gap_scores
+from geo.gap_explanation import explain
+from geo.gap_weights import NATIONAL_LSOAS, GapWeights
+from geo.gapscore import gap_scores
 
 N2011 = NATIONAL_LSOAS["2011"]
 

@@ -14,9 +14,13 @@ import pandas as pd
 import pytest
 
 from geo import BRITISH_NATIONAL_GRID
+from geo.centres import lsoa_centres
+from geo.demand import demand
 from geo.gapscore import gap_scores
-from geo.provision import demand, lsoa_centres, neighbours, provision
-from geo.readers import combine_deprivation, read_boundaries, read_deprivation
+from geo.neighbours import neighbours
+from geo.provision import provision
+from geo.readers.boundaries import read_boundaries
+from geo.readers.deprivation import combine_deprivation, read_deprivation
 
 pytestmark = pytest.mark.realdata
 

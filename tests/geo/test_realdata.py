@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from geo.catalogue import status
-from geo.readers import (
-    assign_lsoa,
-    combine_deprivation,
-    find_official_file,
-    read_boundaries,
-    read_deprivation,
-    read_postcodes,
-)
+from geo.catalogue.file_status import status
+from geo.readers.boundaries import assign_lsoa, read_boundaries
+from geo.readers.deprivation import combine_deprivation, read_deprivation
+from geo.readers.postcodes import read_postcodes
+from geo.readers.recognition import find_official_file
 
 pytestmark = pytest.mark.realdata
 

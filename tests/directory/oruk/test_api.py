@@ -128,6 +128,7 @@ def listed(make_service: Callable[..., Any], session: Any) -> Any:
         funding_notes="funding secret",
     )
     report_waiting_time(session, service.id, 6, source="group", actor=STAFF)
+    session.commit()
     return service
 
 

