@@ -17,6 +17,7 @@ from . import operations, referral_forms
 from . import queries as listings
 from .forms import expected_version, organization_changes, service_changes
 from .operations import Kind
+from .revisions import revision_views
 
 services = Blueprint("services", __name__, url_prefix="/staff")
 organisations = Blueprint("organisations", __name__, url_prefix="/staff")
@@ -246,7 +247,8 @@ def organisation_history(organization_id: int) -> Any:
 
 def _history(kind: Kind, entity_id: int) -> Any:
     listing = _editable(kind, entity_id)
-    revisions = operations.history(db.session, kind, entity_id)
+    staff = current_user.role in STAFF_ROLES
+    revisions = revision_views(operations.history(db.session, kind, entity_id), staff=staff)
     if kind == "service":
         return render_template("listings/service_history.html", service=listing, revisions=revisions)
     return render_template("listings/organisation_history.html", organization=listing, revisions=revisions)

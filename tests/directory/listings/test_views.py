@@ -367,3 +367,38 @@ def test_restore_an_organisation_revision_from_its_history(signed_in: Any, make_
     assert response.status_code == 302
     page = html(client.get(f"/staff/organisations/{org.id}/edit"))
     assert page.find("input", {"name": "name"})["value"] == "Before"
+
+
+def test_history_shows_a_group_editor_no_staff_only_field_or_staff_name(
+    signed_in: Any, make_organization: Any, make_service: Any, session: Any
+) -> None:
+    from directory.core.writes import Actor
+    from directory.listings import operations
+
+    organization = make_organization(name="Knit Together")
+    service = make_service(
+        organization_id=organization.id, internal_notes="Secret: the treasurer is unwell",
+        funding_notes="Grant ends, do not tell the group", verified_by="staff: verifier@example.org",
+    )  # fmt: skip
+    staff = Actor(label="staff: pencil@staff.example.org", source="staff")
+    operations.update(session, "service", service.id, {"internal_notes": "Still secret", "description": "Tea too"},
+                      expected_version=service.version, actor=staff)  # fmt: skip
+    group = Actor(label="group: pat@knit.example.org (approved by staff: approver@example.org)", source="group")
+    operations.update(session, "organization", organization.id, {"phone": "01253 123456"},
+                      expected_version=organization.version, actor=group)  # fmt: skip
+    session.commit()
+    secrets = ("treasurer", "do not tell", "verifier@", "pencil@", "approver@", "tester@", "internal_notes",
+               "funding_notes", "verified_by")  # fmt: skip
+
+    group_editor = signed_in("group-editor", organization_id=organization.id)
+    for path in (f"/staff/services/{service.id}/history", f"/staff/organisations/{organization.id}/history"):
+        response = group_editor.get(path)
+        assert response.status_code == 200
+        text = str(html(response))
+        assert not [word for word in secrets if word in text], path
+        assert "the directory team" in html(response).get_text()
+    seen = html(group_editor.get(f"/staff/services/{service.id}/history")).get_text(" ")
+    assert "description" in seen and "Tea too" in seen  # public changes stay visible
+
+    staff_view = str(html(signed_in("link-worker").get(f"/staff/services/{service.id}/history")))
+    assert "Still secret" in staff_view and "pencil@staff.example.org" in staff_view
