@@ -9,9 +9,11 @@ Rules (SSRF and resource safety):
   The address is checked twice: when the name is resolved (for a clear message) and again on the
   connected socket, so a name that re-resolves to a private address between the two is refused;
 - redirects are followed by hand, at most ``max_redirects`` times, each hop checked again;
-- the response is read in chunks and abandoned past ``max_bytes`` or past ``timeout`` seconds in
-  total (a slow drip cannot hold a worker), and a declared ``Content-Length`` over the cap is
-  refused before reading;
+- the response is read in chunks and abandoned past ``max_bytes``, and a declared ``Content-Length``
+  over the cap is refused before reading;
+- the whole exchange (connecting, every redirect, the headers and the body) has one deadline of
+  ``timeout`` seconds: a watchdog shuts the connection's socket when it passes, so a server that
+  answers a byte at a time (each byte inside the per-read timeout) cannot hold a worker either;
 - every request says who it is (``USER_AGENT``); proxies and ``.netrc`` from the environment are
   ignored, so the checks above see the real destination.
 
@@ -20,8 +22,10 @@ Every failure raises :class:`~scrapers.base.FetchFailed` with a message that nam
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,34 +111,125 @@ def _check_peer(sock: socket.socket) -> None:
         raise RefusedAddress(f"connected to a private or internal address ({address})")
 
 
-class _CheckedHTTPConnection(HTTPConnection):
+class _Deadline:
+    """Shuts every socket a fetch uses once its deadline passes, waking any read blocked on it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _watching.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _watching.deadline = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: nothing left to wake
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+# The deadline of the fetch running on this thread: connections register their sockets with it.
+_watching = threading.local()
+
+
+def _watch(sock: socket.socket | None) -> None:
+    deadline: _Deadline | None = getattr(_watching, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class _GuardedHTTPConnection(HTTPConnection):
+    check_peer = True
+
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _check_peer(sock)
+        if self.check_peer:
+            _check_peer(sock)
+        _watch(sock)
         return sock
 
 
-class _CheckedHTTPSConnection(HTTPSConnection):
+class _GuardedHTTPSConnection(HTTPSConnection):
+    check_peer = True
+
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _check_peer(sock)
+        if self.check_peer:
+            _check_peer(sock)
+        _watch(sock)
         return sock
 
 
-class _CheckedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _CheckedHTTPConnection
+class _OpenHTTPConnection(_GuardedHTTPConnection):
+    check_peer = False  # DIRECTORY_IMPORT_ALLOW_PRIVATE: an intranet feed, still under the deadline
 
 
-class _CheckedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _CheckedHTTPSConnection
+class _OpenHTTPSConnection(_GuardedHTTPSConnection):
+    check_peer = False
 
 
-class _CheckedAdapter(HTTPAdapter):
-    """An adapter whose connections check the address they actually reached."""
+class _ReusingWatch:
+    """A pooled connection kept alive from an earlier fetch is registered with this fetch's deadline too."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        _watch(getattr(conn, "sock", None))
+        return conn
+
+
+class _CheckedHTTPPool(_ReusingWatch, HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _CheckedHTTPSPool(_ReusingWatch, HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _OpenHTTPPool(_ReusingWatch, HTTPConnectionPool):
+    ConnectionCls = _OpenHTTPConnection
+
+
+class _OpenHTTPSPool(_ReusingWatch, HTTPSConnectionPool):
+    ConnectionCls = _OpenHTTPSConnection
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """An adapter whose connections check the address they actually reached (unless private addresses are
+    allowed) and answer to the fetch's deadline."""
+
+    def __init__(self, *, check_peer: bool) -> None:
+        self.check_peer = check_peer
+        super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = (
+            {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+            if self.check_peer
+            else {"http": _OpenHTTPPool, "https": _OpenHTTPSPool}
+        )
 
 
 def client(allow_private: bool = False) -> requests.Session:
@@ -148,10 +243,9 @@ def client(allow_private: bool = False) -> requests.Session:
 def _session(allow_private: bool) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no proxies or .netrc from the environment: we check the real destination
-    if not allow_private:
-        adapter = _CheckedAdapter(max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+    adapter = _GuardedAdapter(check_peer=not allow_private)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     return session
 
@@ -175,9 +269,32 @@ def fetch(
     """
     started = time.monotonic()
     deadline = started + timeout
-    current = url
     own = session is None
     active = session if session is not None else _session(allow_private)
+    try:
+        with _Deadline(timeout) as watchdog:
+            return _follow(url, method, active, allow_private, max_bytes, timeout, max_redirects, headers,
+                           require_ok, started, deadline, watchdog)  # fmt: skip
+    finally:
+        if own:
+            active.close()
+
+
+def _follow(
+    url: str,
+    method: str,
+    active: requests.Session,
+    allow_private: bool,
+    max_bytes: int,
+    timeout: float,
+    max_redirects: int,
+    headers: dict[str, str] | None,
+    require_ok: bool,
+    started: float,
+    deadline: float,
+    watchdog: _Deadline,
+) -> Response:
+    current = url
     try:
         for _hop in range(max_redirects + 1):
             check_url(current, allow_private=allow_private)
@@ -211,12 +328,15 @@ def fetch(
                     body=body,
                     elapsed=time.monotonic() - started,
                 )
+            if watchdog.expired:  # a connection shut mid-headers can look like a short, complete answer
+                raise FetchFailed(f"{url}: cut off at the deadline.")
             if require_ok and not response.ok:
                 raise FetchFailed(f"{url}: the server answered {response.status} {answer.reason or ''}".rstrip() + ".")
             return response
-    finally:
-        if own:
-            active.close()
+    except FetchFailed:
+        if watchdog.expired:
+            raise FetchFailed(f"{url}: no complete answer within {timeout:g} seconds.") from None
+        raise
     raise FetchFailed(f"{url}: more than {max_redirects} redirects (a redirect loop?).")
 
 

@@ -24,6 +24,8 @@ class Reply:
     delay: float = 0.0  # seconds before answering at all
     drip: float = 0.0  # send the body one byte per `drip` seconds
     endless: bool = False  # keep sending forever (a "gigabytes" source)
+    declared: int | None = None  # a Content-Length to promise even while dripping
+    header_drip: float = 0.0  # send the status line and headers one byte per `header_drip` seconds
     content_type: str = "application/json"
 
 
@@ -49,12 +51,17 @@ class LoopbackServer:
                     reply = route(self.path) if callable(route) else route
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.header_drip:
+                    self._drip_headers(reply)
+                    return
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
-                    if not reply.endless and not reply.drip:
+                    if reply.declared is not None:
+                        self.send_header("Content-Length", str(reply.declared))
+                    elif not reply.endless and not reply.drip:
                         self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
                     if method == "HEAD":
@@ -71,6 +78,17 @@ class LoopbackServer:
                     else:
                         self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _drip_headers(self, reply: Reply) -> None:
+                # Headers that never end: a line of padding at a time, each byte inside any per-read timeout.
+                head = b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"x" * 10_000
+                try:
+                    for byte in head:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(reply.header_drip)
+                except (BrokenPipeError, ConnectionResetError, OSError):
                     pass
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -82,6 +84,36 @@ def test_a_slow_drip_is_abandoned_at_the_total_time_limit(server: LoopbackServer
     server.routes["/drip"] = Reply(b"x" * 100, drip=0.05)
     with pytest.raises(FetchFailed, match="took more than|within"):
         http.fetch(server.url + "/drip", allow_private=True, timeout=0.5)
+
+
+def test_a_promised_body_sent_a_byte_at_a_time_is_abandoned_at_the_deadline(server: LoopbackServer) -> None:
+    # Each byte arrives well inside any per-read timeout; only a deadline on the whole response stops it
+    # (40 bytes at 0.25 s would otherwise hold the fetch for 10 s).
+    server.routes["/promise"] = Reply(b"y" * 40, drip=0.25, declared=40)
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match="no complete answer within 1 seconds"):
+        http.fetch(server.url + "/promise", allow_private=True, timeout=1.0)
+    assert time.monotonic() - started < 4
+
+
+def test_headers_sent_a_byte_at_a_time_are_abandoned_at_the_deadline(server: LoopbackServer) -> None:
+    server.routes["/headers"] = Reply(header_drip=0.05)
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match="no complete answer within 1 seconds"):
+        http.fetch(server.url + "/headers", allow_private=True, timeout=1.0)
+    assert time.monotonic() - started < 4
+
+
+def test_the_deadline_holds_on_a_reused_connection_and_with_the_address_checks_on(server: LoopbackServer) -> None:
+    server.routes["/quick"] = Reply(b"ok")
+    server.routes["/promise"] = Reply(b"y" * 40, drip=0.25, declared=40)
+    session = http.client(allow_private=True)
+    try:
+        assert http.fetch(server.url + "/quick", allow_private=True, session=session).body == b"ok"
+        with pytest.raises(FetchFailed, match="no complete answer within 1 seconds"):
+            http.fetch(server.url + "/promise", allow_private=True, timeout=1.0, session=session)
+    finally:
+        session.close()
 
 
 def test_a_declared_huge_response_is_refused_before_reading(server: LoopbackServer) -> None:
