@@ -61,6 +61,47 @@ def test_pdf_download(signed_in: Any, make_service: Any) -> None:
     assert response.data.startswith(b"%PDF-") and len(response.data) > 2000
 
 
+def test_a_forged_host_never_makes_the_pdf_fetch_from_it_and_sheet_links_use_the_public_address(
+    make_user: Any, make_service: Any, app: Any
+) -> None:
+    from tests.conftest import PASSWORD
+    from tests.scrapers.loopback import LoopbackServer, Reply
+
+    service = make_service(name="Walking group", phone="01282 555666")
+    user = make_user("link-worker")
+    with LoopbackServer() as elsewhere:
+        elsewhere.routes["/static/sheet.css"] = Reply(b"body { color: red }", content_type="text/css")
+        host = elsewhere.url.removeprefix("http://")
+        # Every request of this browser claims to be for the other server's address.
+        client = app.test_client()
+        forged = {"environ_overrides": {"HTTP_HOST": host}}
+
+        def token() -> str:
+            return str(html(client.get("/basket/", **forged)).find("input", {"name": "csrf_token"})["value"])
+
+        login = html(client.get("/login", **forged)).find("input", {"name": "csrf_token"})["value"]
+        signed = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": login}, **forged)
+        assert signed.status_code == 302
+        client.post("/basket/add", data={"csrf_token": token(), "service_id": str(service.id)}, **forged)
+        pdf = client.post("/basket/sheet", data={"csrf_token": token(), "format": "pdf"}, **forged)
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+        printed = html(client.post("/basket/sheet", data={"csrf_token": token(), "format": "html"}, **forged))
+        assert elsewhere.requests == []  # the server asked the forged host for nothing
+    online = printed.find("p", class_="online").get_text()
+    assert online == f"Online: {app.config['PUBLIC_URL'].rstrip('/')}/services/{service.id}" and host not in online
+
+
+def test_the_pdf_uses_only_the_apps_own_files(app: Any) -> None:
+    from directory.search.sheet_pdf import BASE_URL, RefusedResource, own_file
+
+    body, media_type = own_file(BASE_URL + "static/sheet.css", app.static_folder)
+    assert b"@page" in body and media_type == "text/css"
+    for url in ("http://127.0.0.1:1/static/sheet.css", BASE_URL + "static/../../pyproject.toml",
+                BASE_URL + "elsewhere.css", "file:///etc/passwd"):  # fmt: skip
+        with pytest.raises(RefusedResource):
+            own_file(url, app.static_folder)
+
+
 def test_sheet_records_one_event_per_service_and_category_once(signed_in: Any, make_service: Any, session: Any) -> None:
     session.add(Postcode(postcode_key="FY12BB", pcds="FY1 2BB", latitude=53.8, longitude=-3.05,
                          lsoa_code="E01012672", lad_code="E06000009"))  # fmt: skip
