@@ -70,6 +70,10 @@ DAY_NAMES = {
     "su": "SU", "sun": "SU", "sunday": "SU",
 }  # fmt: skip
 MAX_ROWS = 200_000
+# Listings have about 30 fields; a sheet far wider is not a list of groups (a 20,000-column CSV would make a
+# mapping page of tens of megabytes, and an XLSX can declare 16,384 columns in a few bytes).
+MAX_COLUMNS = 200
+PREVIEW_ROWS = 5
 
 
 def _norm(header: str) -> str:
@@ -119,12 +123,25 @@ def read_table(payload: bytes) -> tuple[list[str], list[list[str]]]:
     return headers, list(rows)
 
 
+def preview_table(payload: bytes) -> tuple[list[str], list[list[str]], int]:
+    """Headers, the first rows and the number of rows: the whole file is read (so a fault anywhere is found
+    now) but only ``PREVIEW_ROWS`` rows are kept, so memory stays flat however long the file."""
+    headers, rows = open_table(payload)
+    first: list[list[str]] = []
+    count = 0
+    for row in rows:
+        count += 1
+        if len(first) < PREVIEW_ROWS:
+            first.append(row)
+    return headers, first, count
+
+
 def open_table(payload: bytes) -> tuple[list[str], Iterator[list[str]]]:
     """Headers, and the rows read one at a time as they are asked for (memory stays flat in rows).
 
     ``ParseFailed`` if the file is unreadable; a fault further down is raised when its row is reached.
     """
-    rows = _xlsx_rows(payload) if payload.startswith(b"PK\x03\x04") else _csv_rows(payload)
+    rows = _narrow(_xlsx_rows(payload) if payload.startswith(b"PK\x03\x04") else _csv_rows(payload))
     for row in rows:
         if any(cell.strip() for cell in row):
             return [cell.strip() for cell in row], _capped(rows)
@@ -135,6 +152,20 @@ def _capped(rows: Iterator[list[str]]) -> Iterator[list[str]]:
     for count, row in enumerate(rows, start=1):
         if count > MAX_ROWS:
             raise ParseFailed(f"the spreadsheet has more than {MAX_ROWS:,} rows")
+        yield row
+
+
+def _narrow(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    """Rows, refusing the sheet at the first row wider than ``MAX_COLUMNS`` (trailing empty cells aside)."""
+    for number, row in enumerate(rows, start=1):
+        if len(row) > MAX_COLUMNS:
+            while row and not row[-1].strip():
+                row.pop()
+            if len(row) > MAX_COLUMNS:
+                raise ParseFailed(
+                    f"row {number} has {len(row):,} columns; a list of groups has at most {MAX_COLUMNS} "
+                    "(is this the right sheet?)"
+                )
         yield row
 
 
@@ -177,8 +208,12 @@ def _xlsx_rows(payload: bytes) -> Iterator[list[str]]:
         workbook = load_workbook(io.BytesIO(payload), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors ...)
         raise ParseFailed(f"the XLSX file could not be read: {type(exc).__name__}: {exc}") from exc
+    sheet = workbook.worksheets[0]
+    # A sheet may declare any size (A1:XFD1048576) in a few bytes; reading by its stated size would pad every row
+    # to 16,384 cells. Forget the stated size and read the cells that are there.
+    sheet.reset_dimensions()
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
+        for row in sheet.iter_rows(values_only=True):
             yield [_cell(value) for value in row]
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ParseFailed(f"the XLSX file could not be read: {exc}") from exc

@@ -24,6 +24,8 @@ from .running import run_source
 
 QUEUE_STATES = ("queued", "running")
 UPLOAD = re.compile(r"^[0-9a-f]{32}$")  # the token an uploaded spreadsheet is stored under
+# An upload nobody confirmed within a day was abandoned (the mapping page was closed): it is removed.
+ABANDONED_AFTER_SECONDS = 24 * 3600
 
 
 def uploads_folder(instance_path: str | Path) -> Path:
@@ -31,6 +33,23 @@ def uploads_folder(instance_path: str | Path) -> Path:
     folder = Path(instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def discard_abandoned_uploads(session: DbSession, instance_path: str | Path, *, now: float | None = None) -> int:
+    """Remove uploaded spreadsheets older than a day that no queued or running source is waiting to import;
+    how many were removed."""
+    folder = uploads_folder(instance_path)
+    waiting = {
+        str((options or {}).get("upload") or "")
+        for options in session.scalars(select(ImportSource.queued_options).where(ImportSource.state.in_(QUEUE_STATES)))
+    }
+    cutoff = (now if now is not None else time.time()) - ABANDONED_AFTER_SECONDS
+    removed = 0
+    for path in folder.glob("*.bin"):
+        if UPLOAD.match(path.stem) and path.stem not in waiting and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def queue_source(
@@ -59,6 +78,7 @@ def queued_count(session: DbSession) -> int:
 def run_queued(session: DbSession, config: dict[str, Any], instance_path: str | Path) -> list[ImportRun]:
     """Run the queued sources one at a time, oldest first (and any queued meanwhile); their reports."""
     folder = uploads_folder(instance_path)
+    discard_abandoned_uploads(session, instance_path)
     runs: list[ImportRun] = []
     while True:
         source = session.scalars(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from scrapers.base import ParseFailed
-from scrapers.spreadsheet import FIELDS, guess_mapping, read_table
+from scrapers.spreadsheet import FIELDS, guess_mapping, preview_table
 
 from ..accounts.roles import roles_required
 from ..core import writes
@@ -22,7 +22,7 @@ from ..core.validation import ValidationFailed
 from ..models import Service
 from ..models.imports import SCHEDULES, SOURCE_KINDS, SOURCE_STATES, ImportRun, ImportSource, MergeCandidate
 from .merges import resolve_merge
-from .queue import QUEUE_STATES, UPLOAD, progress_of, queue_source, uploads_folder
+from .queue import QUEUE_STATES, UPLOAD, discard_abandoned_uploads, progress_of, queue_source, uploads_folder
 from .running import quiet_sources, reset_stuck_runs
 from .sources import ensure_source
 
@@ -127,10 +127,11 @@ def spreadsheet() -> Any:
             flash("The file is larger than 20 MB.", "error")
             return render_template("imports/spreadsheet.html"), 422
         try:
-            headers, rows = read_table(payload)
+            headers, first_rows, _count = preview_table(payload)
         except ParseFailed as exc:
             flash(f"{upload.filename if upload else 'The file'}: {exc}", "error")
             return render_template("imports/spreadsheet.html"), 422
+        discard_abandoned_uploads(db.session, current_app.instance_path)
         token = secrets.token_hex(16)
         (_uploads() / f"{token}.bin").write_bytes(payload)
         return render_template(
@@ -140,7 +141,7 @@ def spreadsheet() -> Any:
             headers=headers,
             guessed=guess_mapping(headers),
             fields=list(FIELDS),
-            preview=rows[:5],
+            preview=first_rows,
         )
     return render_template("imports/spreadsheet.html")
 

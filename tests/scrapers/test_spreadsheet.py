@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from scrapers.base import ParseFailed, ServiceRecord
-from scrapers.spreadsheet import SpreadsheetImporter, guess_mapping, read_mapping
+from scrapers.spreadsheet import SpreadsheetImporter, guess_mapping, preview_table, read_mapping, read_table
 
 CATEGORIES = {"arts and crafts": "arts-crafts", "arts-crafts": "arts-crafts", "money": "money-debt"}
 CSV = (
@@ -157,3 +157,51 @@ def test_an_xlsx_is_streamed_row_by_row_too() -> None:
         ("row 3", "Group 2"),
         ("row 4", "Group 3"),
     ]
+
+
+def _far_corners_xlsx() -> bytes:
+    """A sheet of two cells at opposite corners: it declares A1:XFD1048576 in about 1.5 KB."""
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "Name"
+    sheet["XFD1048576"] = "far"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_sheet_declaring_every_cell_is_refused_quickly_in_little_memory() -> None:
+    import time
+    import tracemalloc
+
+    payload = _far_corners_xlsx()
+    assert len(payload) < 10_000
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ParseFailed, match="more than 200,000 rows|columns"):
+            read_table(payload)
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024, f"peak {peak:,} bytes"  # before: padded rows of 16,384 cells, gigabytes
+    assert time.monotonic() - started < 30
+
+
+def test_a_sheet_wider_than_any_list_of_groups_is_refused_naming_the_row() -> None:
+    wide = ",".join(f"col{n}" for n in range(20_000)).encode() + b"\n" + b"x," * 19_999 + b"x\n"
+    with pytest.raises(ParseFailed, match="row 1 has 20,000 columns; a list of groups has at most 200"):
+        read_table(wide)
+    book = Workbook()
+    book.active["A1"], book.active["A2"], book.active["ZZ2"] = "Name", "Knit", "stray"
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ParseFailed, match="row 2 has 702 columns"):
+        read_table(out.getvalue())
+
+
+def test_trailing_empty_columns_do_not_count_and_a_preview_keeps_only_the_first_rows() -> None:
+    rows = "Name,Postcode" + "," * 300 + "\n" + "\n".join(f"Group {n},FY1 1AA" for n in range(50)) + "\n"
+    headers, first, count = preview_table(rows.encode())
+    assert headers[:2] == ["Name", "Postcode"] and count == 50
+    assert [row[0] for row in first] == [f"Group {n}" for n in range(5)]

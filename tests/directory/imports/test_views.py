@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from directory.cli import cli
 from directory.imports.running import run_source
@@ -106,6 +106,62 @@ def test_a_malformed_upload_is_named_and_changes_nothing(signed_in: Callable[...
     )
     assert response.status_code == 422
     assert "broken.csv: this is not a CSV file" in html(response).get_text(" ")
+
+
+def test_a_very_wide_upload_is_refused_small_and_stored_nowhere(
+    signed_in: Callable[..., FlaskClient], app: Flask
+) -> None:
+    from directory.imports.queue import uploads_folder
+
+    client = signed_in("admin")
+    token = csrf_token(client, "/admin/imports/spreadsheet")
+    before = set(uploads_folder(app.instance_path).glob("*.bin"))
+    wide = (",".join(f"column {n}" for n in range(20_000)) + "\n" + ",".join("x" * 20_000) + "\n").encode()
+    response = client.post(
+        "/admin/imports/spreadsheet",
+        data={"csrf_token": token, "file": (io.BytesIO(wide), "wide.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and len(response.data) < 100_000  # before: a 23.7 MB mapping page
+    assert "wide.csv: row 1 has 20,000 columns" in html(response).get_text(" ")
+    assert set(uploads_folder(app.instance_path).glob("*.bin")) == before
+
+
+def test_uploads_never_confirmed_are_removed_after_a_day_and_queued_ones_kept(
+    signed_in: Callable[..., FlaskClient], session: Any, app: Flask
+) -> None:
+    import os
+    import time
+
+    from directory.imports.queue import discard_abandoned_uploads, queue_source, uploads_folder
+
+    folder = uploads_folder(app.instance_path)
+    abandoned, waiting, fresh = (folder / f"{n * 32}.bin" for n in "abc")
+    for path in (abandoned, waiting, fresh):
+        path.write_bytes(b"Name\nKnit\n")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in (abandoned, waiting):
+        os.utime(path, (two_days_ago, two_days_ago))
+    source = ensure_source(session, name="Waiting upload", kind="spreadsheet", options={"mapping": {}})
+    assert queue_source(session, source.id, requested_by="admin@example.org", options={"upload": "b" * 32})
+    session.commit()
+    assert discard_abandoned_uploads(session, app.instance_path) == 1
+    assert not abandoned.exists() and waiting.exists() and fresh.exists()
+    # The upload page tidies up as it goes, too.
+    os.utime(fresh, (two_days_ago, two_days_ago))
+    client = signed_in("admin")
+    client.post(
+        "/admin/imports/spreadsheet",
+        data={
+            "csrf_token": csrf_token(client, "/admin/imports/spreadsheet"),
+            "file": (io.BytesIO(CSV.encode()), "g.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert not fresh.exists() and waiting.exists()
+    # Leave no queued source for the module's later tests.
+    session.execute(update(ImportSource).where(ImportSource.id == source.id).values(state="idle", queued_options={}))
+    session.commit()
 
 
 def test_sources_are_added_queued_once_and_a_failed_run_shows_its_error(
