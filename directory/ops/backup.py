@@ -1,6 +1,7 @@
 """Backups and restores: SQLite through its online backup API, PostgreSQL through pg_dump/pg_restore.
 
-A restore first takes a safety backup of what is there now, so a mistaken restore loses nothing.
+A restore checks the backup first, takes a safety backup of what is there now, and keeps it in place unless the
+restored database is proven sound, so a mistaken or hostile restore loses nothing.
 """
 
 from __future__ import annotations
@@ -8,12 +9,14 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
 from ..core import process_cache
+from .backup_checks import UnsafeBackup, check_postgres_backup, check_sqlite_backup
 
 
 class BackupError(RuntimeError):
@@ -60,41 +63,50 @@ def backup(database_url: str, destination: Path) -> Path:
     return destination
 
 
-def restore(database_url: str, source: Path, safety_folder: Path) -> Path:
-    """Replace the database with a backup; returns the safety backup taken first."""
+def restore(database_url: str, source: Path, safety_folder: Path, prove: Callable[[], None]) -> Path:
+    """Replace the database with a backup; returns the safety backup taken first.
+
+    The backup is checked before anything changes (``backup_checks``), copied in as one transaction, then
+    ``prove`` must accept the result (the schema brought to the newest version and compared with the models);
+    if it does not, the safety backup is put back and the database is as it was.
+    """
     url = make_url(database_url)
     if not source.is_file():
         raise BackupError(f"{source} is not a file.")
+    sqlite = url.get_backend_name() == "sqlite"
+    try:
+        if sqlite:
+            check_sqlite_backup(source)
+        else:
+            check_postgres_backup(source, _tool("pg_restore"))
+    except UnsafeBackup as exc:
+        raise BackupError(f"Nothing was restored: {exc}") from exc
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    suffix = ".sqlite" if url.get_backend_name() == "sqlite" else ".dump"
-    safety = backup(database_url, safety_folder / f"before-restore-{stamp}{suffix}")
-    if url.get_backend_name() == "sqlite":
-        _check_sqlite_backup(source)
-        backup_db = sqlite3.connect(source)
-        target = sqlite3.connect(_sqlite_path(url))
-        try:
-            backup_db.backup(target)
-        finally:
-            target.close()
-            backup_db.close()
-    else:
-        command = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                   f"--dbname={_libpq(url)}", str(source)]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
-        if result.returncode != 0:
-            raise BackupError(f"pg_restore failed (the database is unchanged): {result.stderr.strip()}")
+    safety = backup(database_url, safety_folder / f"before-restore-{stamp}{'.sqlite' if sqlite else '.dump'}")
+    _copy_in(url, source)
     process_cache.clear()
+    try:
+        prove()
+    except Exception as exc:
+        _copy_in(url, safety)
+        process_cache.clear()
+        raise BackupError(f"Nothing was restored: {exc} The database is as it was.") from exc
     return safety
 
 
-def _check_sqlite_backup(source: Path) -> None:
-    try:
-        connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+def _copy_in(url: URL, source: Path) -> None:
+    """Replace the database's contents with ``source`` in one transaction."""
+    if url.get_backend_name() == "sqlite":
+        backup_db = sqlite3.connect(source)
+        target = sqlite3.connect(_sqlite_path(url))
         try:
-            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            backup_db.backup(target)  # one write transaction: readers see the old database or the new one
         finally:
-            connection.close()
-    except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{source} is not a SQLite database: {exc}") from exc
-    if not {"alembic_version", "service", "revision"} <= tables:
-        raise BackupError(f"{source} is not a backup of this directory (its tables are missing).")
+            target.close()
+            backup_db.close()
+        return
+    command = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+               f"--dbname={_libpq(url)}", str(source)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore failed (the database is unchanged): {result.stderr.strip()}")

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from ..core.console import fail
 from ..core.db import db
 from .backup import BackupError, backup, restore
-from .database import at_newest_schema, safe_url
+from .database import at_newest_schema, prove_restored, safe_url
 from .serve import run
 
 
@@ -63,7 +63,10 @@ def register(cli: click.Group) -> None:
         db.session.remove()
         db.engine.dispose()
         try:
-            safety = restore(db.engine.url.render_as_string(hide_password=False), file, Path(current_app.instance_path))
+            safety = restore(
+                db.engine.url.render_as_string(hide_password=False), file, Path(current_app.instance_path),
+                prove=lambda: prove_restored(file),
+            )  # fmt: skip
         except BackupError as exc:
             fail(str(exc))
         click.echo(f"Restored from {file}. The database as it was before is kept in {safety}.")

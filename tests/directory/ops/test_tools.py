@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import func, select, text
 
 from directory.cli import cli
 from directory.core.db import db
@@ -78,6 +81,115 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path, backend: st
         assert "not" in result.output.lower()
         with app.app_context():
             assert "service" in db.metadata.tables
+
+
+def _backup_then(app: Flask, tmp_path: Path, change: Callable[[Path], None]) -> Path:
+    """A real backup of the app's database, changed by ``change`` (a SQLite file, or SQL run before pg_dump)."""
+    target = tmp_path / "backup.bin"
+    assert app.test_cli_runner().invoke(cli, args=["backup", str(target)]).exit_code == 0
+    change(target)
+    return target
+
+
+def _listing_count(app: Flask) -> int:
+    with app.app_context():
+        db.session.remove()
+        return int(db.session.scalar(select(func.count()).select_from(Service)) or 0)
+
+
+def _sqlite(statements: str) -> Callable[[Path], None]:
+    def change(path: Path) -> None:
+        connection = sqlite3.connect(path)
+        connection.executescript(statements)
+        connection.commit()
+        connection.close()
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (_sqlite("CREATE TRIGGER promote AFTER UPDATE ON service BEGIN UPDATE user_account SET role = 'admin'; END;"),
+         "trigger promote"),
+        (_sqlite("CREATE VIEW everyone AS SELECT * FROM user_account;"), "view everyone"),
+        (_sqlite("CREATE TABLE notes (x TEXT);"), "tables this directory never makes: notes"),
+        (_sqlite("UPDATE alembic_version SET version_num = 'elsewhere';"), "schema version this code does not know"),
+    ],
+)  # fmt: skip
+def test_restore_refuses_a_backup_that_carries_what_the_product_never_makes(
+    tmp_path: Path, make_service: Any, app: Flask, change: Callable[[Path], None], refusal: str
+) -> None:
+    make_service(name="Still here afterwards")
+    before = _listing_count(app)
+    hostile = _backup_then(app, tmp_path, change)
+    result = app.test_cli_runner().invoke(cli, args=["restore", str(hostile), "--yes"])
+    assert result.exit_code == 1 and refusal in result.output and "Nothing was restored" in result.output
+    assert _listing_count(app) == before
+
+
+def test_restore_refuses_three_empty_tables_that_claim_to_be_a_backup(tmp_path: Path, app: Flask) -> None:
+    from alembic.script import ScriptDirectory
+
+    from directory.core.db import MIGRATIONS
+
+    before = _listing_count(app)
+    [head] = ScriptDirectory(MIGRATIONS).get_heads()
+    fake = tmp_path / "fake.sqlite"
+    _sqlite(
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY);"
+        f"INSERT INTO alembic_version VALUES ('{head}');"
+        "CREATE TABLE service (id INTEGER PRIMARY KEY); CREATE TABLE revision (id INTEGER PRIMARY KEY);"
+    )(fake)
+    result = app.test_cli_runner().invoke(cli, args=["restore", str(fake), "--yes"])
+    assert result.exit_code == 1 and "Nothing was restored" in result.output
+    assert _listing_count(app) == before
+
+
+def test_a_restore_that_cannot_be_proven_puts_the_database_back(tmp_path: Path, app: Flask, make_service: Any) -> None:
+    """A backup whose tables lack a column the models need passes the first checks; once copied in, the schema is
+    compared with the models, and the database as it was is put back."""
+    make_service(name="Kept through a failed restore")
+    before = _listing_count(app)
+    broken = _backup_then(app, tmp_path, _sqlite("ALTER TABLE synonym DROP COLUMN alternatives;"))
+    result = app.test_cli_runner().invoke(cli, args=["restore", str(broken), "--yes"])
+    assert result.exit_code == 1 and "no column synonym.alternatives" in result.output
+    assert "The database is as it was" in result.output
+    assert _listing_count(app) == before
+
+
+def test_a_postgresql_backup_with_a_trigger_or_an_unknown_version_is_not_restored(tmp_path: Path) -> None:
+    with built_app("postgresql", tmp_path) as app:
+        runner = app.test_cli_runner()
+        with app.app_context():
+            operations.create(db.session, "organization", {"name": "Still here"}, STAFF)
+            db.session.commit()
+            db.session.execute(text(
+                "CREATE FUNCTION promote() RETURNS trigger AS $$ BEGIN UPDATE user_account SET role = 'admin'; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql;"
+                "CREATE TRIGGER promote AFTER UPDATE ON service FOR EACH ROW EXECUTE FUNCTION promote();"
+            ))  # fmt: skip
+            db.session.commit()
+        hostile = tmp_path / "hostile.dump"
+        assert runner.invoke(cli, args=["backup", str(hostile)]).exit_code == 0
+        with app.app_context():
+            head = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+            db.session.execute(text("DROP TRIGGER promote ON service; DROP FUNCTION promote();"))
+            db.session.execute(text("UPDATE alembic_version SET version_num = 'elsewhere'"))
+            db.session.commit()
+        unknown = tmp_path / "unknown.dump"
+        assert runner.invoke(cli, args=["backup", str(unknown)]).exit_code == 0
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+            db.session.commit()
+        refused = runner.invoke(cli, args=["restore", str(hostile), "--yes"])
+        assert refused.exit_code == 1 and "FUNCTION" in refused.output and "TRIGGER" in refused.output
+        put_back = runner.invoke(cli, args=["restore", str(unknown), "--yes"])
+        assert put_back.exit_code == 1 and "schema version this code does not know (elsewhere)" in put_back.output
+        with app.app_context():
+            db.session.remove()
+            assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
+            assert db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE tgname = 'promote'")) == 0
 
 
 def _free_port() -> int:
