@@ -137,6 +137,15 @@ SETTINGS: dict[str, Setting] = {
         lambda v: v.strip().lower() in ("1", "yes", "true", "on"),
     ),
     "LOGIN_RATE_LIMIT": Setting("sign-in attempts allowed per address (Flask-Limiter syntax)", "10 per minute"),
+    "LOGIN_ACCOUNT_RATE_LIMIT": Setting(
+        "sign-in attempts allowed per email address, from any address (Flask-Limiter syntax)", "30 per hour"
+    ),
+    "TRUSTED_PROXIES": Setting(
+        "how many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto/-Host "
+        "(0 trusts none; 1 behind one nginx)",
+        0,
+        int,
+    ),
     "RATE_LIMIT_STORAGE": Setting(
         "where rate-limit counts live (memory:// per process; redis:// or memcached:// shared)", "memory://"
     ),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Views limited by address, each with the setting that holds its limit. The limiter is made per app
 # (Flask-Limiter keeps per-app state on its instance), after the views are registered.
@@ -49,6 +50,11 @@ def content_security_policy(nonce: str, tiles: str = "") -> str:
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind N reverse proxies the client is the Nth address from the right of X-Forwarded-For; headers from
+        # anyone further away are ignored, so a client cannot choose the address its rate limits are counted on.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATE_LIMIT_STORAGE") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     if app.config.get("SECURE_COOKIES"):
@@ -70,8 +76,17 @@ def init_app(app: Flask) -> None:
         return response
 
 
+def _signing_in_as() -> str:
+    """The account a sign-in attempt is for, so guessing one account's password from many addresses is limited too."""
+    return "sign-in:" + request.form.get("email", "").strip().lower()[:255]
+
+
 def limit_views(app: Flask) -> Limiter:
-    """Wrap the rate-limited views of this app; POSTs count, reading a form does not."""
+    """Wrap the rate-limited views of this app; POSTs count, reading a form does not.
+
+    Counts are kept where ``DIRECTORY_RATE_LIMIT_STORAGE`` says: per process with ``memory://``, or shared by
+    every worker and machine with ``redis://`` (see docs/operations.md).
+    """
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
     for endpoint, setting in LIMITED_VIEWS.items():
         if endpoint in app.view_functions:
@@ -80,5 +95,12 @@ def limit_views(app: Flask) -> Limiter:
                 methods=["POST"],
                 error_message="Too many attempts from this address. Wait a minute and try again.",
             )(app.view_functions[endpoint])
+    if "accounts.login" in app.view_functions:
+        app.view_functions["accounts.login"] = limiter.limit(  # type: ignore[assignment]
+            str(app.config["LOGIN_ACCOUNT_RATE_LIMIT"]),
+            key_func=_signing_in_as,
+            methods=["POST"],
+            error_message="Too many sign-in attempts for this account. Wait a while, or ask an administrator.",
+        )(app.view_functions["accounts.login"])
     app.extensions["directory_limiter"] = limiter
     return limiter
