@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask
 from flask_login import LoginManager
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from ..core import vocab
 from ..core.db import DbSession, db
@@ -23,6 +24,7 @@ login_manager.login_message = "Please sign in to see that page."
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4: 3 resists an online attacker comfortably, with rate limits on top
 
 
 def init_app(app: Flask) -> None:
@@ -30,8 +32,20 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader  # type: ignore[untyped-decorator]
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def _load_user(session_id: str) -> User | None:
+    """The user a session names, if the session is still current (made since their last sign-out)."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+def end_sessions(session: DbSession, user: User) -> None:
+    """Sign this user out everywhere: every session cookie made before now stops working."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 def hash_password(password: str) -> str:
@@ -50,9 +64,22 @@ def authenticate(session: DbSession, email_address: str, password: str) -> User 
     if user is None:
         _hasher.hash(password or "x")  # same work either way, so timing does not reveal accounts
         return None
-    if not user.active or not check_password(user, password):
+    # The password is checked before the account's state, so a deactivated account costs the same time to refuse.
+    if not check_password(user, password) or not user.active:
         return None
     return user
+
+
+def password_problem(password: str, *, context: Sequence[str] = ()) -> str | None:
+    """Why a new password is not good enough, or None: too short, or common, repeated, a keyboard pattern or
+    made of the account's own details (NIST SP 800-63B: check against such lists, no composition rules)."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return f"Use a password of at least {MIN_PASSWORD_LENGTH} characters."
+    verdict = zxcvbn(password[:100], user_inputs=[word for word in context if word])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        why = verdict["feedback"].get("warning") or "It would be easy to guess."
+        return f"Choose a harder password: {why.rstrip('.')}. A few unrelated words make a good one."
+    return None
 
 
 def create_user(
@@ -88,8 +115,9 @@ def create_user(
             errors["organisation"] = f"There is no organisation {organization_id}."
     elif organization_id is not None and role in vocab.ROLES:
         errors["organisation"] = "Only group editors belong to an organisation."
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Use a password of at least {MIN_PASSWORD_LENGTH} characters."
+    weak = password_problem(password, context=[email_address or "", *(email_address or "").split("@")])
+    if weak:
+        errors["password"] = weak
     if address and session.scalars(select(User).where(func.lower(User.email) == address.lower())).first():
         errors["email"] = f"There is already an account for {address}."
     if errors:

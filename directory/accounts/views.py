@@ -6,14 +6,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..core.db import db
 from ..core.validation import ValidationFailed
 from ..models import User
 from .roles import roles_required
-from .users import authenticate, set_user_area
+from .users import authenticate, end_sessions, set_user_area
 
 bp = Blueprint("accounts", __name__)
 
@@ -40,7 +40,10 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    """Sign out."""
+    """Sign out, here and wherever else this account is signed in."""
+    if current_user.is_authenticated:
+        end_sessions(db.session, current_user)
+        db.session.commit()
     logout_user()
     flash("You have signed out.", "info")
     return redirect(url_for("public.index"))

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Integer,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,9 +34,15 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     area: Mapped[str] = mapped_column(String(255), default="", server_default="")  # LAD codes the gap map opens on
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Moved on at every sign-out: a session cookie names the version it was made at, so a copy of a cookie taken
+    # before a sign-out no longer signs anyone in.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organization: Mapped[Organization | None] = relationship()
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"

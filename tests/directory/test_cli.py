@@ -13,6 +13,7 @@ import pytest
 from directory import create_app
 from directory.cli import cli
 from directory.core.db import db
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_users_create_refuses_an_unknown_role(runner: Any) -> None:
 
 
 def test_users_create_then_duplicate_is_refused(runner: Any) -> None:
-    args = ["users", "create", "--email", "lw@example.org", "--role", "link-worker", "--password", "x" * 12]
+    args = ["users", "create", "--email", "lw@example.org", "--role", "link-worker", "--password", PASSWORD]
     assert runner.invoke(cli, args=args).exit_code == 0
     again = runner.invoke(cli, args=args)
     assert again.exit_code == 1 and "already an account" in again.output

@@ -15,7 +15,7 @@ from directory import create_app
 from directory.cli import cli
 from directory.core.db import db, include_name
 from directory.ops.database import init_database
-from tests.conftest import built_app
+from tests.conftest import PASSWORD, built_app
 
 pytestmark = pytest.mark.both_backends
 
@@ -46,7 +46,7 @@ def test_init_twice_is_harmless_and_keeps_data(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "21 categories added" in first.output
     created = runner.invoke(
-        cli, args=["users", "create", "--email", "a@example.org", "--role", "admin", "--password", "x" * 12]
+        cli, args=["users", "create", "--email", "a@example.org", "--role", "admin", "--password", PASSWORD]
     )
     assert created.exit_code == 0, created.output
     second = runner.invoke(cli, args=["init"])

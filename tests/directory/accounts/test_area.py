@@ -17,7 +17,7 @@ from directory.core.db import db
 from directory.gaps.area_data import import_boundaries
 from directory.gaps.compute import compute_gaps
 from directory.models import User
-from tests.conftest import csrf_token, html
+from tests.conftest import PASSWORD, csrf_token, html
 from tests.directory.gaps import gap_world
 
 pytestmark = pytest.mark.both_backends
@@ -56,11 +56,11 @@ def mapped(client: FlaskClient, path: str = "/gaps/map?category=carers") -> tupl
 def test_users_create_takes_an_area(app: Flask, world: None) -> None:
     runner = app.test_cli_runner()
     account = ["users", "create", "--email", "area@example.org", "--role", "community-development", "--password"]
-    made = runner.invoke(cli, [*account, "x" * 12, "--area", "e06000009", "--area", f"{BURNLEY},{BLACKPOOL}"])
+    made = runner.invoke(cli, [*account, PASSWORD, "--area", "e06000009", "--area", f"{BURNLEY},{BLACKPOOL}"])
     assert made.exit_code == 0, made.output
     assert "Created community-development account for area@example.org (area E06000009 E07000117)." in made.output
     refused = runner.invoke(cli, ["users", "create", "--email", "bad@example.org", "--role", "link-worker",
-                                  "--password", "x" * 12, "--area", "E0600000X"])  # fmt: skip
+                                  "--password", PASSWORD, "--area", "E0600000X"])  # fmt: skip
     assert refused.exit_code == 1
     assert "area: E0600000X is not a local authority code (they look like E06000009)." in refused.output
     with app.app_context():

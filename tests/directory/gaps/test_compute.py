@@ -18,7 +18,7 @@ from directory.core.db import db
 from directory.gaps.areas import area_rows
 from directory.gaps.compute import compute_gaps
 from directory.models import GapRun, GapScore, User
-from tests.conftest import built_app
+from tests.conftest import PASSWORD, built_app
 from tests.directory.gaps import gap_world
 from tests.directory.gaps.gap_world import CODES
 
@@ -95,7 +95,7 @@ def test_gap_flags_count_as_demand_and_in_the_table(tmp_path: Path, backend: str
         gap_world.seed(db.session, app.config, tmp_path)
         before = {code: score_of(db.session, code, "carers").demand for code in CODES}
         worker: User = create_user(db.session, email_address="flagger@example.org", role="link-worker",
-                                   password="x" * 12)  # fmt: skip
+                                   password=PASSWORD)  # fmt: skip
         record_flag(db.session, {"category": "carers", "postcode": gap_world.POSTCODES["A"],
                                          "description": "No carers group nearby"}, worker)  # fmt: skip
         compute_gaps(db.session, app.config)

@@ -200,15 +200,15 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
     with built_app(backend, tmp_path) as app:
         with app.app_context():
             gap_world.seed(db.session, app.config, tmp_path)
-            worker = create_user(db.session, email_address="lw@example.org", role="link-worker", password="x" * 12)
+            worker = create_user(db.session, email_address="lw@example.org", role="link-worker", password=PASSWORD)
             manager = create_user(db.session, email_address="cd@example.org", role="community-development",
-                                  password="x" * 12)  # fmt: skip
+                                  password=PASSWORD)  # fmt: skip
             saved = record_flag(db.session, {"category": "carers", "postcode": gap_world.POSTCODES["A"],
                                                      "description": "No carers group"}, worker)  # fmt: skip
             item_id, manager_id = saved.item.id, manager.id
             db.session.commit()
         client = app.test_client()
-        assert sign_in(client, "cd@example.org", "x" * 12).status_code == 302
+        assert sign_in(client, "cd@example.org", PASSWORD).status_code == 302
 
         def layers() -> tuple[list[Any], list[Any], str]:
             page = html(client.get("/gaps/map?la=E06000009&category=carers"))
