@@ -44,6 +44,8 @@ def send(
     **context: Any,
 ) -> None:
     """Render ``email/<template>.txt`` and ``.html`` and send them as one message to ``to``."""
+    # A subject is one line whatever it was built from (a listing's name stored before names were one line).
+    subject = " ".join(subject.split())
     context.update(subject=subject, unsubscribe_url=unsubscribe_url, contact=current_app.config.get("MAIL_CONTACT"))
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
@@ -61,4 +63,6 @@ def send(
     try:
         message.send()
     except OSError as exc:  # smtplib's errors are OSErrors, as are refused connections and timeouts
+        raise MailFailed(f"Could not send email to {to}: {exc}") from exc
+    except ValueError as exc:  # a header that cannot be sent (BadHeaderError): this message fails, not the caller
         raise MailFailed(f"Could not send email to {to}: {exc}") from exc

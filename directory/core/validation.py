@@ -44,11 +44,20 @@ def _blank(value: Any) -> bool:
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def text(max_length: int, *, required: bool = False) -> Cleaner:
+LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029\x85]")
+
+
+def text(max_length: int, *, required: bool = False, multiline: bool | None = None) -> Cleaner:
+    """Text of at most ``max_length`` characters, without control characters. Fields of up to 255 characters are
+    names, titles and addresses: one line, so a line break can never reach an email header or a CSV row."""
+    one_line = not multiline if multiline is not None else max_length <= 255
+
     def clean(value: Any) -> str:
         value = "" if value is None else str(value).strip()
         if CONTROL.search(value):
             raise ValueError("Remove the control characters (such as NUL) from this text.")
+        if one_line and LINE_BREAK.search(value):
+            raise ValueError("Keep this to one line (it has a line break or tab).")
         if required and not value:
             raise ValueError("This is required.")
         if len(value) > max_length:
