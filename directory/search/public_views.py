@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
@@ -19,6 +20,9 @@ from .query import RADII_KM, SORTS, TIMES_OF_DAY, SearchError, parse_query
 from .results import result_json
 
 bp = Blueprint("public", __name__)
+# Search parameters that widen what is shown beyond live, current listings: for staff only; anyone else's are
+# set back to the default, whatever the address asked for.
+STAFF_ONLY_WIDENING = {"include_archived": False, "include_unverified": False}
 
 
 def _is_staff() -> bool:
@@ -28,6 +32,8 @@ def _is_staff() -> bool:
 def _run() -> tuple[Outcome | None, SearchError | None]:
     try:
         query = parse_query(request.args)
+        if not _is_staff():
+            query = replace(query, **STAFF_ONLY_WIDENING)
         outcome = search(db.session, query, current_app.config)
     except SearchError as exc:
         db.session.rollback()
