@@ -121,7 +121,7 @@ def submit(client: Any, path: str, changes: dict[str, str] | None = None, form_i
     from bs4 import BeautifulSoup
     from werkzeug.datastructures import MultiDict
 
-    page = client.get(path)
+    page = client.get(path, follow_redirects=True)  # an edit link is exchanged for a clean address first
     assert page.status_code == 200, f"{path} answered {page.status_code}"
     forms = BeautifulSoup(page.data, "html.parser").select("main form")
     assert forms, f"no form on {path}"
@@ -129,7 +129,7 @@ def submit(client: Any, path: str, changes: dict[str, str] | None = None, form_i
     data = MultiDict(form_fields(form))
     for name, value in (changes or {}).items():
         data.setlist(name, [value])
-    action = form.get("action") or urlsplit(path).path
+    action = form.get("action") or page.request.path
     return client.post(action, data=data)
 
 

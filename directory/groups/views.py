@@ -60,26 +60,50 @@ def _refused(exc: groups.TokenRefused) -> Any:
 # --- group contacts ----------------------------------------------------------------------------------
 
 
+# The edit link a contact opened, kept in their signed session until they press the button: the secret then
+# leaves the address bar, the browser's history and any Referer at once (and the access log never shows it).
+PENDING_LINK = "group_pending_link"
+
+
 @bp.route("/group/link/<token>", methods=["GET", "POST"])
 def enter(token: str) -> Any:
-    """An edit link: a page with one button that signs the contact in for their organisation."""
+    """An edit link: checked, then exchanged for the session and the clean address below (nothing is spent)."""
+    if request.method == "POST":  # a page opened before links were exchanged, still on someone's screen
+        return _spend(token)
+    try:
+        groups.find_token(db.session, token, "edit")
+    except groups.TokenRefused as exc:
+        return _refused(exc)
+    session[PENDING_LINK] = token
+    return redirect(url_for("groups.enter_link", next=request.args.get("next", "")), 303)
+
+
+@bp.route("/group/link", methods=["GET", "POST"], endpoint="enter_link")
+def enter_link() -> Any:
+    """The edit link's page: one button that signs the contact in for their organisation."""
+    token = str(session.get(PENDING_LINK) or "")
     if request.method == "POST":
-        try:
-            access = groups.use_edit_link(db.session, token)
-        except groups.TokenRefused as exc:
-            db.session.rollback()
-            return _refused(exc)
-        db.session.commit()
-        session[groups.SESSION_KEY] = access.as_session()
-        destination = request.form.get("next", "")
-        if destination.startswith("service-") and destination[8:].isdigit():
-            return redirect(url_for("groups.home", _anchor=destination))
-        return redirect(url_for("groups.home"))
+        return _spend(token)
     try:
         row = groups.find_token(db.session, token, "edit")
     except groups.TokenRefused as exc:
         return _refused(exc)
     return render_template("groups/enter.html", link=row, next=request.args.get("next", ""))
+
+
+def _spend(token: str) -> Any:
+    try:
+        access = groups.use_edit_link(db.session, token)
+    except groups.TokenRefused as exc:
+        db.session.rollback()
+        return _refused(exc)
+    db.session.commit()
+    session.pop(PENDING_LINK, None)
+    session[groups.SESSION_KEY] = access.as_session()
+    destination = request.form.get("next", "")
+    if destination.startswith("service-") and destination[8:].isdigit():
+        return redirect(url_for("groups.home", _anchor=destination))
+    return redirect(url_for("groups.home"))
 
 
 @bp.get("/group/")

@@ -20,9 +20,6 @@ from .query import RADII_KM, SORTS, TIMES_OF_DAY, SearchError, parse_query
 from .results import result_json
 
 bp = Blueprint("public", __name__)
-# Search parameters that widen what is shown beyond live, current listings: for staff only; anyone else's are
-# set back to the default, whatever the address asked for.
-STAFF_ONLY_WIDENING = {"include_archived": False, "include_unverified": False}
 
 
 def _is_staff() -> bool:
@@ -33,7 +30,8 @@ def _run() -> tuple[Outcome | None, SearchError | None]:
     try:
         query = parse_query(request.args)
         if not _is_staff():
-            query = replace(query, **STAFF_ONLY_WIDENING)
+            # What widens a search beyond live, current listings is for staff only: anyone else's is set back.
+            query = replace(query, include_archived=False, include_unverified=False)
         outcome = search(db.session, query, current_app.config)
     except SearchError as exc:
         db.session.rollback()

@@ -15,6 +15,7 @@ LIMITED_VIEWS = {
     "accounts.login": "LOGIN_RATE_LIMIT",
     # group links (issue 6): each POST spends or looks up a secret token
     "groups.enter": "GROUP_TOKEN_RATE_LIMIT",
+    "groups.enter_link": "GROUP_TOKEN_RATE_LIMIT",
     "verification.confirm": "GROUP_TOKEN_RATE_LIMIT",
     "verification.stopped": "GROUP_TOKEN_RATE_LIMIT",
     "verification.unsubscribe": "GROUP_TOKEN_RATE_LIMIT",

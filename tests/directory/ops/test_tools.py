@@ -223,12 +223,15 @@ def test_serve_runs_gunicorn_with_secure_cookies(tmp_path: Path, backend: str) -
             assert "Secure" in cookie and "HttpOnly" in cookie
             with pytest.raises(urllib.error.HTTPError):  # 422: that postcode is not in the empty postcode table
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/?postcode=FY1+1AA", timeout=5)  # noqa: S310
+            with pytest.raises(urllib.error.HTTPError):  # 404: no such link, but its path holds a secret all the same
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/group/link/sekret-token-123", timeout=5)  # noqa: S310
         finally:
             server.terminate()
             output, _ = server.communicate(timeout=10)
         log = output.decode()
         assert '"GET / HTTP/1.1" 422' in log
         assert "FY1" not in log and "postcode=" not in log
+        assert "sekret-token-123" not in log and '"GET /group/link/[secret] HTTP/1.1" 404' in log
 
 
 def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
@@ -238,3 +241,12 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
                       "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})  # fmt: skip
     result = app.test_cli_runner().invoke(cli, args=["serve"])
     assert result.exit_code == 1 and "asset-directory init" in result.output
+
+
+def test_the_access_log_never_shows_a_links_secret_or_a_query() -> None:
+    from directory.ops.serve import without_secrets
+
+    for path in ("/group/link/abc-DEF_123", "/group/confirm/xyz", "/group/stopped/xyz", "/group/unsubscribe/q"):
+        shown = without_secrets(path)
+        assert shown.endswith("/[secret]") and path.rsplit("/", 1)[1] not in shown
+    assert without_secrets("/group/link") == "/group/link" and without_secrets("/staff/") == "/staff/"

@@ -80,6 +80,7 @@ ACCESS: dict[str, str] = {
     "backlog.merge": MANAGERS,
     "backlog.split": MANAGERS,
     "groups.enter": PUBLIC,  # the secret token is the permission
+    "groups.enter_link": PUBLIC,  # the token kept in the session is the permission
     "verification.confirm": PUBLIC,
     "verification.stopped": PUBLIC,
     "verification.unsubscribe": PUBLIC,

@@ -26,21 +26,27 @@ HOSTILE = [
 ]
 
 
+def _line(text: str) -> str:
+    """Hostile text as a one-line field takes it: names, titles and addresses refuse line breaks and tabs."""
+    return " ".join(text.split()) if any(c in text for c in "\r\n\t") else text
+
+
 def _form(org_id: int, text: str) -> dict[str, Any]:
+    line = _line(text)
     return {
-        "organization_id": str(org_id), "name": text[:255], "description": text, "eligibility_conditions": text,
-        "cost_description": text, "funder": text, "funding_notes": text, "internal_notes": text,
-        "verified_by": text[:255], "languages": text[:60], "categories": ["arts-crafts"], "gender": "any",
+        "organization_id": str(org_id), "name": line[:255], "description": text, "eligibility_conditions": text,
+        "cost_description": text, "funder": line[:255], "funding_notes": text, "internal_notes": text,
+        "verified_by": line[:255], "languages": text[:60], "categories": ["arts-crafts"], "gender": "any",
         "capacity": "accepting", "funding_status": "funded", "status": "active", "is_free": "yes",
-        "schedules-0-byday": "MO", "schedules-0-opens_at": "10:00", "schedules-0-description": text[:255],
-        "contacts-0-name": text[:255], "contacts-0-title": text[:255],
-        "locations-0-name": text[:255], "locations-0-address_1": text[:255], "locations-0-city": text[:128],
+        "schedules-0-byday": "MO", "schedules-0-opens_at": "10:00", "schedules-0-description": line[:255],
+        "contacts-0-name": line[:255], "contacts-0-title": line[:255],
+        "locations-0-name": line[:255], "locations-0-address_1": line[:255], "locations-0-city": line[:128],
     }  # fmt: skip
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_everywhere_stays_text(signed_in: Any, make_organization: Any, text: str) -> None:
-    org = make_organization(name=text[:255], description=text)
+    org = make_organization(name=_line(text)[:255], description=text)
     client = signed_in("admin")
     token = csrf_token(client, "/staff/services/new")
     response = client.post("/staff/services/new", data={"csrf_token": token, **_form(org.id, text)})
@@ -57,10 +63,10 @@ def test_hostile_text_everywhere_stays_text(signed_in: Any, make_organization: A
         assert not any(tag.has_attr("onerror") for tag in page.find_all(True)), path
     # The name is shown exactly as typed (whitespace aside).
     shown = html(client.get(f"/services/{service_id}")).find("h1").get_text()
-    assert " ".join(shown.split()) == " ".join(text[:255].split())
+    assert " ".join(shown.split()) == " ".join(_line(text)[:255].split())
     # JSON carries it as a string, not markup.
     body = client.get("/api/search?category=arts-crafts").get_json()
-    assert any(r["name"] == text[:255] for r in body["results"])
+    assert any(r["name"] == _line(text)[:255] for r in body["results"])
     assert json.dumps(body)  # serialisable, nothing raw
     # The printed sheet and its PDF.
     add_token = csrf_token(client, "/basket/")
@@ -70,6 +76,16 @@ def test_hostile_text_everywhere_stays_text(signed_in: Any, make_organization: A
     pdf = client.post("/basket/sheet", data={"csrf_token": add_token, "format": "pdf", "note": text})
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     client.post("/basket/clear", data={"csrf_token": add_token})
+
+
+def test_a_line_break_in_a_one_line_field_is_refused_and_nothing_saved(signed_in: Any, make_organization: Any) -> None:
+    org = make_organization()
+    client = signed_in("admin")
+    token = csrf_token(client, "/staff/services/new")
+    form = {**_form(org.id, "ok"), "name": "Knit\r\nBcc: everyone@evil.example"}
+    refused = client.post("/staff/services/new", data={"csrf_token": token, **form})
+    assert refused.status_code == 422 and "Keep this to one line" in html(refused).get_text()
+    assert "Knit" not in html(client.get("/?q=knit")).get_text(" ")
 
 
 def test_overlong_and_nul_input_is_refused_with_a_named_field(signed_in: Any, make_organization: Any) -> None:
