@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -76,15 +77,52 @@ def optional_text(max_length: int) -> Cleaner:
     return clean
 
 
+# What may stand in a URL as written (RFC 3986: unreserved and reserved characters, and %-escapes).
+URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
 def url(value: Any) -> str | None:
+    """A web address, read by a parser: http or https, a real host name, no user name or password, nothing a
+    URL may not hold (quotes, angle brackets, spaces). Accented host names and paths are accepted and stored
+    encoded (IDNA for the host, percent-escapes for the rest), so what goes out to other systems is plain ASCII."""
     if _blank(value):
         return None
-    address = str(value).strip()
-    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", address, re.IGNORECASE):
-        raise ValueError(f"{address!r} is not a web address starting http:// or https://.")
+    written = str(value).strip()
+    if len(written) > 500:
+        raise ValueError("Use a web address of at most 500 characters.")
+    problem = f"{written!r} is not a web address starting http:// or https://"
+    try:
+        parts = urlsplit(written)
+        port = parts.port  # a bad port raises ValueError
+    except ValueError:
+        raise ValueError(f"{problem}.") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{problem}.")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{written!r}: a web address for the public may not hold a user name or password.")
+    try:
+        host = parts.hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise ValueError(f"{problem} (its host name cannot be written).") from None
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2 or not all(HOST_LABEL.match(label) for label in labels):
+        raise ValueError(f"{problem} (its host name looks like {parts.hostname!r}).")
+    rest = quote(urlunsplit(("", "", parts.path, parts.query, parts.fragment)), safe="/?#[]@!$&'()*+,;=%:~-._")
+    if not URL_CHARACTERS.match(rest) or any(c in written for c in '"<>`{}|\\^ \t\r\n'):
+        raise ValueError(f"{problem} (it holds characters a web address cannot: quotes, <, >, spaces).")
+    address = f"{parts.scheme.lower()}://{host}{f':{port}' if port else ''}{rest}"
     if len(address) > 500:
         raise ValueError("Use a web address of at most 500 characters.")
     return address
+
+
+def url_for_others(value: str | None) -> str | None:
+    """A stored web address as it goes out to other systems (JSON, GeoJSON, CSV): anything a URL may not hold
+    percent-encoded, so an address stored before addresses were checked strictly is still inert."""
+    if not value:
+        return value
+    return quote(value, safe="/?#[]@!$&'()*+,;=%:~-._")
 
 
 def email(value: Any) -> str | None:

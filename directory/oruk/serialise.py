@@ -16,6 +16,7 @@ from typing import Any
 
 from scrapers.oruk import CATEGORY_TAXONOMY, EXTENSION, STATUS_OUT
 
+from ..core.validation import url_for_others
 from ..models import Location, Organization, Service, TaxonomyTerm
 
 PROFILE = "https://github.com/openreferral/uk-profile"
@@ -55,7 +56,7 @@ def organization_json(org: Organization) -> dict[str, Any]:
     if org.email:
         data["email"] = org.email
     if org.website:
-        data["website"] = org.website
+        data["website"] = url_for_others(org.website)
     if org.phone:
         data["phones"] = [{"id": oruk_id("phone", org.id, 1), "number": org.phone}]
     if org.charity_number:
@@ -119,9 +120,10 @@ def basic_service_json(service: Service) -> dict[str, Any]:
         "fees": service.cost_description,
         "organization": organization_json(service.organization),
     }
-    for name in ("url", "email"):
-        if getattr(service, name):
-            data[name] = getattr(service, name)
+    if service.url:
+        data["url"] = url_for_others(service.url)
+    if service.email:
+        data["email"] = service.email
     if service.minimum_age is not None:
         data["minimum_age"] = service.minimum_age
     if service.maximum_age is not None:
@@ -139,7 +141,7 @@ def _extension(service: Service) -> dict[str, Any]:
         "gender": service.gender,
         "eligibility_conditions": service.eligibility_conditions,
         "referral_routes": list(service.referral_routes or []),
-        "referral_form_url": service.referral_form_url,
+        "referral_form_url": url_for_others(service.referral_form_url),
         "languages": list(service.languages or []),
         "accessibility": list(service.accessibility or []),
         "delivery_modes": list(service.delivery_modes or []),
@@ -243,7 +245,7 @@ def export_row(s: Service) -> dict[str, Any]:
     return (
     {
         "id": oruk_id("service", s.id), "name": s.name, "organisation": s.organization.name,
-        "status": STATUS_OUT.get(s.status, "active"), "description": s.description, "url": s.url or "",
+        "status": STATUS_OUT.get(s.status, "active"), "description": s.description, "url": url_for_others(s.url) or "",
         "email": s.email or "", "phone": s.phone or "",
         "categories": "; ".join(t.code for t in s.categories),
         "address": loc.address_1 if loc else "", "city": loc.city if loc else "",

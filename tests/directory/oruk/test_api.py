@@ -30,7 +30,7 @@ from directory.models import Postcode, Service
 from directory.models.imports import ExternalRecord
 from directory.ops.database import init_database
 from directory.oruk import serialise as oruk
-from tests.conftest import STAFF
+from tests.conftest import STAFF, html
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +279,27 @@ def test_the_published_examples_import_through_the_oruk_importer(
     assert run.created + run.rejected_count == 1
     if run.rejected_count:
         assert "postcode" in run.rejected[0]["reason"] or "Location" in run.rejected[0]["reason"]
+
+
+def test_a_web_address_with_quotes_or_brackets_is_refused_and_one_stored_earlier_goes_out_encoded(
+    client: FlaskClient, signed_in: Callable[..., FlaskClient], make_service: Callable[..., Any], session: Any
+) -> None:
+    from sqlalchemy import update
+
+    from directory.models import Service
+
+    hostile = 'https://example.org/"><img/src=x/onerror=alert(1)>'
+    service = make_service(name="Address test group")
+    staff = signed_in("link-worker")
+    page = html(staff.get(f"/staff/services/{service.id}/edit"))
+    form = {field["name"]: field.get("value", "") for field in page.select("form.listing-form input[name]")}
+    refused = staff.post(f"/staff/services/{service.id}/edit", data={**form, "url": hostile, "name": service.name})
+    assert refused.status_code == 422 and "characters a web address cannot" in html(refused).get_text()
+    # An address stored before addresses were checked strictly still goes out inert to other systems.
+    session.execute(update(Service).where(Service.id == service.id).values(url=hostile))
+    session.commit()
+    sid = oruk.oruk_id("service", service.id)
+    body = client.get(f"/api/oruk/services/{sid}").get_data(as_text=True)
+    assert '"><img' not in body and "%22%3E%3Cimg" in body
+    feature = client.get("/api/oruk/export/services.csv").get_data(as_text=True)
+    assert '"><img' not in feature
