@@ -46,6 +46,30 @@ def _local(value: Any) -> tuple[datetime, bool]:
     raise ValueError(f"{value!r} is not a date or time")
 
 
+# A group meets a few times a week; a rule that repeats every second or minute ("a recurrence bomb") would expand
+# to millions of occurrences, so expansion stops, refused, past this many in the window.
+MAX_OCCURRENCES = 5_000
+
+
+def _occurrences(calendar: icalendar.Calendar, start: datetime, end: datetime) -> Iterator[Any]:
+    """The calendar's occurrences from ``start`` to ``end``, expanded one at a time and never more than
+    ``MAX_OCCURRENCES`` (``ParseFailed`` past that, naming why)."""
+    try:
+        for count, event in enumerate(recurring_ical_events.of(calendar).after(start), start=1):
+            if _local(event.decoded("DTSTART"))[0] >= _local(end)[0]:
+                return
+            if count > MAX_OCCURRENCES:
+                raise ParseFailed(
+                    f"the calendar has more than {MAX_OCCURRENCES:,} sessions in the weeks read: a rule repeating "
+                    "every minute or second? It was not read."
+                )
+            yield event
+    except ParseFailed:
+        raise
+    except Exception as exc:  # the library raises its own kinds for broken recurrence rules
+        raise ParseFailed(f"the calendar's events could not be read: {type(exc).__name__}: {exc}") from exc
+
+
 def upcoming_sessions(payload: bytes, *, now: datetime, weeks: int) -> list[Session]:
     """Sessions starting between ``now`` (naive UTC) and ``weeks`` weeks later, in start order."""
     try:
@@ -56,12 +80,8 @@ def upcoming_sessions(payload: bytes, *, now: datetime, weeks: int) -> list[Sess
         raise ParseFailed("not an iCalendar file (no VCALENDAR)")
     start = now.replace(tzinfo=UTC)
     end = start + timedelta(weeks=weeks)
-    try:
-        events = recurring_ical_events.of(calendar).between(start, end)
-    except Exception as exc:  # the library raises its own kinds for broken recurrence rules
-        raise ParseFailed(f"the calendar's events could not be read: {type(exc).__name__}: {exc}") from exc
     sessions = []
-    for event in events:
+    for event in _occurrences(calendar, start, end):
         if as_text(event.get("STATUS")).upper() == "CANCELLED":
             continue
         try:

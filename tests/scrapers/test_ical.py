@@ -70,3 +70,24 @@ def test_no_future_events_is_evidence_not_a_record() -> None:
 def test_malformed_icalendar_is_a_parse_failure(payload: bytes) -> None:
     with pytest.raises(ParseFailed):
         ICalImporter(now=NOW).parse(payload)
+
+
+def test_a_rule_repeating_every_second_is_refused_quickly_in_little_memory() -> None:
+    import tracemalloc
+
+    bomb = calendar(event("bomb@x", "20260302T100000", "20260302T100001", "Again", "RRULE:FREQ=SECONDLY"))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ParseFailed, match="more than 5,000 sessions in the weeks read"):
+            upcoming_sessions(bomb, now=NOW, weeks=8)  # 8 weeks of seconds: 4.8 million occurrences
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 1024 * 1024  # before: every occurrence expanded into a list
+
+
+def test_a_busy_but_real_calendar_still_reads_every_session_in_the_window() -> None:
+    daily = event("daily@x", "20260302T100000", "20260302T110000", "Drop in", "RRULE:FREQ=DAILY")
+    sessions = upcoming_sessions(calendar(daily, WEEKLY), now=NOW, weeks=8)
+    assert len(sessions) == 8 * 7 + 8  # every day's drop-in and every Tuesday's group, nothing past the window
+    assert all(session.starts < datetime(2026, 4, 27, 9, 0) for session in sessions)

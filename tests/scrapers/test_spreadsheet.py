@@ -171,13 +171,11 @@ def _far_corners_xlsx() -> bytes:
 
 
 def test_a_sheet_declaring_every_cell_is_refused_quickly_in_little_memory() -> None:
-    import time
     import tracemalloc
 
     payload = _far_corners_xlsx()
     assert len(payload) < 10_000
     tracemalloc.start()
-    started = time.monotonic()
     try:
         with pytest.raises(ParseFailed, match="more than 200,000 rows|columns"):
             read_table(payload)
@@ -185,7 +183,6 @@ def test_a_sheet_declaring_every_cell_is_refused_quickly_in_little_memory() -> N
     finally:
         tracemalloc.stop()
     assert peak < 50 * 1024 * 1024, f"peak {peak:,} bytes"  # before: padded rows of 16,384 cells, gigabytes
-    assert time.monotonic() - started < 30
 
 
 def test_a_sheet_wider_than_any_list_of_groups_is_refused_naming_the_row() -> None:
