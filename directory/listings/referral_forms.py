@@ -5,8 +5,10 @@ A replaced file is not deleted, so restoring an earlier revision brings its form
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
+import zipfile
 from pathlib import Path
 from typing import IO
 
@@ -20,6 +22,9 @@ KINDS = {
     ".rtf": (b"{\\rtf",),
 }
 STORED_NAME = re.compile(r"^rf-[A-Za-z0-9_-]{22}\.(pdf|docx|odt|doc|rtf)$")
+# What a Word or OpenDocument file (a zip) must hold; read from the zip's directory, nothing is decompressed.
+ZIP_MEMBERS = {".docx": "[Content_Types].xml", ".odt": "mimetype"}
+MAX_ZIP_MEMBERS = 2_000
 
 
 class BadReferralForm(ValueError):
@@ -42,11 +47,25 @@ def store(instance_path: str | Path, filename: str, stream: IO[bytes]) -> str:
         raise BadReferralForm(f"{filename!r} is empty.")
     if not data.startswith(KINDS[extension]):
         raise BadReferralForm(f"{filename!r} does not look like a {extension[1:].upper()} file.")
+    if extension in ZIP_MEMBERS:
+        _check_zip(
+            filename, data, ZIP_MEMBERS[extension], "Word (.docx)" if extension == ".docx" else "OpenDocument (.odt)"
+        )
     name = f"rf-{secrets.token_urlsafe(16)}{extension}"
     target = folder(instance_path)
     target.mkdir(parents=True, exist_ok=True)
     (target / name).write_bytes(data)
     return name
+
+
+def _check_zip(filename: str, data: bytes, member: str, kind: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise BadReferralForm(f"{filename!r} is not a complete {kind} file ({exc}).") from None
+    if len(names) > MAX_ZIP_MEMBERS or member not in names:
+        raise BadReferralForm(f"{filename!r} is not a proper {kind} file (it lacks {member}).")
 
 
 def path_for(instance_path: str | Path, name: str) -> Path | None:

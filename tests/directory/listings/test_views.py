@@ -289,10 +289,23 @@ def test_referral_form_file_upload_download_replace_and_restore(signed_in: Any, 
     live.close()
 
 
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [("form.exe", b"MZ....", "is not a PDF"), ("form.pdf", b"<html>not a pdf</html>", "does not look like a PDF"),
-     ("form.pdf", b"", "is empty")],
+     ("form.pdf", b"", "is empty"),
+     ("form.docx", b"PK\x03\x04" + b"\x00" * 200, "is not a complete Word (.docx) file"),
+     ("form.odt", _zip_of({"content.xml": b"<x/>"}), "is not a proper OpenDocument (.odt) file (it lacks mimetype)")],
 )  # fmt: skip
 def test_bad_referral_form_files_are_refused_by_name(
     signed_in: Any, make_service: Any, name: str, content: bytes, message: str
