@@ -18,8 +18,9 @@ A run is all-or-nothing for the source and row-accounted for its records:
 
 A run is a long job body, so it commits its own bookkeeping on the ordinary session rather than leaving it to its
 caller: the run is marked running (and the source busy) before the long work, and the finished report after, so a
-crash in between leaves a trace (:func:`reset_stuck_runs` frees it later). Also here: runs stuck after a crash, and
-sources that have gone quiet.
+crash in between leaves a trace. The run records its process (``host:pid``) and beats a heartbeat while it works;
+:func:`reset_stuck_runs` frees a run whose process has gone at once, so a killed import can run again straight
+away. Also here: sources that have gone quiet.
 
 Web workers never run imports: "Run now" and a confirmed upload only queue a source
 (``queue.queue_source``); the scheduler process runs queued sources one at a time (``queue.run_queued``).
@@ -32,9 +33,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from scrapers import FetchFailed, ParseFailed, ServiceRecord
@@ -43,11 +45,15 @@ from scrapers.ical import ICalImporter
 
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..core.liveness import Heartbeat, this_worker, worker_gone
 from ..models.imports import ImportRun, ImportSource
 from .sources import ImportError_, make_importer
 from .writer import CHUNK_SIZE, NotBound, RecordWriter
 
 STUCK_AFTER = timedelta(hours=6)
+# A run on another machine whose heartbeat is older than this has died (one on this machine is judged at once).
+DIED_AFTER = timedelta(minutes=3)
+HEARTBEAT_SECONDS = 30
 QUIET_AFTER = timedelta(days=183)
 BAD_AFTER_FAILURES = 3
 # One import at a time in a process: each holds its transaction to the end (SQLite's write lock too).
@@ -58,15 +64,28 @@ logger = logging.getLogger(__name__)
 
 
 def reset_stuck_runs(session: DbSession, *, now: datetime | None = None) -> int:
-    """Runs left 'running' for hours (a crash) are marked failed and their sources freed (the caller commits)."""
-    cutoff = (now or utcnow()) - STUCK_AFTER
-    stuck = list(session.scalars(select(ImportRun).where(ImportRun.status == "running", ImportRun.started_at < cutoff)))
+    """Runs whose process has stopped (killed, or its machine gone: see ``core.liveness``) are marked failed and
+    their sources freed at once; a run still 'running' after hours is reset too, whoever ran it. The caller
+    commits. Nothing a dead run did was kept: its transaction died with it."""
+    now = now or utcnow()
+    running = list(session.scalars(select(ImportRun).where(ImportRun.status == "running")))
+    stuck = [
+        run
+        for run in running
+        if worker_gone(run.worker, run.heartbeat_at, now, DIED_AFTER) or run.started_at < now - STUCK_AFTER
+    ]
     for run in stuck:
         run.status, run.ended_at = "failed", utcnow()
-        run.failure = f"The run was still marked running after {STUCK_AFTER} and was reset; nothing it did was kept."
+        run.failure = "The run stopped before it finished (its process died); nothing it did was kept."
         if run.source.state == "running":
             run.source.state, run.source.last_error = "failed", run.failure
     return len(stuck)
+
+
+def _beat(engine: Engine, run_id: int) -> None:
+    """Record that a run is alive, on a connection of its own (the run's writes are in a transaction of theirs)."""
+    with engine.begin() as connection:
+        connection.execute(update(ImportRun).where(ImportRun.id == run_id).values(heartbeat_at=utcnow()))
 
 
 def quiet_sources(session: DbSession, *, now: datetime | None = None) -> list[ImportSource]:
@@ -117,11 +136,37 @@ def _run(
     chunk_size: int,
 ) -> ImportRun:
     reset_stuck_runs(session)
-    run = ImportRun(source_id=source.id, started_by=started_by, started_at=utcnow())
+    run = ImportRun(
+        source_id=source.id, started_by=started_by, started_at=utcnow(), worker=this_worker(), heartbeat_at=utcnow()
+    )
     session.add(run)
     source.state = "running"
     session.commit()
     result = RunResult()
+    checksum = ""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine), "imports open their own connection on the app's engine"
+    with Heartbeat(partial(_beat, engine, run.id), HEARTBEAT_SECONDS):
+        checksum = _attempt(session, source, run, config, payloads, importer, force, all_or_nothing, progress,
+                            chunk_size, result)  # fmt: skip
+    _finish(session, source, run, result, checksum)
+    return run
+
+
+def _attempt(
+    session: DbSession,
+    source: ImportSource,
+    run: ImportRun,
+    config: dict[str, Any],
+    payloads: Iterable[bytes] | None,
+    importer: Importer | None,
+    force: bool,
+    all_or_nothing: bool,
+    progress: Progress | None,
+    chunk_size: int,
+    result: RunResult,
+) -> str:
+    """Fetch, parse and write the run; failures are the result's, never raised. Returns the payloads' checksum."""
     checksum = ""
     try:
         importer = importer or make_importer(session, source, config)
@@ -139,8 +184,7 @@ def _run(
     except Exception as exc:  # a crash: the run's own transaction is already rolled back; keep the report
         logger.exception("Import run %s of %r stopped on an unexpected error", run.id, source.name)
         result.failure = f"the import stopped on an unexpected error, nothing was changed ({type(exc).__name__}: {exc})"
-    _finish(session, source, run, result, checksum)
-    return run
+    return checksum
 
 
 def _digest(payloads: list[bytes]) -> str:

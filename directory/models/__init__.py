@@ -7,7 +7,7 @@ from .backlog import BacklogEvent, BacklogItem, GapFlag, LsoaMsoa
 from .gaps import Deprivation, GapRun, GapScore, LadOutline, Lsoa, LsoaLookup
 from .groups import GroupToken, ListingClaim, ListingRequest, PendingChange
 from .imports import ExternalRecord, ImportEvidence, ImportRun, ImportSource, MergeCandidate
-from .jobs import JobRun, scheduler_job
+from .jobs import JobRun, SchedulerLease, scheduler_job
 from .listings import (
     Contact,
     Location,
@@ -30,6 +30,6 @@ __all__ = [
     "ExternalRecord", "FollowUp", "GapFlag", "GapRun", "GapScore", "GroupToken", "ImportEvidence", "ImportRun",
     "ImportSource", "JobRun", "LadOutline", "ListingClaim", "ListingRequest", "Location", "Lsoa", "LsoaLookup",
     "LsoaMsoa", "MergeCandidate", "Organization", "PendingChange", "Postcode", "Reminder", "Revision", "Schedule",
-    "Service", "ServiceArea", "Synonym", "TaxonomyTerm", "User", "WaitingTimeReport", "scheduler_job",
-    "service_at_location", "service_taxonomy",
+    "SchedulerLease", "Service", "ServiceArea", "Synonym", "TaxonomyTerm", "User", "WaitingTimeReport",
+    "scheduler_job", "service_at_location", "service_taxonomy",
 ]  # fmt: skip

@@ -87,6 +87,8 @@ class ImportRun(db.Model):  # type: ignore[name-defined,misc]
     notices: Mapped[list[str]] = mapped_column(JSON, default=list)
     failure: Mapped[str] = mapped_column(Text, default="")
     checksum: Mapped[str] = mapped_column(String(64), default="")
+    worker: Mapped[str] = mapped_column(String(255), default="", server_default="")  # host:pid running it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     source: Mapped[ImportSource] = relationship(back_populates="runs")
 

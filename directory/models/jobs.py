@@ -40,6 +40,20 @@ class JobRun(db.Model):  # type: ignore[name-defined,misc]
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str] = mapped_column(String(255), default="", server_default="")  # host:pid running it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SchedulerLease(db.Model):  # type: ignore[name-defined,misc]
+    """Who is the one scheduler process now: held for a short while and renewed; another waits, and takes over
+    when a holder stops renewing (it died)."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 # APScheduler's SQLAlchemy job store table, described here so migrations create it and the schema test

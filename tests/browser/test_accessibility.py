@@ -66,6 +66,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "ask to be listed": (None, "/listings/request"),
     "requests to be listed": ("admin", "/staff/listing-requests"),
     "group listings, signed out": (None, "/group/"),
+    "edit link page with no link held": (None, "/group/link"),
     "changes from groups": ("admin", "/staff/group-changes"),
     "listings to follow up": ("link-worker", "/staff/follow-ups"),
     "scheduled jobs": ("admin", "/admin/jobs"),
