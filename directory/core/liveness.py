@@ -34,13 +34,19 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def gone_here(worker: str) -> bool:
+    """Whether ``worker`` was a process on this machine that has stopped (one elsewhere is never judged here)."""
+    host, _, pid = worker.rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not pid_alive(int(pid))
+
+
 def worker_gone(worker: str, heartbeat_at: datetime | None, now: datetime, timeout: timedelta) -> bool:
     """Whether the process that recorded ``worker`` has stopped (work recorded by no worker is never judged)."""
     host, _, pid = worker.rpartition(":")
     if not host or not pid.isdigit():
         return False
     if host == socket.gethostname():
-        return not pid_alive(int(pid))
+        return gone_here(worker)
     return heartbeat_at is None or now - heartbeat_at > timeout
 
 

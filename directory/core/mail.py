@@ -35,15 +35,24 @@ def external_url(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def message_id(kind: str, key: int | str) -> str:
+    """A Message-ID that is the same every time one particular message is sent (say, reminder 12)."""
+    sender = str(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
+    domain = sender.rpartition("@")[2].strip(" >") or "asset-directory.invalid"
+    return f"<{kind}-{key}@{domain}>"
+
+
 def send(
     to: str,
     subject: str,
     template: str,
     *,
     unsubscribe_url: str | None = None,
+    message_id: str | None = None,
     **context: Any,
 ) -> None:
-    """Render ``email/<template>.txt`` and ``.html`` and send them as one message to ``to``."""
+    """Render ``email/<template>.txt`` and ``.html`` and send them as one message to ``to`` (with ``message_id``
+    as its Message-ID when the message is one of a kind, so a second send of it is recognisably the same)."""
     # A subject is one line whatever it was built from (a listing's name stored before names were one line).
     subject = " ".join(subject.split())
     context.update(subject=subject, unsubscribe_url=unsubscribe_url, contact=current_app.config.get("MAIL_CONTACT"))
@@ -52,6 +61,8 @@ def send(
     headers = {"Auto-Submitted": "auto-generated"}
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    if message_id:
+        headers["Message-ID"] = message_id
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

@@ -104,6 +104,12 @@ SETTINGS: dict[str, Setting] = {
     "JOBS_MISFIRE_GRACE": Setting(
         "seconds late a missed scheduled run may still start (once) after a restart", 86400, int
     ),
+    "JOBS_LEASE_SECONDS": Setting(
+        "seconds one scheduler's lease lasts unrenewed (renewed every third of it); a second `jobs run` waits and "
+        "takes over this long after the first stops (at once if it was on the same machine)",
+        45,
+        int,
+    ),
     "JOBS_BATCH_SIZE": Setting(
         "listings the staleness and reminders jobs read and commit at a time (memory stays flat)", 500, int
     ),

@@ -92,6 +92,7 @@ def run(source_id: int) -> Any:
         flash("Upload the spreadsheet again to re-import it.", "error")
         return redirect(url_for("imports.spreadsheet"))
     try:
+        reset_stuck_runs(db.session)  # a run whose process died frees its source at once
         queued = queue_source(db.session, source.id, requested_by=current_user.email)
         db.session.commit()
     except OperationalError:  # SQLite: an import holds the write lock for its whole run

@@ -9,8 +9,18 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..core.db import db
+from . import lease
 from .registry import recent_runs, run_job
 from .scheduler import serve_forever, stored_jobs
+
+
+def lease_line(holder: lease.Holder | None) -> str:
+    if holder is None:
+        return "Scheduler lease: not held (no `jobs run` process is running jobs now)."
+    return (
+        f"Scheduler lease: held by {holder.holder} since {holder.acquired_at:%Y-%m-%d %H:%M:%S} UTC, "
+        f"renewed to {holder.expires_at:%H:%M:%S}."
+    )
 
 
 def register(cli: click.Group) -> None:
@@ -50,9 +60,11 @@ def register(cli: click.Group) -> None:
         """Show the stored schedule and the latest runs."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         stored = stored_jobs(app)
+        click.echo(lease_line(lease.current(db.engine)))
         if not stored:
             click.echo("No jobs are stored yet: `asset-directory jobs run` stores them when it starts.")
         for job_id, next_run in stored:
             click.echo(f"{job_id}: next run {next_run:%Y-%m-%d %H:%M} UTC" if next_run else f"{job_id}: paused")
         for run in recent_runs(db.session, limit=10):
-            click.echo(f"#{run.id} {run.name} {run.outcome} started {run.started_at:%Y-%m-%d %H:%M} {run.counts}")
+            by = f" by {run.worker}" if run.worker else ""
+            click.echo(f"#{run.id} {run.name} {run.outcome} started {run.started_at:%Y-%m-%d %H:%M}{by} {run.counts}")

@@ -1,18 +1,23 @@
 """The scheduled jobs by name, and running one now with its run logged (``JobRun``): start, end, outcome,
-counts and any error. The scheduler process (``scheduler.py``) and ``jobs once`` both run jobs through here."""
+counts and any error. The scheduler process (``scheduler.py``) and ``jobs once`` both run jobs through here.
+
+A run records its process and beats a heartbeat while it works; a run whose process has gone (killed, or its
+machine silent past ``DIED_AFTER``) is marked ``died`` by :func:`mark_dead_runs`, never left "running"."""
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 
 from ..core.clock import utcnow
 from ..core.db import DbSession, db
+from ..core.liveness import Heartbeat, this_worker, worker_gone
 from ..gaps.compute import NothingToCompute, compute_gaps
 from ..imports.queue import run_queued
 from ..imports.running import run_source
@@ -20,6 +25,9 @@ from ..models import ImportSource
 from ..models.jobs import JobRun
 from ..verification.reminders import send_reminders
 from ..verification.staleness import staleness_sweep
+
+DIED_AFTER = timedelta(minutes=3)
+HEARTBEAT_SECONDS = 30
 
 
 @dataclass
@@ -99,12 +107,18 @@ def run_job(app: Flask, name: str, *, trigger: str = "cli") -> JobRun:
         raise KeyError(f"There is no job {name!r}; the jobs are: {', '.join(JOBS)}.")
     with app.app_context():
         session = db.session
-        run = JobRun(name=name, trigger=trigger, started_at=utcnow(), outcome="running", counts={})
+        mark_dead_runs(session)
+        now = utcnow()
+        run = JobRun(
+            name=name, trigger=trigger, started_at=now, outcome="running", counts={}, worker=this_worker(),
+            heartbeat_at=now,
+        )  # fmt: skip
         session.add(run)
         session.commit()
         run_id = run.id
         try:
-            result = JOBS[name]()
+            with Heartbeat(partial(_beat, db.engine, run_id), HEARTBEAT_SECONDS):
+                result = JOBS[name]()
         except JobUnavailable as exc:
             session.rollback()
             result = JobResult(message=f"Skipped: {exc}.", skipped=True)
@@ -122,6 +136,25 @@ def run_job(app: Flask, name: str, *, trigger: str = "cli") -> JobRun:
         run.counts, run.message, run.finished_at = dict(result.counts), result.message, utcnow()
         session.commit()
         return _detached(session, run)
+
+
+def _beat(engine: Engine, run_id: int) -> None:
+    """Record that a run is alive, on a connection of its own (the job's writes are in its own transactions)."""
+    with engine.begin() as connection:
+        connection.execute(update(JobRun).where(JobRun.id == run_id).values(heartbeat_at=utcnow()))
+
+
+def mark_dead_runs(session: DbSession, *, now: datetime | None = None) -> int:
+    """Runs still 'running' whose process has gone are marked ``died`` (the caller commits); what each had
+    committed stays, as every job's work is committed in its own steps and re-running a job repeats nothing."""
+    now = now or utcnow()
+    died = 0
+    for run in session.scalars(select(JobRun).where(JobRun.outcome == "running")):
+        if worker_gone(run.worker, run.heartbeat_at, now, DIED_AFTER):
+            run.outcome, run.finished_at = "died", now
+            run.error = f"The process running it ({run.worker}) stopped before the run finished."
+            died += 1
+    return died
 
 
 def _detached(session: DbSession, run: JobRun) -> JobRun:

@@ -6,12 +6,19 @@ one), ``max_instances=1`` and a misfire grace. On start it reconciles the stored
 ``DIRECTORY_JOBS_SCHEDULE`` while paused, keeping each stored next run time when its schedule is
 unchanged, so a restart neither duplicates jobs nor forgets a run that fell due while it was down.
 Every run, scheduled or ``jobs once NAME``, is logged as a ``JobRun``.
+
+Only one scheduler runs jobs at a time: ``serve_forever`` holds the database lease (``lease.py``) before it
+starts APScheduler and renews it every third of ``JOBS_LEASE_SECONDS``; a second ``jobs run`` waits, and
+takes over when the first stops. A scheduler that cannot renew (the database away past its lease) stops its
+jobs and waits again, and each scheduled run checks the lease before it starts, so a job never runs twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,13 +30,15 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from ..core.db import db
+from ..core.liveness import this_worker
 from ..imports.queue import queued_count
 from ..imports.running import RUN_LOCK
 from ..models.jobs import scheduler_job
-from .registry import JOBS, run_job
+from . import lease
+from .registry import JOBS, mark_dead_runs, run_job
 
 _APP: Flask | None = None  # the app of this scheduler process; set by start_scheduler
 
@@ -38,7 +47,20 @@ def run_scheduled(name: str) -> None:
     """What the job store refers to (by this module path), so stored jobs survive restarts and upgrades."""
     if _APP is None:
         raise RuntimeError("run_scheduled runs inside the scheduler process (asset-directory jobs run)")
+    if not _holds_lease(_APP):
+        _APP.logger.warning("Scheduled run of %s skipped: this process no longer holds the scheduler lease", name)
+        return
     run_job(_APP, name, trigger="scheduler")
+
+
+def _holds_lease(app: Flask) -> bool:
+    with app.app_context():
+        engine = db.engine
+    try:
+        return lease.holds(engine, this_worker())
+    except Exception:  # the database is away: not knowing is not holding
+        app.logger.exception("Could not read the scheduler lease")
+        return False
 
 
 def watch_import_queue() -> None:
@@ -51,7 +73,8 @@ def watch_import_queue() -> None:
     with _APP.app_context():
         waiting = queued_count(db.session)
         db.session.remove()
-    if waiting and not RUN_LOCK.locked():  # an import running here (the scrapers job) takes them next
+    # An import running here (the scrapers job) takes them next.
+    if waiting and not RUN_LOCK.locked() and _holds_lease(_APP):
         run_job(_APP, "imports", trigger="queue")
 
 
@@ -155,16 +178,70 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
 
 
 def serve_forever(app: Flask, echo: Callable[[str], Any] = print, stop: threading.Event | None = None) -> None:
-    """The ``jobs run`` process: runs until SIGINT or SIGTERM, then lets a running job finish."""
+    """The ``jobs run`` process: holds the scheduler lease and runs the jobs until SIGINT or SIGTERM, then lets a
+    running job finish; while another process holds the lease, it waits to take over."""
     stop = stop or threading.Event()
-    scheduler = start_scheduler(app)
-    for job in scheduler.get_jobs():
-        echo(f"{job.id}: next run {job.next_run_time:%Y-%m-%d %H:%M} UTC")
     if threading.current_thread() is threading.main_thread():
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, lambda *_: stop.set())
+    with app.app_context():
+        engine = db.engine
+    me, seconds = this_worker(), float(app.config["JOBS_LEASE_SECONDS"])
     try:
-        stop.wait()
+        while not stop.is_set():
+            if not _take_lease(app, engine, me, seconds, echo, stop):
+                break
+            _run_while_held(app, engine, me, seconds, echo, stop)
+    finally:
+        with contextlib.suppress(Exception):
+            lease.release(engine, me)
+
+
+def _take_lease(app: Flask, engine: Engine, me: str, seconds: float, echo: Callable[[str], Any],
+                stop: threading.Event) -> bool:  # fmt: skip
+    """Wait until this process holds the lease (True), or until told to stop (False)."""
+    said = ""
+    while not stop.is_set():
+        try:
+            if lease.acquire(engine, me, seconds):
+                return True
+            holder = lease.current(engine)
+            note = f"Another scheduler ({holder.holder if holder else 'one just stopping'}) holds the lease; waiting."
+        except Exception as exc:  # the database is away: keep trying, say so once
+            note = f"Cannot reach the database to take the scheduler lease ({type(exc).__name__}); retrying."
+        if note != said:
+            echo(note)
+            said = note
+        stop.wait(min(5.0, seconds / 3))
+    return False
+
+
+def _run_while_held(app: Flask, engine: Engine, me: str, seconds: float, echo: Callable[[str], Any],
+                    stop: threading.Event) -> None:  # fmt: skip
+    """Run APScheduler while the lease is renewed; stop it when told to, or when the lease is lost."""
+    with app.app_context():
+        died = mark_dead_runs(db.session)
+        db.session.commit()
+        db.session.remove()
+    if died:
+        echo(f"{died} job run(s) left by a scheduler that died are marked died.")
+    scheduler = start_scheduler(app)
+    echo(f"This process ({me}) holds the scheduler lease.")
+    for job in scheduler.get_jobs():
+        echo(f"{job.id}: next run {job.next_run_time:%Y-%m-%d %H:%M} UTC")
+    renewed = time.monotonic()
+    try:
+        while not stop.wait(seconds / 3):
+            try:
+                if not lease.acquire(engine, me, seconds):
+                    echo("The scheduler lease was taken by another scheduler: this one stops its jobs.")
+                    return
+                renewed = time.monotonic()
+            except Exception:  # the database is away: the lease may run out under us; stop before it can
+                app.logger.exception("Could not renew the scheduler lease")
+                if time.monotonic() - renewed >= seconds * 2 / 3:
+                    echo("Could not renew the scheduler lease: this one stops its jobs and waits to take it again.")
+                    return
     finally:
         echo("Stopping: waiting for a running job to finish ...")
         scheduler.shutdown(wait=True)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template
 
 from ..accounts.roles import roles_required
 from ..core.db import db
+from . import lease
 from .registry import recent_runs
 from .scheduler import stored_jobs
 
@@ -23,4 +24,5 @@ def job_log() -> Any:
         runs=recent_runs(db.session),
         stored=stored_jobs(current_app._get_current_object()),  # type: ignore[attr-defined]
         schedule=current_app.config["JOBS_SCHEDULE"],
+        holder=lease.current(db.engine),
     )

@@ -22,7 +22,7 @@ from ..core.clock import utcnow
 from ..core.db import db
 from .base import allowed
 
-JOB_OUTCOMES = ("running", "ok", "failed", "skipped")
+JOB_OUTCOMES = ("running", "ok", "failed", "skipped", "died")
 
 
 class JobRun(db.Model):  # type: ignore[name-defined,misc]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,7 +59,20 @@ class FollowUp(db.Model):  # type: ignore[name-defined,misc]
     """A listing staff should check: no reply, the group says it stopped, funding ended. Never a deletion."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (allowed("reason", FOLLOW_UP_REASONS),)
+    __table_args__ = (
+        allowed("reason", FOLLOW_UP_REASONS),
+        # Queued once per listing, reason and cycle, even by two processes at once (each "we have stopped"
+        # answer is kept as its own row: that is evidence, not a duplicate).
+        db.Index(
+            "uq_follow_up_once",
+            "service_id",
+            "reason",
+            "cycle",
+            unique=True,
+            sqlite_where=text("reason != 'group-stopped'"),
+            postgresql_where=text("reason != 'group-stopped'"),
+        ),  # fmt: skip
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)

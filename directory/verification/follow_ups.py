@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core import validation as v
 from ..core import writes
@@ -20,19 +22,24 @@ from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS, FollowUp
 def queue_follow_up(
     session: DbSession, service_id: int, reason: str, *, cycle: str = "", detail: str = "", reported_by: str = ""
 ) -> FollowUp | None:
-    """Queue a listing for staff, once per reason and cycle; returns None when it was already queued."""
-    exists = session.scalars(
-        select(FollowUp).where(FollowUp.service_id == service_id, FollowUp.reason == reason, FollowUp.cycle == cycle)
-    ).first()
-    if exists is not None and reason != "group-stopped":
-        return None
-    row = FollowUp(
-        service_id=service_id, reason=reason, cycle=cycle, detail=detail, reported_by=reported_by[:255],
-        created_at=utcnow(),
-    )  # fmt: skip
-    session.add(row)
-    session.flush()
-    return row
+    """Queue a listing for staff, once per reason and cycle; returns None when it was already queued.
+
+    "Once" holds across processes: the insert does nothing when the row exists (a unique index), so two
+    schedulers, or a run and a re-run, never queue the same follow-up twice.
+    """
+    values = {
+        "service_id": service_id, "reason": reason, "cycle": cycle, "detail": detail,
+        "reported_by": reported_by[:255], "created_at": utcnow(),
+    }  # fmt: skip
+    if reason == "group-stopped":  # every answer is kept: each is evidence
+        row = FollowUp(**values)
+        session.add(row)
+        session.flush()
+        return row
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    new_id = session.execute(insert(FollowUp).values(**values).on_conflict_do_nothing().returning(FollowUp.id)).scalar()
+    return None if new_id is None else session.get_one(FollowUp, new_id)
 
 
 # What a link worker can report from a listing; each becomes a follow-up for staff, never a change.

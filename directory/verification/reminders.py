@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core.clock import utcnow
 from ..core.db import DbSession
-from ..core.mail import MailFailed, external_url, send
+from ..core.mail import MailFailed, external_url, message_id, send
 from ..groups import links as groups
 from ..listings.freshness import freshness
 from ..models import Contact, Organization, Service
@@ -98,19 +98,35 @@ def _send_one(
     config: Mapping[str, Any],
     now: datetime,
 ) -> bool:
-    """Claim the step in the database first (so two runs never send it twice), then send it."""
+    """Claim the step in the database first (so two runs never send it twice), then send it.
+
+    A step is claimed once: a new row, or a failed one taken back by a conditional update. A claimed step left
+    "sending" by a crash is never claimed again (the SMTP server may have taken it): the next step follows in
+    its time. Each message's Message-ID is its step's, so a re-sent failed step is recognisably the same email.
+    """
     row = session.scalars(
         select(Reminder).where(
             Reminder.service_id == service.id, Reminder.kind == kind, Reminder.cycle == cycle,
             Reminder.sequence == sequence,
         )
     ).first()  # fmt: skip
-    if row is None:
-        row = Reminder(service_id=service.id, kind=kind, cycle=cycle, sequence=sequence, email=address)
-        session.add(row)
-    row.status, row.sent_at, row.email, row.error = "sending", now, address, ""
     try:
-        session.commit()
+        if row is None:
+            row = Reminder(service_id=service.id, kind=kind, cycle=cycle, sequence=sequence, email=address,
+                           status="sending", sent_at=now)  # fmt: skip
+            session.add(row)
+            session.commit()
+        elif row.status != "failed":  # sent, or being sent by another run
+            return False
+        else:
+            claimed = session.execute(  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
+                update(Reminder).where(Reminder.id == row.id, Reminder.status == "failed")
+                .values(status="sending", sent_at=now, email=address, error="")
+            ).rowcount  # fmt: skip
+            session.commit()
+            if claimed != 1:
+                return False
+            session.refresh(row)
     except IntegrityError:  # another run claimed it a moment ago
         session.rollback()
         return False
@@ -124,7 +140,7 @@ def _send_one(
         send(
             address, subject, "reminder", unsubscribe_url=links.unsubscribe, service=service, links=links,
             sequence=sequence, last=sequence >= len(reminder_offsets(config)), kind=kind,
-            freshness=freshness(service.last_verified_at, config, now),
+            freshness=freshness(service.last_verified_at, config, now), message_id=message_id("reminder", row.id),
         )  # fmt: skip
     except MailFailed as exc:
         row.status, row.error = "failed", str(exc)[:2000]
@@ -181,7 +197,7 @@ def _read_batch(session: DbSession, ids: list[int]) -> list[_Listing]:
     sent: dict[int, dict[tuple[str, str], list[_Step]]] = defaultdict(lambda: defaultdict(list))
     for reminder in session.scalars(
         select(Reminder)
-        .where(Reminder.service_id.in_(ids), Reminder.status == "sent")
+        .where(Reminder.service_id.in_(ids), Reminder.status.in_(("sent", "sending")))
         .order_by(Reminder.service_id, Reminder.sequence)
     ):
         sent[reminder.service_id][(reminder.kind, reminder.cycle)].append(

@@ -1,4 +1,5 @@
-"""import and job runs record who runs them and a heartbeat; one scheduler at a time holds a lease
+"""import and job runs record who runs them and a heartbeat; one scheduler at a time holds a lease; a job run
+can be marked died; a follow-up is queued once per listing, reason and cycle
 
 Revision ID: 0012_liveness
 Revises: 0011_sessions
@@ -6,6 +7,10 @@ Revises: 0011_sessions
 
 import sqlalchemy as sa
 from alembic import op
+
+OLD = "outcome IN ('running', 'ok', 'failed', 'skipped')"
+NEW = "outcome IN ('running', 'ok', 'failed', 'skipped', 'died')"
+ONCE = "reason != 'group-stopped'"
 
 revision = "0012_liveness"
 down_revision = "0011_sessions"
@@ -26,9 +31,25 @@ def upgrade():
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_scheduler_lease")),
     )
+    with op.batch_alter_table("job_run", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_job_run_outcome_allowed"), type_="check")
+        batch_op.create_check_constraint("outcome_allowed", NEW)
+    # Follow-ups queued twice by two schedulers at once are kept, told apart by their cycle, never deleted.
+    op.execute(
+        "UPDATE follow_up SET cycle = cycle || '#' || CAST(id AS VARCHAR(12)) WHERE reason != 'group-stopped' AND "
+        "id NOT IN (SELECT MIN(id) FROM follow_up GROUP BY service_id, reason, cycle)"
+    )
+    op.create_index(
+        "uq_follow_up_once", "follow_up", ["service_id", "reason", "cycle"], unique=True,
+        sqlite_where=sa.text(ONCE), postgresql_where=sa.text(ONCE),
+    )  # fmt: skip
 
 
 def downgrade():
+    op.drop_index("uq_follow_up_once", table_name="follow_up")
+    with op.batch_alter_table("job_run", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_job_run_outcome_allowed"), type_="check")
+        batch_op.create_check_constraint("outcome_allowed", OLD)
     op.drop_table("scheduler_lease")
     for table in ("import_run", "job_run"):
         with op.batch_alter_table(table, schema=None) as batch_op:

@@ -12,8 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, make_url, select
 
+from directory.core.db import db
+from directory.core.liveness import this_worker
 from directory.imports.queue import ProgressFile, queue_source, run_queued, uploads_folder
 from directory.imports.sources import ensure_source
+from directory.jobs import lease
 from directory.jobs import scheduler as jobs
 from directory.models import Service
 from directory.models.imports import ImportRun, ImportSource
@@ -89,6 +92,8 @@ def _imports_runs(app: Flask) -> list[JobRun]:
 def test_the_scheduler_process_runs_a_queued_source_promptly(tmp_path: Path, server: LoopbackServer) -> None:
     base = serve_feed(server, feed_services("Scheduler", 3))
     with built_app("sqlite", tmp_path, IMPORT_QUEUE_POLL=0.2, IMPORT_ALLOW_PRIVATE=True) as app:
+        with app.app_context():  # as `jobs run` does: this process holds the scheduler lease
+            assert lease.acquire(db.engine, this_worker(), 60)
         scheduler = jobs.start_scheduler(app)
         try:
             time.sleep(0.6)
