@@ -77,6 +77,26 @@ SETTINGS: dict[str, Setting] = {
     "REMINDER_PHONE_AFTER_DAYS": Setting(
         "days after the last unanswered reminder that staff are asked to phone", 14, int
     ),
+    "REMINDER_REPEAT_DAYS": Setting(
+        "days after a group's last answer that its next round of reminders starts (asking again for the current"
+        " wait); due for review and stale still follow FRESH_DAYS and STALE_DAYS",
+        35,
+        int,
+    ),
+    "WAIT_CURRENT_DAYS": Setting(
+        "days a reported waiting time counts as current; older ones show as 'last known' and count as unknown"
+        " for sorting and the longest-wait filter",
+        90,
+        int,
+    ),
+    "DECAY_SINK_DAYS": Setting(
+        "days a no-reply follow-up may stay open before its listing sinks in search, marked as not answering", 28, int
+    ),
+    "DECAY_HIDE_DAYS": Setting(
+        "days a no-reply follow-up may stay open before its listing leaves default search (kept, restorable)",
+        91,
+        int,
+    ),
     "REMINDER_LINK_DAYS": Setting("days the links in a reminder email stay valid", 60, int),
     "FUNDING_CHECKIN_DAYS": Setting(
         "days before a listing's funding end date that the group is asked about it", 30, int

@@ -30,6 +30,7 @@ from ..models.verification import ContactOptOut, FollowUp, Reminder
 from .batches import batch_size, id_batches, live_ids
 from .contacts import first_address, normal_address
 from .follow_ups import queue_follow_up
+from .waits import reminder_due_days
 
 # Reminders are never closer together than this, even when a job catches up after days off.
 MIN_GAP = timedelta(days=3)
@@ -251,7 +252,7 @@ def _remind(
         counts["waiting_for_staff"] += 1
         return
     cycle = listing.cycle
-    due = listing.cycle_start + timedelta(days=int(config["FRESH_DAYS"]))
+    due = listing.cycle_start + timedelta(days=reminder_due_days(config, offsets))
     sent = listing.sent.get(("freshness", cycle), [])
     if len(sent) < len(offsets):
         step_at = due - timedelta(days=offsets[len(sent)])

@@ -18,9 +18,10 @@ from ..core.clock import utcnow
 from ..core.db import db
 from ..core.validation import ValidationFailed
 from ..groups.links import TokenRefused, find_token
+from ..listings.checks import WAIT_CHOICES
 from ..models import Service
 from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS
-from . import answers
+from . import answers, evidence
 from . import follow_ups as queue_of_follow_ups
 from .queue import prioritised
 
@@ -39,14 +40,22 @@ def confirm(token: str) -> Any:
     except TokenRefused as exc:
         return _refused(exc)
     if request.method == "POST":
+        choice = request.form.get("answer") or "same"
         try:
-            service = answers.confirm_still_running(db.session, token)
+            service = answers.answer(db.session, token, choice, paused_until=request.form.get("paused_until"))
         except TokenRefused as exc:
             db.session.rollback()
             return _refused(exc)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("verification/confirm.html", **_confirm_page(service, exc.errors)), 422
         db.session.commit()
-        return render_template("verification/confirmed.html", service=service)
-    return render_template("verification/confirm.html", service=service)
+        return render_template("verification/confirmed.html", service=service, choice=choice)
+    return render_template("verification/confirm.html", **_confirm_page(service, {}))
+
+
+def _confirm_page(service: Service, errors: dict[str, str]) -> dict[str, Any]:
+    return {"service": service, "errors": errors, "waits": WAIT_CHOICES, "today": utcnow().date()}
 
 
 @bp.route("/group/stopped/<token>", methods=["GET", "POST"])
@@ -94,16 +103,23 @@ def report(service_id: int) -> Any:
     if db.session.get(Service, service_id) is None:
         abort(404, f"There is no service {service_id}.")
     try:
-        queue_of_follow_ups.report_from_listing(
+        row = queue_of_follow_ups.report_from_listing(
             db.session, service_id, request.form.get("reason", ""), request.form.get("note", ""),
             reported_by=actor_for(current_user).label,
         )  # fmt: skip
+        hidden = row.reason == "reported-stopped" and evidence.after_link_worker_report(db.session, service_id)
     except ValidationFailed as exc:
         db.session.rollback()
         flash(f"Not reported: {exc}", "error")
     else:
         db.session.commit()
-        flash("Thank you: staff will check this listing. It is unchanged until they do.", "success")
+        if hidden:
+            flash("Thank you: with the other evidence, this listing is now out of search until staff check it.",
+                  "success")  # fmt: skip
+        elif row.reason == "reported-stopped":
+            flash("Thank you: the listing now carries a warning and sinks in search until staff check it.", "success")
+        else:
+            flash("Thank you: staff will check this listing. It is unchanged until they do.", "success")
     return redirect(url_for("services.detail", service_id=service_id))
 
 
@@ -135,6 +151,7 @@ def resolve(follow_up_id: int) -> Any:
         reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
         flash(f"Not resolved: {reason}", "error")
         return redirect(url_for("verification.follow_ups"), 303)
+    evidence.settle_siblings(db.session, row)
     db.session.commit()
     flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
     return redirect(url_for("verification.follow_ups"), 303)
