@@ -19,11 +19,13 @@ from ..core.db import db
 from ..core.validation import ValidationFailed
 from ..groups.links import TokenRefused, find_token
 from ..listings.checks import WAIT_CHOICES
+from ..listings.operations import report_waiting_time
 from ..models import Service
 from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS
 from . import answers, evidence
 from . import follow_ups as queue_of_follow_ups
 from .queue import prioritised
+from .waits import current_wait_share
 
 bp = Blueprint("verification", __name__)
 
@@ -132,6 +134,7 @@ def follow_ups() -> Any:
         rows=prioritised(db.session, queue_of_follow_ups.open_follow_ups(db.session), current_app.config, now=utcnow()),
         reasons=FOLLOW_UP_REASONS,
         resolutions=RESOLUTIONS,
+        waits=current_wait_share(db.session, current_app.config, now=utcnow()),
     )
 
 
@@ -141,7 +144,8 @@ def resolve(follow_up_id: int) -> Any:
     """Staff checked the listing: still running, paused or closed."""
     try:
         row = queue_of_follow_ups.resolve_follow_up(
-            db.session, follow_up_id, request.form.get("resolution", ""), staff=actor_for(current_user),
+            # A one-click button's value comes after the select's in the form: the button pressed wins.
+            db.session, follow_up_id, (request.form.getlist("resolution") or [""])[-1], staff=actor_for(current_user),
             note=request.form.get("note", ""),
         )  # fmt: skip
     except writes.NotFound as exc:
@@ -152,6 +156,14 @@ def resolve(follow_up_id: int) -> Any:
         flash(f"Not resolved: {reason}", "error")
         return redirect(url_for("verification.follow_ups"), 303)
     evidence.settle_siblings(db.session, row)
+    weeks = request.form.get("weeks", "").strip()
+    if weeks and row.resolution != "closed":
+        try:  # asked on the phone: the wait now, dated today
+            report_waiting_time(db.session, row.service_id, weeks, source="link-worker", actor=actor_for(current_user))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(f"Not resolved: {exc.errors.get('weeks', exc)}", "error")
+            return redirect(url_for("verification.follow_ups"), 303)
     db.session.commit()
     flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
     return redirect(url_for("verification.follow_ups"), 303)
