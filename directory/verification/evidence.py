@@ -12,16 +12,20 @@ Nothing is deleted: every step is a revision, and resolving the follow-up as "st
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
+from ..core import validation as v
 from ..core.clock import utcnow
 from ..core.db import DbSession
-from ..core.writes import Actor
+from ..core.writes import Actor, NotFound
 from ..listings import operations
 from ..models import Service
 from ..models.verification import FOLLOW_UP_REASONS, FollowUp, Reminder
+from .follow_ups import queue_follow_up
 
 EVIDENCE = Actor(label="directory: evidence", source="system")
 UNANSWERED = ("no-reply", "no-email")
@@ -60,6 +64,25 @@ def unanswered_reminders(session: DbSession, service: Service) -> int:
             )
         ).all()
     )
+
+
+def report_closed(session: DbSession, service_id: int, note: Any, *, reported_by: str) -> FollowUp:
+    """A link worker says the listing has stopped: one follow-up per reporter per day (so independent reports
+    count apart), then :func:`after_link_worker_report` decides whether it sinks or leaves default results."""
+    if session.get(Service, service_id) is None:
+        raise NotFound(f"There is no service {service_id}.")
+    reporter = hashlib.sha256(reported_by.encode()).hexdigest()[:8]
+    cycle = f"{utcnow().date().isoformat()}:{reporter}"
+    detail = v.text(500)(note) or FOLLOW_UP_REASONS["reported-stopped"]
+    queued = queue_follow_up(session, service_id, "reported-stopped", cycle=cycle, detail=detail,
+                             reported_by=reported_by)  # fmt: skip
+    if queued is not None:
+        return queued
+    return session.scalars(
+        select(FollowUp).where(
+            FollowUp.service_id == service_id, FollowUp.reason == "reported-stopped", FollowUp.cycle == cycle
+        )
+    ).one()
 
 
 def after_link_worker_report(session: DbSession, service_id: int) -> bool:

@@ -105,10 +105,12 @@ def report(service_id: int) -> Any:
     if db.session.get(Service, service_id) is None:
         abort(404, f"There is no service {service_id}.")
     try:
-        row = queue_of_follow_ups.report_from_listing(
-            db.session, service_id, request.form.get("reason", ""), request.form.get("note", ""),
-            reported_by=actor_for(current_user).label,
-        )  # fmt: skip
+        reason, note, reporter = request.form.get("reason", ""), request.form.get("note", ""), actor_for(current_user)
+        if reason == "reported-stopped":  # independent reports count apart, and act at once (evidence.py)
+            row = evidence.report_closed(db.session, service_id, note, reported_by=reporter.label)
+        else:
+            row = queue_of_follow_ups.report_from_listing(db.session, service_id, reason, note,
+                                                          reported_by=reporter.label)  # fmt: skip
         hidden = row.reason == "reported-stopped" and evidence.after_link_worker_report(db.session, service_id)
     except ValidationFailed as exc:
         db.session.rollback()

@@ -20,6 +20,7 @@ from ..imports import views as imports_views
 from ..jobs import views as jobs_views
 from ..listings import category_views
 from ..listings import views as listings_views
+from ..listings.checks import WAIT_CHOICES
 from ..listings.freshness import age_in_words, freshness, wait_is_current
 from ..listings.timetable import next_sessions
 from ..models import Service
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
         group_panel=_group_panel,
         open_follow_up_count=_open_follow_up_count,
         wait_is_current=lambda reported_at: wait_is_current(reported_at, current_app.config),
+        wait_choices=WAIT_CHOICES,
     )
     app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 
