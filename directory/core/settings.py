@@ -83,6 +83,12 @@ SETTINGS: dict[str, Setting] = {
         35,
         int,
     ),
+    "REMINDER_KEEP_ASKING_DAYS": Setting(
+        "days between further reminders to a listing already queued for a call, until the group answers or staff"
+        " check (0: none after the last step)",
+        14,
+        int,
+    ),
     "WAIT_CURRENT_DAYS": Setting(
         "days a reported waiting time counts as current; older ones show as 'last known' and count as unknown"
         " for sorting and the longest-wait filter",

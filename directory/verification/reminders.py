@@ -30,7 +30,7 @@ from ..models.verification import ContactOptOut, FollowUp, Reminder
 from .batches import batch_size, id_batches, live_ids
 from .contacts import first_address, normal_address
 from .follow_ups import queue_follow_up
-from .waits import reminder_due_days
+from .waits import keep_asking_due, reminder_due_days
 
 # Reminders are never closer together than this, even when a job catches up after days off.
 MIN_GAP = timedelta(days=3)
@@ -278,6 +278,12 @@ def _remind(
             session, listing.id, "no-reply", cycle=cycle, detail=detail
         ):
             counts["queued_for_phone"] += 1
+    asking = keep_asking_due(config, len(sent) >= len(offsets), sent, ("no-reply", cycle) in listing.queued, now)
+    if asking and listing.reachable and _send_one(
+        session, _service(session, listing.id), kind="freshness", cycle=cycle, sequence=len(sent) + 1,
+        address=str(listing.address), config=config, now=now,
+    ):  # fmt: skip
+        counts["sent_again"] += 1
     if listing.funded_until is not None and listing.reachable:
         ends = listing.funded_until
         checkin = ends - timedelta(days=int(config["FUNDING_CHECKIN_DAYS"]))

@@ -7,7 +7,7 @@ asking for its current wait in one click; "due for review" and "stale" still fol
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,15 @@ def reminder_due_days(config: Mapping[str, Any], offsets: list[int]) -> int:
     after the check, or at FRESH_DAYS less the first offset if that is sooner."""
     first = offsets[0] if offsets else 0
     return min(int(config["FRESH_DAYS"]), int(config["REMINDER_REPEAT_DAYS"]) + first)
+
+
+def keep_asking_due(
+    config: Mapping[str, Any], steps_done: bool, sent: Sequence[Any], phone_queued: bool, now: datetime
+) -> bool:
+    """After the reminder steps and the phone queue, ask again every REMINDER_KEEP_ASKING_DAYS (0: never) until the
+    group answers or staff check: an answer settles the evidence, and each silence makes a closure likelier."""
+    days = int(config.get("REMINDER_KEEP_ASKING_DAYS", 0))
+    return bool(days and steps_done and sent and phone_queued and now >= sent[-1].sent_at + timedelta(days=days))
 
 
 @dataclass(frozen=True)

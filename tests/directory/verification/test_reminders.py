@@ -51,7 +51,8 @@ def app(tmp_path_factory: pytest.TempPathFactory, backend: str, mailbox: Mailbox
         "MAIL_PORT": mailbox.port,
         "PUBLIC_URL": "http://directory.test",
         "MAIL_CONTACT": "Blackpool directory team, 01253 000000",
-        "REMINDER_REPEAT_DAYS": 152,  # these tests follow the 180-day schedule; the repeat is tested in test_answers
+        "REMINDER_REPEAT_DAYS": 152,  # these tests follow the 180-day schedule (issue 15: test_freshness.py)
+        "REMINDER_KEEP_ASKING_DAYS": 0,
     }
     with built_app(backend, tmp_path_factory.mktemp("instance"), **config) as app:
         yield app
