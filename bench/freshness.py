@@ -155,6 +155,7 @@ class Week:
     calls: int
     hidden_running: int
     emails: int
+    dead_why: dict[str, int] = field(default_factory=dict)  # running listings not shown live, by how they show
 
 
 class Simulation:
@@ -163,6 +164,8 @@ class Simulation:
         self.truths, self.funding = make_world(world, n, self.days, seed)
         self.rng = random.Random(seed + 1)  # people's choices; the same for both runs until they diverge
         self.folder = folder
+        self.progress = False
+        self.settings: dict[str, Any] = {}
         self.ids: list[int] = []
         self.by_email: dict[str, int] = {}
         self.answers: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # day -> (listing, kind, path)
@@ -181,7 +184,7 @@ class Simulation:
         with smtp_mailbox() as mailbox:
             self.mailbox = mailbox
             self.app = create_app(
-                {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.folder / 'sim.sqlite'}",
+                {**self.settings, "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.folder / 'sim.sqlite'}",
                  "SECRET_KEY": "simulation", "RATELIMIT_ENABLED": False, "INSTANCE_PATH": str(self.folder),
                  "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port, "PUBLIC_URL": "http://directory.test"}
             )  # fmt: skip
@@ -194,6 +197,8 @@ class Simulation:
                 if day % 7 == 6:
                     with self.at(day, 20):
                         self.weeks.append(self._measure(day // 7 + 1))
+                    if self.progress:
+                        print(self.weeks[-1], flush=True)
         return self.weeks
 
     # --- the start ---------------------------------------------------------------------------------------------
@@ -376,12 +381,18 @@ class Simulation:
         live_ids = {r.service.id for r in live}
         dead = [i for i in running if self.ids[i] not in live_ids]
         hidden = [i for i in running if self.ids[i] not in shown]
+        why: dict[str, int] = defaultdict(int)
+        for i in dead:
+            r = shown.get(self.ids[i])
+            reason = ("hidden" if r is None else "paused" if r.service.status == "paused" else "warning"
+                      if r.warning else r.freshness.state)  # type: ignore[attr-defined]  # fmt: skip
+            why[reason] += 1
         result = Week(
             week=week, shown_live=len(live), false_live=false_live / len(live) if live else 0.0,
             median_wait_days=statistics.median(ages) if ages else None,
             current_wait_share=sum(a <= 90 for a in ages) / len(live) if live else 0.0,
             false_dead=len(dead) / len(running) if running else 0.0, calls=self.calls, hidden_running=len(hidden),
-            emails=self.emails,
+            emails=self.emails, dead_why=dict(why),
         )  # fmt: skip
         self.calls = 0
         self.emails = 0
@@ -411,12 +422,20 @@ def summary(weeks: list[Week], label: str) -> str:
     )
 
 
+def _setting(pair: str) -> tuple[str, Any]:
+    name, _, value = pair.partition("=")
+    return name.removeprefix("DIRECTORY_"), int(value) if value.lstrip("-").isdigit() else value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listings", type=int, default=300)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--no-baseline", action="store_true", help="skip the run with no reminders")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a product setting for both runs, e.g. --set DECAY_HIDE_DAYS=120")  # fmt: skip
+    parser.add_argument("--progress", action="store_true", help="print each week as it is measured")
     parser.add_argument("--markdown", action="store_true", help="print the weekly tables as Markdown")
     args = parser.parse_args()
     world = World()
@@ -425,8 +444,11 @@ def main() -> None:
     for label, reminders in runs:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as folder:
-            weeks = Simulation(world, args.listings, args.weeks, args.seed, reminders=reminders,
-                               folder=Path(folder)).run()  # fmt: skip
+            simulation = Simulation(world, args.listings, args.weeks, args.seed, reminders=reminders,
+                                    folder=Path(folder))  # fmt: skip
+            simulation.progress = args.progress
+            simulation.settings = dict(_setting(pair) for pair in args.set)
+            weeks = simulation.run()
         print(f"\n{label}: {time.perf_counter() - started:.0f} s", flush=True)
         print(table(weeks, label) if args.markdown else "\n".join(str(w) for w in weeks))
         print(summary(weeks, label), flush=True)

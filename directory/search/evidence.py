@@ -1,6 +1,6 @@
 """What a search needs from the verification evidence, read in one small query: which live listings carry a
 warning and sink (a link worker reported them closed; or reminders unanswered and no staff check for
-DECAY_SINK_DAYS), and from when a waiting time counts as current.
+DECAY_SINK_DAYS; a listing with no email address is not silent, so it only ages), and from when a waiting time counts as current.
 
 Listings taken out of default results by evidence are already closed (``verification/evidence.py``), so the
 search's status filter leaves them out; this module only sinks and labels.
@@ -30,7 +30,7 @@ def warnings(session: DbSession, config: Mapping[str, Any], now: datetime) -> di
     marks: dict[int, str] = {}
     rows = session.execute(
         select(FollowUp.service_id, FollowUp.reason, FollowUp.created_at).where(
-            FollowUp.resolved_at.is_(None), FollowUp.reason.in_(("reported-stopped", "no-reply", "no-email"))
+            FollowUp.resolved_at.is_(None), FollowUp.reason.in_(("reported-stopped", "no-reply"))
         )
     ).all()
     for service_id, reason, created_at in rows:

@@ -46,7 +46,8 @@ def decay_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime 
             follow_up.resolved_at, follow_up.resolution = now, "still-running"
             follow_up.resolved_by = "directory: checked since (answered)"
             counts["settled"] += 1
-        elif follow_up.created_at <= hide_before and status != "closed":
+        elif follow_up.reason == "no-reply" and follow_up.created_at <= hide_before and status != "closed":
+            # Silence is evidence; having no email address is not (it waits for a call, ageing as before).
             days = int(config["DECAY_HIDE_DAYS"])
             take_out(session, session.get_one(Service, follow_up.service_id), f"hidden: no reply in {days} days")
             counts["hidden"] += 1

@@ -401,3 +401,16 @@ def test_a_link_worker_records_a_wait_in_one_click_from_a_result_and_staff_see_t
     wait = row(app, service_id).latest_wait
     assert wait is not None and (wait.weeks, wait.source) == (8, "link-worker")
     assert "Live listings with a waiting time dated within 90 days" in share and "%" in share
+
+
+def test_a_listing_with_no_email_waits_for_a_call_without_decaying(app: Flask, word: str) -> None:
+    service_id = make_listing(app, name=f"{word.title()} club", description=f"A {word} group.",
+                              last_verified_at=VERIFIED.isoformat())  # fmt: skip
+    with at(FIRST):
+        job(app, "reminders")
+    with db_session(app) as session:
+        assert session.scalars(select(FollowUp.reason).where(FollowUp.service_id == service_id)).all() == ["no-email"]
+    with at(FIRST + timedelta(days=120)):
+        job(app, "staleness")
+        [result] = found(staff_client(app), word)
+    assert result["warning"] == "" and row(app, service_id).status == "active"  # no evidence: it only ages
