@@ -1,6 +1,7 @@
 """What a search needs from the verification evidence, read in one small query: which live listings carry a
 warning and sink (a link worker reported them closed; or reminders unanswered and no staff check for
-DECAY_SINK_DAYS; a listing with no email address is not silent, so it only ages), and from when a waiting time counts as current.
+DECAY_SINK_DAYS; a listing with no email address is not silent, so it only ages), and from when a waiting time
+counts as current.
 
 Listings taken out of default results by evidence are already closed (``verification/evidence.py``), so the
 search's status filter leaves them out; this module only sinks and labels.
