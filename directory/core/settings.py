@@ -72,10 +72,10 @@ SETTINGS: dict[str, Setting] = {
         "uses of group links allowed per address (Flask-Limiter syntax)", "20 per minute"
     ),
     "REMINDER_DAYS_BEFORE_DUE": Setting(
-        "days before a listing becomes due that reminders 1, 2 and 3 are emailed (0 = on the day)", "28,14,0"
+        "days before a listing becomes due that reminders 1, 2 and 3 are emailed (0 = on the day)", "14,7,0"
     ),
     "REMINDER_PHONE_AFTER_DAYS": Setting(
-        "days after the last unanswered reminder that staff are asked to phone", 14, int
+        "days after the last unanswered reminder that staff are asked to phone", 7, int
     ),
     "REMINDER_REPEAT_DAYS": Setting(
         "days after a group's last answer that its next round of reminders starts (asking again for the current"
@@ -86,7 +86,7 @@ SETTINGS: dict[str, Setting] = {
     "REMINDER_KEEP_ASKING_DAYS": Setting(
         "days between further reminders to a listing already queued for a call, until the group answers or staff"
         " check (0: none after the last step)",
-        14,
+        7,
         int,
     ),
     "WAIT_CURRENT_DAYS": Setting(
@@ -96,7 +96,7 @@ SETTINGS: dict[str, Setting] = {
         int,
     ),
     "DECAY_SINK_DAYS": Setting(
-        "days a no-reply follow-up may stay open before its listing sinks in search, marked as not answering", 28, int
+        "days a no-reply follow-up may stay open before its listing sinks in search, marked as not answering", 14, int
     ),
     "DECAY_HIDE_DAYS": Setting(
         "days a no-reply follow-up may stay open before its listing leaves default search (kept, restorable)",

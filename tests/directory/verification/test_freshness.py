@@ -343,41 +343,54 @@ def test_a_group_pauses_and_restarts_through_its_edit_link_and_its_edit_counts_a
     assert service.last_verified_at == FIRST + timedelta(hours=5) and actions(app, service_id)[-1] == "checked by group"
 
 
-def test_unanswered_listings_sink_then_leave_default_search_and_an_answer_settles_it(
+def round_of_reminders(app: Flask) -> datetime:
+    """Run the reminders job on each step of a round that goes unanswered; returns when it is queued for a call."""
+    offsets = [int(d) for d in app.config["REMINDER_DAYS_BEFORE_DUE"].split(",")]
+    for offset in offsets:
+        with at(FIRST + timedelta(days=offsets[0] - offset)):
+            job(app, "reminders")
+    queued = FIRST + timedelta(days=offsets[0] - offsets[-1] + app.config["REMINDER_PHONE_AFTER_DAYS"])
+    with at(queued):
+        job(app, "reminders")
+    return queued
+
+
+def test_unanswered_listings_sink_then_leave_default_search_on_the_schedule(
     app: Flask, mailbox: Mailbox, contact: str, word: str
 ) -> None:
     service_id = listing_with(app, contact, word, name=f"{word.title()} silent")
-    listing_with(app, f"other-{contact}", word, name=f"{word.title()} answering")
-    for days in (0, 14, 28):
-        with at(FIRST + timedelta(days=days)):
-            job(app, "reminders")
-    queued = FIRST + timedelta(days=28 + 14)
-    with at(queued):
-        job(app, "reminders")
+    later = (VERIFIED + timedelta(days=200)).isoformat()  # checked since: no reminders yet
+    listing_with(app, f"other-{contact}", word, name=f"{word.title()} checked", last_verified_at=later)
+    queued = round_of_reminders(app)
     with db_session(app) as session:
         [reason] = session.scalars(select(FollowUp.reason).where(FollowUp.service_id == service_id))
         assert reason == "no-reply"
-    with at(queued + timedelta(days=27)):
+    sink, hide = app.config["DECAY_SINK_DAYS"], app.config["DECAY_HIDE_DAYS"]
+    with at(queued + timedelta(days=sink - 1)):
         staff = staff_client(app)
         assert all(r["warning"] == "" for r in found(staff, word))
-    with at(queued + timedelta(days=28)):
+    with at(queued + timedelta(days=sink)):
         results = found(staff, word)
-        assert [r["name"] for r in results][-1] == f"{word.title()} silent"
+        assert [r["name"] for r in results] == [f"{word.title()} checked", f"{word.title()} silent"]
         assert results[-1]["warning"] == "Not answering our reminders: staff will phone"
-    with at(queued + timedelta(days=91)):
+    with at(queued + timedelta(days=hide - 1)):
+        job(app, "staleness")
+        assert f"{word.title()} silent" in [r["name"] for r in found(staff, word)]
+    with at(queued + timedelta(days=hide)):
         counts = job(app, "staleness")
         assert counts.get("hidden", 0) >= 1
         assert f"{word.title()} silent" not in [r["name"] for r in found(staff, word)]
-    assert actions(app, service_id)[-1] == "hidden: no reply in 91 days"
+    assert actions(app, service_id)[-1] == f"hidden: no reply in {hide} days"
 
 
 def test_a_late_answer_settles_the_no_reply_evidence(app: Flask, mailbox: Mailbox, contact: str, word: str) -> None:
     service_id = listing_with(app, contact, word)
-    for days in (0, 14, 28, 42):
-        with at(FIRST + timedelta(days=days)):
-            job(app, "reminders")
+    queued = round_of_reminders(app)
+    with at(queued + timedelta(days=app.config["REMINDER_KEEP_ASKING_DAYS"])):
+        job(app, "reminders")  # asked again while it waits for a call: a fourth email
     message = mailbox.to(contact)[-1]
-    with at(FIRST + timedelta(days=50)):
+    assert len(mailbox.to(contact)) == 4
+    with at(queued + timedelta(days=app.config["REMINDER_KEEP_ASKING_DAYS"] + 1)):
         assert submit(app.test_client(), link_to(message, "/group/confirm/"), {"answer": "wait-2"}).status_code == 200
     with db_session(app) as session:
         follow_up = session.scalars(select(FollowUp).where(FollowUp.service_id == service_id)).one()
