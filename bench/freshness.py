@@ -61,7 +61,7 @@ PASSWORD = "simulation password, not a secret"  # noqa: S105 (a throwaway databa
 class World:
     """The churn, per listing, as stated in issue 15 (rates per year unless named otherwise)."""
 
-    close: float = 0.20  # about a fifth of groups close in a year
+    close: float = 0.20  # about a fifth of groups close in a year, all causes (funding's end included)
     pause: float = 0.15  # some pause (a summer break, a volunteer away) ...
     pause_weeks: tuple[int, int] = (3, 12)  # ... for this long, then run again
     pause_dated: float = 0.7  # a pausing group that answers gives the date it restarts
@@ -107,7 +107,10 @@ class Truth:
 
 def make_world(world: World, n: int, days: int, seed: int) -> tuple[list[Truth], dict[int, date]]:
     rng = random.Random(seed)
-    daily = {name: 1 - (1 - getattr(world, name)) ** (1 / 365) for name in ("close", "pause", "change")}
+    rates = {"pause": world.pause, "change": world.change,
+             # closures for other reasons than funding ending, so that all causes together make ``close``
+             "close": max(0.0, world.close - world.funded * world.funding_closes)}  # fmt: skip
+    daily = {name: 1 - (1 - rate) ** (1 / 365) for name, rate in rates.items()}
     truths, funding = [], {}
     for i in range(n):
         closed_on = next((d for d in range(days) if rng.random() < daily["close"]), None)
