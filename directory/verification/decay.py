@@ -31,7 +31,8 @@ from .reminders import _send_one
 
 def decay_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, int]:
     """Settle answered no-reply evidence, take out listings unanswered past DECAY_HIDE_DAYS, end due pauses.
-    Reads only the open follow-ups and the paused listings; commits once at the end (the caller's job)."""
+    Reads only the open follow-ups and the paused listings. The caller commits, except that a pause's check email
+    commits around itself (claimed, then sent), like every reminder."""
     now = now or utcnow()
     counts: Counter[str] = Counter()
     hide_before = now - timedelta(days=int(config["DECAY_HIDE_DAYS"]))
@@ -51,9 +52,10 @@ def decay_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime 
             days = int(config["DECAY_HIDE_DAYS"])
             take_out(session, session.get_one(Service, follow_up.service_id), f"hidden: no reply in {days} days")
             counts["hidden"] += 1
-    for service in session.scalars(
+    ending = session.scalars(
         select(Service).where(Service.status == "paused", Service.paused_until <= now.date()).order_by(Service.id)
-    ):
+    ).all()  # read first: each check email commits
+    for service in ending:
         counts["pauses_ended"] += 1
         ended = service.paused_until
         operations.update(
