@@ -12,12 +12,22 @@ import pytest
 import time_machine
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from directory.jobs.registry import run_job
 from directory.models import Revision, Service, WaitingTimeReport
 from directory.models.verification import FollowUp
 from tests.conftest import built_app, html
-from tests.mailbox import Mailbox, db_session, link_to, make_listing, smtp_mailbox, staff_client, submit
+from tests.mailbox import (
+    Mailbox,
+    db_session,
+    form_fields,
+    link_to,
+    make_listing,
+    smtp_mailbox,
+    staff_client,
+    submit,
+)
 
 pytestmark = pytest.mark.both_backends
 
@@ -224,15 +234,9 @@ def test_we_have_stopped_takes_the_listing_out_at_once_and_staff_restore_it_in_o
     [restore] = [b for b in tr.select("button") if b.get_text() == f"Still running: {word.title()} club"]
     form = restore.find_parent("form")
     with at(FIRST + timedelta(days=1)):
-        index = list(page.select("main form")).index(form)
-        staff.get("/staff/follow-ups")
-        from werkzeug.datastructures import MultiDict
-
-        from tests.mailbox import form_fields
-
-        data = MultiDict(form_fields(form))
-        data.add("resolution", "still-running")  # the button pressed comes after the select
-        assert staff.post(form["action"], data=data).status_code == 303, index
+        data = MultiDict(form_fields(form))  # the select is left on "Choose": the button pressed decides
+        data.add(restore["name"], restore["value"])
+        assert staff.post(form["action"], data=data).status_code == 303
         assert [r["name"] for r in found(staff, word)] == [f"{word.title()} club"]
     service = row(app, service_id)
     assert service.status == "active" and service.verified_how == "phone"
