@@ -72,10 +72,36 @@ SETTINGS: dict[str, Setting] = {
         "uses of group links allowed per address (Flask-Limiter syntax)", "20 per minute"
     ),
     "REMINDER_DAYS_BEFORE_DUE": Setting(
-        "days before a listing becomes due that reminders 1, 2 and 3 are emailed (0 = on the day)", "28,14,0"
+        "days before a listing becomes due that reminders 1, 2 and 3 are emailed (0 = on the day)", "14,7,0"
     ),
     "REMINDER_PHONE_AFTER_DAYS": Setting(
-        "days after the last unanswered reminder that staff are asked to phone", 14, int
+        "days after the last unanswered reminder that staff are asked to phone", 7, int
+    ),
+    "REMINDER_REPEAT_DAYS": Setting(
+        "days after a group's last answer that its next round of reminders starts (asking again for the current"
+        " wait); due for review and stale still follow FRESH_DAYS and STALE_DAYS",
+        35,
+        int,
+    ),
+    "REMINDER_KEEP_ASKING_DAYS": Setting(
+        "days between further reminders to a listing already queued for a call, until the group answers or staff"
+        " check (0: none after the last step)",
+        7,
+        int,
+    ),
+    "WAIT_CURRENT_DAYS": Setting(
+        "days a reported waiting time counts as current; older ones show as 'last known' and count as unknown"
+        " for sorting and the longest-wait filter",
+        90,
+        int,
+    ),
+    "DECAY_SINK_DAYS": Setting(
+        "days a no-reply follow-up may stay open before its listing sinks in search, marked as not answering", 14, int
+    ),
+    "DECAY_HIDE_DAYS": Setting(
+        "days a no-reply follow-up may stay open before its listing leaves default search (kept, restorable)",
+        91,
+        int,
     ),
     "REMINDER_LINK_DAYS": Setting("days the links in a reminder email stay valid", 60, int),
     "FUNDING_CHECKIN_DAYS": Setting(

@@ -61,6 +61,7 @@ VERIFICATION_METHODS = {
     "email": "Email from the group",
     "visit": "Visited",
     "group-confirmed": "Confirmed by the group",
+    "group-edited": "Checked and saved by the group through its edit link",
     "import": "Imported from a trusted source",
 }
 WAIT_SOURCES = {

@@ -14,7 +14,7 @@ from ..core import validation as v
 from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import DbSession
-from ..listings import operations, rules
+from ..listings import checks, operations, rules
 from ..listings.snapshots import organization_snapshot, service_snapshot
 from ..models.groups import PendingChange
 from .links import GroupAccess, own_organization, own_service
@@ -86,7 +86,7 @@ def submit_service_changes(
     _check_submission(values, GROUP_OF, service.version, expected_version, "This listing was")
     cleaned = {name: _plain(value) for name, value in v.clean_fields(values, rules.SERVICE_SPEC, partial=True).items()}
     return _publish_or_hold(session, access, "service", service, service_snapshot(service), cleaned, GROUP_OF,
-                            expected_version=expected_version, config=config)  # fmt: skip
+                            expected_version=expected_version, config=config, checked=True)  # fmt: skip
 
 
 def _check_submission(
@@ -113,8 +113,12 @@ def _publish_or_hold(
     *,
     expected_version: int,
     config: Mapping[str, Any],
+    checked: bool = False,
 ) -> Submitted:
-    """Publish the changed fields whose group is not held for review (through operations); hold the rest."""
+    """Publish the changed fields whose group is not held for review (through operations); hold the rest.
+
+    ``checked``: the group saw the whole listing and saved it, which is a check of it (issue 15): the same
+    revision re-dates its verification, even when nothing changed."""
     changed = {name: value for name, value in cleaned.items() if value != current.get(name)}
     held_groups = review_groups(config)
     now_fields = {name: value for name, value in changed.items() if group_of[name] not in held_groups}
@@ -122,7 +126,11 @@ def _publish_or_hold(
     if held and kind == "service":
         # Cross-field rules (ages, cost) are checked now too, so a group hears about them at once.
         rules.check_service_rules(session, {**now_fields, **held}, record)
-    if now_fields:
+    if checked:
+        record = checks.check(session, record.id, actor=access.actor, at=utcnow(), how="group-edited",
+                              action="checked and saved by group" if now_fields else "checked by group",
+                              changes=now_fields)  # fmt: skip
+    elif now_fields:
         record = operations.update(
             session, kind, record.id, now_fields, expected_version=expected_version, actor=access.actor
         )

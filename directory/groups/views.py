@@ -25,9 +25,10 @@ from flask_login import current_user
 
 from ..accounts.roles import STAFF_ROLES, actor_for, roles_required
 from ..core import mail, writes
+from ..core.clock import utcnow
 from ..core.db import db
 from ..core.validation import ValidationFailed
-from ..listings import operations
+from ..listings import checks, operations
 from ..listings import queries as listings
 from ..listings.forms import expected_version, organization_changes, service_changes
 from ..models import Organization, Service
@@ -234,6 +235,42 @@ def report_wait(service_id: int) -> Any:
         return redirect(url_for("groups.home")), 303
     db.session.commit()
     flash("Thank you: the waiting time is published.", "success")
+    return redirect(url_for("groups.home"), 303)
+
+
+@bp.post("/group/services/<int:service_id>/pause")
+def pause(service_id: int) -> Any:
+    """A group says its listing is paused until a date: shown as paused, and running again by itself that day."""
+    return _answer(service_id, "pause")
+
+
+@bp.post("/group/services/<int:service_id>/running")
+def running_again(service_id: int) -> Any:
+    """A group says its paused listing is running again."""
+    return _answer(service_id, "running")
+
+
+def _answer(service_id: int, what: str) -> Any:
+    access = _require_access()
+    try:
+        groups.own_service(db.session, access, service_id)
+        now = utcnow()
+        if what == "pause":
+            values = checks.pause_changes(request.form.get("paused_until"), today=now.date())
+            action = "paused, said the group"
+        else:
+            values, action = dict(checks.RUNNING_AGAIN), "running again, said the group"
+        service = checks.check(db.session, service_id, actor=access.actor, at=now, how="group-edited", action=action,
+                               changes=values)  # fmt: skip
+    except writes.NotFound:
+        abort(404, "There is no such listing in your organisation's listings.")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"Not saved: {exc.errors.get('paused_until', exc)}", "error")
+        return redirect(url_for("groups.home")), 303
+    db.session.commit()
+    until = f" until {service.paused_until:%-d %B %Y}" if service.paused_until else ""
+    flash(f"Thank you: {service.name} is shown as {'paused' + until if what == 'pause' else 'running'}.", "success")
     return redirect(url_for("groups.home"), 303)
 
 

@@ -44,3 +44,9 @@ def freshness(verified_at: datetime | None, config: Mapping[str, Any], now: date
     if days >= config["FRESH_DAYS"]:
         return Freshness("due", f"Due for review: verified {when}")
     return Freshness("fresh", f"Verified {when}")
+
+
+def wait_is_current(reported_at: datetime, config: Mapping[str, Any], now: datetime | None = None) -> bool:
+    """A wait reported within WAIT_CURRENT_DAYS is current; an older one is shown as 'last known' and counts as
+    unknown for sorting and the longest-wait filter."""
+    return ((now or utcnow()) - reported_at).days < int(config.get("WAIT_CURRENT_DAYS", 90))

@@ -66,6 +66,11 @@ def _permit(actor: Actor, entity: Service | Organization | None, values: dict[st
         raise NotPermitted("You can only change your own organisation's listings.")
 
 
+def permit_owner(actor: Actor, service: Service) -> None:
+    """Refuse a group actor acting on another organisation's listing (NotPermitted)."""
+    _permit(actor, service, {})
+
+
 def _snapshot(entity: Service | Organization) -> dict[str, Any]:
     if isinstance(entity, Service):
         return service_snapshot(entity)

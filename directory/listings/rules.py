@@ -21,6 +21,7 @@ SERVICE_SPEC: dict[str, v.Cleaner] = {
     "email": v.email,
     "phone": v.phone,
     "status": v.one_of(vocab.SERVICE_STATUSES),
+    "paused_until": v.a_date,
     "minimum_age": v.age,
     "maximum_age": v.age,
     "gender": v.one_of(vocab.GENDERS),
@@ -113,5 +114,14 @@ def check_service_rules(session: DbSession, values: dict[str, Any], current: Ser
 
 # Fields only staff may set: a group editor neither sees nor changes them.
 STAFF_ONLY_FIELDS = frozenset(
-    {"internal_notes", "funding_notes", "last_verified_at", "verified_by", "verified_how", "status", "archived"}
+    {
+        "internal_notes",
+        "funding_notes",
+        "last_verified_at",
+        "verified_by",
+        "verified_how",
+        "status",
+        "paused_until",
+        "archived",
+    }
 )

@@ -11,7 +11,7 @@ from ..core.db import DbSession
 from ..models import Contact, Location, Organization, Postcode, Schedule, Service, ServiceArea, TaxonomyTerm
 
 SERVICE_SCALARS = (
-    "organization_id", "name", "description", "url", "email", "phone", "status",
+    "organization_id", "name", "description", "url", "email", "phone", "status", "paused_until",
     "minimum_age", "maximum_age", "gender", "eligibility_conditions", "is_free",
     "cost_description", "referral_routes", "referral_form_url", "referral_form_file", "languages", "accessibility",
     "delivery_modes", "capacity", "funding_status", "funder", "funded_until", "funding_notes",

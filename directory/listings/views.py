@@ -162,6 +162,9 @@ def waiting_time(service_id: int) -> Any:
     else:
         db.session.commit()
         flash("Waiting time recorded.", "success")
+    back = request.form.get("next", "")  # one click from a search result or the sheet returns there
+    if back.startswith("/") and not back.startswith(("//", "/\\")):
+        return redirect(back, 303)
     return redirect(url_for("services.detail", service_id=service_id))
 
 

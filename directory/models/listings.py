@@ -116,6 +116,7 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    paused_until: Mapped[date | None] = mapped_column(Date)  # a pause with a date ends by itself, with a check
     # Eligibility
     minimum_age: Mapped[int | None]
     maximum_age: Mapped[int | None]

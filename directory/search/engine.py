@@ -35,6 +35,7 @@ from ..models import (
     service_at_location,
     service_taxonomy,
 )
+from . import evidence as search_evidence
 from . import text as search_text
 from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
 from .synonyms import cached_synonym_map
@@ -48,6 +49,7 @@ class Result:
     relevance: float
     freshness: Freshness
     wait: WaitingTimeReport | None
+    warning: str = ""  # evidence it may be wrong (it sinks): search/evidence.py
 
 
 @dataclass
@@ -126,13 +128,17 @@ class _Candidate:
     stale: int
 
 
-def _columns(statement: Select[Any], query: SearchQuery, origin: Origin | None) -> tuple[Select[Any], dict[str, int]]:
+def _columns(
+    statement: Select[Any], query: SearchQuery, origin: Origin | None, wait_since: datetime | None = None
+) -> tuple[Select[Any], dict[str, int]]:
     """Only the columns this query's filters and order read: decoding JSON lists and finding the latest wait
-    cost more than the rest of a row, which matters when a search spans all of England."""
+    cost more than the rest of a row, which matters when a search spans all of England. A wait reported before
+    ``wait_since`` counts as unknown."""
+    reports = select(WaitingTimeReport.weeks).where(WaitingTimeReport.service_id == Service.id)
+    if wait_since is not None:
+        reports = reports.where(WaitingTimeReport.reported_at >= wait_since)
     latest_wait = (
-        select(WaitingTimeReport.weeks)
-        .where(WaitingTimeReport.service_id == Service.id)
-        .order_by(WaitingTimeReport.reported_at.desc(), WaitingTimeReport.id.desc())
+        reports.order_by(WaitingTimeReport.reported_at.desc(), WaitingTimeReport.id.desc())
         .limit(1)
         .correlate(Service)
         .scalar_subquery()
@@ -203,10 +209,13 @@ def search(
         statement = statement.where(Service.id.in_(found.subquery(nearby)))
     stale_after = now - timedelta(days=config["STALE_DAYS"])
     candidates = []
-    columns, where = _columns(statement, query, outcome.origin)
+    columns, where = _columns(statement, query, outcome.origin, search_evidence.current_wait_since(config, now))
+    warnings = search_evidence.warnings(session, config, now)
     for row in session.execute(columns):
         candidate = _candidate(row, where, query, outcome.origin, distances, area_services, stale_after)
         if candidate is not None:
+            if candidate.id in warnings:
+                candidate.stale = 2  # below stale listings, until staff check it
             candidates.append(candidate)
     outcome.matched = len(candidates)
     if found is not None and query.sort == "relevance":
@@ -215,6 +224,8 @@ def search(
     if found is not None and query.sort != "relevance":
         _rank(session, found, chosen)  # shown with each result, though not used for this order
     outcome.results = _load(session, chosen, config, now)
+    for result in outcome.results:
+        result.warning = warnings.get(result.service.id, "")
     return outcome
 
 

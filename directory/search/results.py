@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 
-from ..listings.freshness import age_in_words
+from ..listings.freshness import age_in_words, wait_is_current
 from ..listings.timetable import next_sessions
 from .engine import Result
 
@@ -30,7 +30,9 @@ def result_json(result: Result, *, staff: bool, now: datetime) -> dict[str, Any]
             "weeks": wait.weeks,
             "reported_at": wait.reported_at.isoformat(),
             "age": age_in_words(wait.reported_at, now),
+            "current": wait_is_current(wait.reported_at, current_app.config, now),
         },
+        "warning": result.warning,
         "capacity": service.capacity,
         "funding_status": service.funding_status,
         "funded_until": service.funded_until.isoformat() if service.funded_until else None,

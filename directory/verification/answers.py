@@ -1,5 +1,10 @@
-"""A group's one-click answers to a reminder: still running (a verification), we have stopped (evidence for
-staff), and stop emailing me."""
+"""A group's one-click answers to a reminder: still running (with its wait now, or not taking referrals), paused
+until a date, running again, we have stopped, and stop emailing me.
+
+Every answer is a check of what the group saw and answered: it re-dates the verification, and a wait only when the
+group gave or confirmed one. "We have stopped" takes the listing out of default results at once (see
+``evidence.py``); staff confirm it or restore it in one click.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,16 @@ from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..groups import links as groups
-from ..listings import operations
+from ..listings import checks
 from ..models import Service
 from ..models.groups import GroupToken
 from ..models.verification import FollowUp
 from .contacts import opt_out
+from .evidence import settle_answered, take_out
 from .follow_ups import queue_follow_up
+
+# The answers the confirm page offers, each one button: "same" confirms the listing and the wait it shows.
+ANSWERS = ("same", *(f"wait-{weeks}" for weeks in checks.WAIT_CHOICES), "not-accepting", "paused", "running-again")
 
 
 def service_for_token(session: DbSession, token: str, kind: str, *, now: datetime | None = None) -> Service:
@@ -28,18 +37,53 @@ def service_for_token(session: DbSession, token: str, kind: str, *, now: datetim
     return service
 
 
-def confirm_still_running(session: DbSession, token: str, *, now: datetime | None = None) -> Service:
-    """One click: the group says the listing is still running and correct; it counts as verified today."""
+def _group(row: GroupToken, service: Service) -> writes.Actor:
+    return writes.Actor(label=f"group: {row.email}", source="group", organization_id=service.organization_id)
+
+
+def answer(
+    session: DbSession, token: str, choice: str = "same", *, paused_until: Any = None, now: datetime | None = None
+) -> Service:
+    """One click from a reminder: the group's answer, recorded as a check through the write path (one revision,
+    and a wait report when it gave or confirmed a wait). Refuses an unknown answer with ValidationFailed."""
     now = now or utcnow()
     row = groups.find_token(session, token, "confirm", now=now)
     service = service_for_token(session, token, "confirm", now=now)
-    actor = writes.Actor(label=f"group: {row.email}", source="group", organization_id=service.organization_id)
-    row.used_at = now  # committed together with the confirmation below, or not at all
-    return operations.confirm_verified(session, service.id, actor=actor, at=now)
+    actor = _group(row, service)
+    if choice not in ANSWERS:
+        raise v.ValidationFailed({"answer": "Choose one of the buttons."})
+    changes: dict[str, Any] = {}
+    if choice == "paused":
+        changes = checks.pause_changes(paused_until, today=now.date())
+        action = "paused, said the group"
+    elif service.status != "active":  # any other answer says it is running
+        changes, action = dict(checks.RUNNING_AGAIN), "running again, said the group"
+    else:
+        action = "confirmed by group"
+    if choice == "not-accepting":
+        changes["capacity"] = "not-accepting"
+    elif choice.startswith("wait-") and service.capacity == "not-accepting":
+        changes["capacity"] = "waiting-list" if choice != "wait-0" else "accepting"
+    shown = service.latest_wait
+    row.used_at = now  # committed together with the answer below, or not at all
+    service = checks.check(session, service.id, actor=actor, at=now, how="group-confirmed", action=action,
+                           changes=changes)  # fmt: skip
+    if choice.startswith("wait-"):
+        checks.confirm_wait(session, service.id, choice.removeprefix("wait-"), actor=actor, at=now)
+    elif choice == "same" and shown is not None:  # the page showed this wait, and the group confirmed it
+        checks.confirm_wait(session, service.id, shown.weeks, actor=actor, at=now)
+    settle_answered(session, service.id, by=actor.label, resolution="paused" if choice == "paused" else "still-running")
+    return service
+
+
+def confirm_still_running(session: DbSession, token: str, *, now: datetime | None = None) -> Service:
+    """One click: the group says the listing is still running and correct; it counts as verified today."""
+    return answer(session, token, "same", now=now)
 
 
 def report_stopped(session: DbSession, token: str, note: Any, *, now: datetime | None = None) -> FollowUp:
-    """The group says it has stopped: kept as evidence for staff to act on. The listing is not changed."""
+    """The group says it has stopped: out of default results at once, and a follow-up for staff to confirm or
+    restore (nothing is deleted)."""
     now = now or utcnow()
     row = groups.find_token(session, token, "stopped", now=now)
     service = service_for_token(session, token, "stopped", now=now)
@@ -47,6 +91,8 @@ def report_stopped(session: DbSession, token: str, note: Any, *, now: datetime |
     row.used_at = now
     follow_up = queue_follow_up(session, service.id, "group-stopped", detail=detail, reported_by=f"group: {row.email}")
     assert follow_up is not None
+    # The token proved whose listing it is; a status is otherwise staff's to set.
+    take_out(session, service, "reported closed by the group", actor=writes.Actor(f"group: {row.email}", "group"))
     return follow_up
 
 

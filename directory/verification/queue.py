@@ -1,29 +1,33 @@
 """Which listings staff should check first: where a wrong listing would do most harm.
 
-harm = deprivation reached × staleness × (1 + ln(1 + signpostings in the last year)), where
+expected harm = P(wrong) × use × deprivation reached, where
+- P(wrong) is how likely the listing is wrong, from the kind, number and age of the evidence (``priority.py``);
+- use is 1 + ln(1 + signpostings in the last year) (searches are not recorded per listing, signpostings are);
 - deprivation reached is (11 − the most deprived IMD decile among the LSOAs the service is in or covers) / 10,
-  so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded);
-- staleness is days since last verified ÷ the stale threshold, capped at 3 (3 when never verified);
-- signpostings are the anonymous signposting events for the service.
+  so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded).
+
+One row per listing: all its open evidence together, the oldest follow-up standing for it (resolving it settles
+the rest, since staff checked the whole listing).
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..core.db import DbSession
-from ..models import DemandEvent, Location, ServiceArea, service_at_location
+from ..models import DemandEvent, Location, Service, ServiceArea, service_at_location
 from ..models.gaps import Deprivation
-from ..models.verification import FollowUp
+from ..models.verification import FollowUp, Reminder
+from .priority import questions, wrong_probability
 
 UNKNOWN_DEPRIVATION = 0.5
-MAX_STALENESS = 3.0
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,18 @@ class Priority:
     days_since_verified: int | None
     signposted: int
     harm: float
+    probability: float = 0.0
+    evidence: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()
 
     @property
     def reasons(self) -> str:
         reach = f"reaches IMD decile {self.decile}" if self.decile else "deprivation not known"
-        checked = (
-            f"verified {self.days_since_verified} days ago"
-            if self.days_since_verified is not None
-            else "never verified"
+        return (
+            f"{round(100 * self.probability)}% likely wrong ({'; '.join(self.why)}); {reach}; "
+            f"signposted {self.signposted} times in a year"
         )
-        return f"{reach}; {checked}; signposted {self.signposted} times in a year"
 
 
 def _deciles(session: DbSession, ids: Sequence[int]) -> dict[int, int]:
@@ -70,7 +76,7 @@ def _deciles(session: DbSession, ids: Sequence[int]) -> dict[int, int]:
 def prioritised(
     session: DbSession, follow_ups: Sequence[FollowUp], config: Mapping[str, Any], *, now: datetime
 ) -> list[Priority]:
-    """Open follow-ups, most harmful first (ties: the oldest first)."""
+    """Listings with open follow-ups, most expected harm first (ties: the oldest evidence first)."""
     ids = sorted({f.service_id for f in follow_ups})
     deciles = _deciles(session, ids)
     since = (now - timedelta(days=365)).date()
@@ -81,15 +87,34 @@ def prioritised(
             .group_by(DemandEvent.service_id)
         ).all()
     )  # fmt: skip
-    stale_days = float(config["STALE_DAYS"])
+    by_listing: dict[int, list[FollowUp]] = defaultdict(list)
+    for follow_up in sorted(follow_ups, key=lambda f: (f.created_at, f.id)):
+        by_listing[follow_up.service_id].append(follow_up)
+    unanswered = _unanswered(session, ids)
     rows = []
-    for follow_up in follow_ups:
-        service = follow_up.service
-        decile = deciles.get(service.id)
+    for service_id, evidence in by_listing.items():
+        service = evidence[0].service
+        decile = deciles.get(service_id)
         deprivation = (11 - decile) / 10 if decile else UNKNOWN_DEPRIVATION
         days = (now - service.last_verified_at).days if service.last_verified_at else None
-        staleness = MAX_STALENESS if days is None else min(MAX_STALENESS, max(days, 0) / stale_days)
-        count = int(signposted.get(service.id, 0))
-        harm = deprivation * staleness * (1 + math.log1p(count))
-        rows.append(Priority(follow_up, decile, days, count, round(harm, 4)))
+        likely = wrong_probability(days, [(f.reason, f.reported_by) for f in evidence], unanswered.get(service_id, 0))
+        count = int(signposted.get(service_id, 0))
+        harm = likely.probability * (1 + math.log1p(count)) * deprivation
+        reasons = tuple(dict.fromkeys(f.reason for f in evidence))
+        rows.append(Priority(evidence[0], decile, days, count, round(harm, 4), likely.probability, reasons,
+                             tuple(questions(reasons)), tuple(likely.why)))  # fmt: skip
     return sorted(rows, key=lambda p: (-p.harm, p.follow_up.created_at, p.follow_up.id))
+
+
+def _unanswered(session: DbSession, ids: Sequence[int]) -> dict[int, int]:
+    """Service id -> reminders sent since it was last checked (an answer re-dates the check, so none answered)."""
+    rows = session.execute(
+        select(Reminder.service_id, func.count())
+        .join(Service, Service.id == Reminder.service_id)
+        .where(
+            Reminder.service_id.in_(ids), Reminder.status == "sent", Reminder.kind == "freshness",
+            or_(Service.last_verified_at.is_(None), Reminder.sent_at > Service.last_verified_at),
+        )
+        .group_by(Reminder.service_id)
+    ).all()  # fmt: skip
+    return {int(service_id): int(count) for service_id, count in rows}

@@ -30,6 +30,7 @@ from ..models.verification import ContactOptOut, FollowUp, Reminder
 from .batches import batch_size, id_batches, live_ids
 from .contacts import first_address, normal_address
 from .follow_ups import queue_follow_up
+from .waits import keep_asking_due, reminder_due_days
 
 # Reminders are never closer together than this, even when a job catches up after days off.
 MIN_GAP = timedelta(days=3)
@@ -267,7 +268,7 @@ def _remind(
         counts["waiting_for_staff"] += 1
         return
     cycle = listing.cycle
-    due = listing.cycle_start + timedelta(days=int(config["FRESH_DAYS"]))
+    due = listing.cycle_start + timedelta(days=reminder_due_days(config, offsets))
     sent = listing.sent.get(("freshness", cycle), [])
     if len(sent) < len(offsets):
         step_at = due - timedelta(days=offsets[len(sent)])
@@ -293,6 +294,12 @@ def _remind(
             session, listing.id, "no-reply", cycle=cycle, detail=detail
         ):
             counts["queued_for_phone"] += 1
+    asking = keep_asking_due(config, len(sent) >= len(offsets), sent, ("no-reply", cycle) in listing.queued, now)
+    if asking and listing.reachable and _send_one(
+        session, _service(session, listing.id), kind="freshness", cycle=cycle, sequence=len(sent) + 1,
+        address=str(listing.address), config=config, now=now,
+    ):  # fmt: skip
+        counts["sent_again"] += 1
     if listing.funded_until is not None and listing.reachable:
         ends = listing.funded_until
         checkin = ends - timedelta(days=int(config["FUNDING_CHECKIN_DAYS"]))

@@ -16,13 +16,15 @@ from ..listings.freshness import freshness
 from ..models import Service
 from ..models.verification import FollowUp
 from .batches import LIVE_STATUSES, batch_size, id_batches
+from .decay import decay_sweep
 from .follow_ups import queue_follow_up
 
 
 def staleness_sweep(
     session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None, batch: int | None = None
 ) -> dict[str, int]:
-    """The staleness job: count listings by freshness and queue those whose funding end date has passed.
+    """The staleness job: count listings by freshness and queue those whose funding end date has passed; then
+    decay and pauses (``decay.py``).
 
     Reads plain columns ``batch`` listings at a time (never whole listings), committing each batch.
     """
@@ -55,4 +57,6 @@ def staleness_sweep(
             if queue_follow_up(session, row.id, "funding-ended", cycle=ended.isoformat(), detail=detail):
                 counts["funding_ended_queued"] += 1
         session.commit()
+    counts.update(decay_sweep(session, config, now=now))
+    session.commit()
     return dict(counts)

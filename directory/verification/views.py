@@ -18,11 +18,14 @@ from ..core.clock import utcnow
 from ..core.db import db
 from ..core.validation import ValidationFailed
 from ..groups.links import TokenRefused, find_token
+from ..listings.checks import WAIT_CHOICES
+from ..listings.operations import report_waiting_time
 from ..models import Service
 from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS
-from . import answers
+from . import answers, evidence
 from . import follow_ups as queue_of_follow_ups
 from .queue import prioritised
+from .waits import current_wait_share
 
 bp = Blueprint("verification", __name__)
 
@@ -39,14 +42,22 @@ def confirm(token: str) -> Any:
     except TokenRefused as exc:
         return _refused(exc)
     if request.method == "POST":
+        choice = request.form.get("answer") or "same"
         try:
-            service = answers.confirm_still_running(db.session, token)
+            service = answers.answer(db.session, token, choice, paused_until=request.form.get("paused_until"))
         except TokenRefused as exc:
             db.session.rollback()
             return _refused(exc)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("verification/confirm.html", **_confirm_page(service, exc.errors)), 422
         db.session.commit()
-        return render_template("verification/confirmed.html", service=service)
-    return render_template("verification/confirm.html", service=service)
+        return render_template("verification/confirmed.html", service=service, choice=choice)
+    return render_template("verification/confirm.html", **_confirm_page(service, {}))
+
+
+def _confirm_page(service: Service, errors: dict[str, str]) -> dict[str, Any]:
+    return {"service": service, "errors": errors, "waits": WAIT_CHOICES, "today": utcnow().date()}
 
 
 @bp.route("/group/stopped/<token>", methods=["GET", "POST"])
@@ -94,16 +105,25 @@ def report(service_id: int) -> Any:
     if db.session.get(Service, service_id) is None:
         abort(404, f"There is no service {service_id}.")
     try:
-        queue_of_follow_ups.report_from_listing(
-            db.session, service_id, request.form.get("reason", ""), request.form.get("note", ""),
-            reported_by=actor_for(current_user).label,
-        )  # fmt: skip
+        reason, note, reporter = request.form.get("reason", ""), request.form.get("note", ""), actor_for(current_user)
+        if reason == "reported-stopped":  # independent reports count apart, and act at once (evidence.py)
+            row = evidence.report_closed(db.session, service_id, note, reported_by=reporter.label)
+        else:
+            row = queue_of_follow_ups.report_from_listing(db.session, service_id, reason, note,
+                                                          reported_by=reporter.label)  # fmt: skip
+        hidden = row.reason == "reported-stopped" and evidence.after_link_worker_report(db.session, service_id)
     except ValidationFailed as exc:
         db.session.rollback()
         flash(f"Not reported: {exc}", "error")
     else:
         db.session.commit()
-        flash("Thank you: staff will check this listing. It is unchanged until they do.", "success")
+        if hidden:
+            flash("Thank you: with the other evidence, this listing is now out of search until staff check it.",
+                  "success")  # fmt: skip
+        elif row.reason == "reported-stopped":
+            flash("Thank you: the listing now carries a warning and sinks in search until staff check it.", "success")
+        else:
+            flash("Thank you: staff will check this listing. It is unchanged until they do.", "success")
     return redirect(url_for("services.detail", service_id=service_id))
 
 
@@ -116,6 +136,7 @@ def follow_ups() -> Any:
         rows=prioritised(db.session, queue_of_follow_ups.open_follow_ups(db.session), current_app.config, now=utcnow()),
         reasons=FOLLOW_UP_REASONS,
         resolutions=RESOLUTIONS,
+        waits=current_wait_share(db.session, current_app.config, now=utcnow()),
     )
 
 
@@ -125,7 +146,8 @@ def resolve(follow_up_id: int) -> Any:
     """Staff checked the listing: still running, paused or closed."""
     try:
         row = queue_of_follow_ups.resolve_follow_up(
-            db.session, follow_up_id, request.form.get("resolution", ""), staff=actor_for(current_user),
+            # A one-click button's value comes after the select's in the form: the button pressed wins.
+            db.session, follow_up_id, (request.form.getlist("resolution") or [""])[-1], staff=actor_for(current_user),
             note=request.form.get("note", ""),
         )  # fmt: skip
     except writes.NotFound as exc:
@@ -135,6 +157,15 @@ def resolve(follow_up_id: int) -> Any:
         reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
         flash(f"Not resolved: {reason}", "error")
         return redirect(url_for("verification.follow_ups"), 303)
+    evidence.settle_siblings(db.session, row)
+    weeks = request.form.get("weeks", "").strip()
+    if weeks and row.resolution != "closed":
+        try:  # asked on the phone: the wait now, dated today
+            report_waiting_time(db.session, row.service_id, weeks, source="link-worker", actor=actor_for(current_user))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(f"Not resolved: {exc.errors.get('weeks', exc)}", "error")
+            return redirect(url_for("verification.follow_ups"), 303)
     db.session.commit()
     flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
     return redirect(url_for("verification.follow_ups"), 303)

@@ -20,7 +20,8 @@ from ..imports import views as imports_views
 from ..jobs import views as jobs_views
 from ..listings import category_views
 from ..listings import views as listings_views
-from ..listings.freshness import age_in_words, freshness
+from ..listings.checks import WAIT_CHOICES
+from ..listings.freshness import age_in_words, freshness, wait_is_current
 from ..listings.timetable import next_sessions
 from ..models import Service
 from ..oruk import views as oruk_views
@@ -62,6 +63,8 @@ def init_app(app: Flask) -> None:
         next_sessions=next_sessions,
         group_panel=_group_panel,
         open_follow_up_count=_open_follow_up_count,
+        wait_is_current=lambda reported_at: wait_is_current(reported_at, current_app.config),
+        wait_choices=WAIT_CHOICES,
     )
     app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 

@@ -249,7 +249,9 @@ def test_contact_and_capacity_publish_at_once_while_a_description_waits_for_revi
     assert service.description == "Knitting and a natter."  # held for review
     revision = latest_revision(app, listing)
     assert (revision.actor, revision.source) == (f"group: {CONTACT}", "group")
-    assert set(revision.changed_fields) == {"phone", "capacity"}
+    # The save is also a check of the listing (issue 15), in the same revision.
+    assert set(revision.changed_fields) - {"last_verified_at", "verified_by", "verified_how"} == {"phone", "capacity"}
+    assert service.verified_how == "group-edited" and service.verified_by == f"group: {CONTACT}"
     with db_session(app) as session:
         [change] = changes.pending_changes(session, service_id=listing)
         assert change.changes == {"description": "Knitting, crochet and a natter."}

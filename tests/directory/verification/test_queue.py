@@ -51,10 +51,13 @@ def test_deprivation_staleness_and_signposting_order_the_queue(app: Any, make_se
     queue = prioritised(session, open_follow_ups(session), app.config, now=now)
     names = [p.follow_up.service.name for p in queue if p.follow_up.service.name in {
         "Deprived and stale", "Deprived, fresh", "Affluent and stale", "Unknown area, busy"}]  # fmt: skip
-    # 1.0 × 2.0 × 1 = 2.0; 0.5 × 2.0 × (1 + ln 21 ≈ 4.04) = 4.04; 0.2 × 2.0 = 0.4; 1.0 × 0.11 = 0.11
-    assert names == ["Unknown area, busy", "Deprived and stale", "Affluent and stale", "Deprived, fresh"]
+    # P(wrong): checked 540 days ago, prior 1 − 2^(−540/365) ≈ 0.641, odds 1.78 × 6 (details wrong) → 0.915;
+    # checked 30 days ago, prior ≈ 0.055, odds 0.059 × 6 → 0.26. Harm = P × (1 + ln(1 + signposted)) × deprivation:
+    # busy 0.915 × 4.04 × 0.5 ≈ 1.85; deprived stale 0.915 × 1 × 1.0; deprived fresh 0.26 × 1.0; affluent 0.915 × 0.2
+    assert names == ["Unknown area, busy", "Deprived and stale", "Deprived, fresh", "Affluent and stale"]
     top = next(p for p in queue if p.follow_up.service.name == "Deprived and stale")
-    assert top.decile == 1 and top.harm == 2.0 and "reaches IMD decile 1" in top.reasons
+    assert top.decile == 1 and abs(top.harm - 0.915) < 0.002 and "reaches IMD decile 1" in top.reasons
+    assert "91% likely wrong" in top.reasons and "details-wrong" in top.reasons
 
 
 def test_the_follow_up_page_shows_the_priority_and_why(signed_in: Any, make_service: Any, session: Any) -> None:

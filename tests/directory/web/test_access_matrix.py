@@ -88,6 +88,8 @@ ACCESS: dict[str, str] = {
     "groups.home": PUBLIC,  # without an edit-link session: how to get one
     "groups.edit_service": GROUP_LINK,
     "groups.report_wait": GROUP_LINK,
+    "groups.pause": GROUP_LINK,
+    "groups.running_again": GROUP_LINK,
     "groups.invite": STAFF_ONLY,
     "groups.revoke": STAFF_ONLY,
     "groups.review_queue": STAFF_ONLY,

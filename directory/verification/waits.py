@@ -1,0 +1,63 @@
+"""How often groups are asked, and how current the waits shown are.
+
+A group is asked again ``REMINDER_REPEAT_DAYS`` after its last answer (or after staff's last check), each round
+asking for its current wait in one click; "due for review" and "stale" still follow ``FRESH_DAYS`` and
+``STALE_DAYS``, so the reminder rounds never wait longer than they used to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..core.db import DbSession
+from ..models import Organization, Service, WaitingTimeReport
+from .batches import LIVE_STATUSES
+
+
+def reminder_due_days(config: Mapping[str, Any], offsets: list[int]) -> int:
+    """Days after a check that the reminder schedule's 'due' falls: the first reminder goes REMINDER_REPEAT_DAYS
+    after the check, or at FRESH_DAYS less the first offset if that is sooner."""
+    first = offsets[0] if offsets else 0
+    return min(int(config["FRESH_DAYS"]), int(config["REMINDER_REPEAT_DAYS"]) + first)
+
+
+def keep_asking_due(
+    config: Mapping[str, Any], steps_done: bool, sent: Sequence[Any], phone_queued: bool, now: datetime
+) -> bool:
+    """After the reminder steps and the phone queue, ask again every REMINDER_KEEP_ASKING_DAYS (0: never) until the
+    group answers or staff check: an answer settles the evidence, and each silence makes a closure likelier."""
+    days = int(config.get("REMINDER_KEEP_ASKING_DAYS", 0))
+    return bool(days and steps_done and sent and phone_queued and now >= sent[-1].sent_at + timedelta(days=days))
+
+
+@dataclass(frozen=True)
+class WaitShare:
+    live: int
+    current: int  # live listings whose newest wait is within WAIT_CURRENT_DAYS
+    days: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.current / self.live) if self.live else 0
+
+
+def current_wait_share(session: DbSession, config: Mapping[str, Any], *, now: datetime) -> WaitShare:
+    """The share of live (running, shown) listings with a wait dated within WAIT_CURRENT_DAYS: one count query."""
+    days = int(config["WAIT_CURRENT_DAYS"])
+    live = (
+        select(Service.id)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.status.in_(LIVE_STATUSES), Organization.archived.is_(False))
+    )
+    total = session.scalar(select(func.count()).select_from(live.subquery())) or 0
+    recent = session.scalar(
+        select(func.count(func.distinct(WaitingTimeReport.service_id))).where(
+            WaitingTimeReport.service_id.in_(live), WaitingTimeReport.reported_at >= now - timedelta(days=days)
+        )
+    )
+    return WaitShare(live=int(total), current=int(recent or 0), days=days)
