@@ -36,10 +36,12 @@ class DemandEvent(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Synonym(db.Model):  # type: ignore[name-defined,misc]
-    """Words that mean the same thing to different people ("money advice" / "debt")."""
+    """Words that mean the same thing to different people ("money advice" / "debt"), and everyday phrases
+    with the needs they name ("money worries" -> debt-benefits): search's vocabulary, edited by admins."""
 
     __tablename__ = "synonym"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(String(64), unique=True)
     alternatives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)  # taxonomy term codes

@@ -37,7 +37,9 @@ from ..models import (
 )
 from . import text as search_text
 from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
-from .synonyms import cached_synonym_map
+from .safety import Risk, risk_in
+from .synonyms import cached_lexicon, cached_synonym_map
+from .words import Understanding, understand
 
 
 @dataclass
@@ -51,11 +53,24 @@ class Result:
 
 
 @dataclass
+class Fallback:
+    """Offered instead of a blank page (see ``fallback.never_blank``)."""
+
+    further: list[Result] = field(default_factory=list)
+    further_km: float | None = None  # the radius the further matches were found within
+    related: list[tuple[str, str]] = field(default_factory=list)  # (need code, name)
+    remote: list[Result] = field(default_factory=list)
+
+
+@dataclass
 class Outcome:
     query: SearchQuery
     results: list[Result] = field(default_factory=list)
     origin: Origin | None = None
     matched: int = 0
+    understood: Understanding | None = None
+    risk: Risk | None = None
+    fallback: Fallback | None = None  # what to offer when nothing matched near the client (fallback.py)
 
     @property
     def found_nothing(self) -> bool:
@@ -169,7 +184,11 @@ def _distances(session: DbSession, origin: Origin, radius_km: float) -> dict[int
 
 
 def search(
-    session: DbSession, query: SearchQuery, config: Mapping[str, Any], *, now: datetime | None = None
+    session: DbSession,
+    query: SearchQuery,
+    config: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
 ) -> Outcome:
     """Run a search; bad input raises SearchError and nothing is recorded."""
     now = now or utcnow()
@@ -198,9 +217,21 @@ def search(
             covers = exists().where(ServiceArea.service_id == Service.id, ServiceArea.lad_code == origin.lad_code)
             statement = statement.where(or_(near, covers))
             nearby = None
-    found = search_text.match(session, query.text, cached_synonym_map(session)) if query.text.strip() else None
-    if found is not None:
-        statement = statement.where(Service.id.in_(found.subquery(nearby)))
+    found: search_text.TextMatch | None = None
+    needs: tuple[str, ...] = ()
+    understood: Understanding | None = None
+    if query.text.strip():
+        outcome.understood = understood = understand(query.text, cached_lexicon(session))
+        outcome.risk = risk_in(query.text, understood.corrections)
+        needs = tuple(dict.fromkeys((*(outcome.risk.needs if outcome.risk else ()), *understood.needs)))
+        found = search_text.match(session, understood, cached_synonym_map(session))
+    # Words are alternatives, ranked by how well they match: a listing needs one of them, or one of the needs
+    # the everyday phrases name ("money worries" -> debt and benefits).
+    either: list[Any] = [Service.id.in_(found.subquery(nearby))] if found is not None else []
+    if needs:
+        either.append(Service.categories.any(TaxonomyTerm.code.in_(needs)))
+    if either:
+        statement = statement.where(or_(*either))
     stale_after = now - timedelta(days=config["STALE_DAYS"])
     candidates = []
     columns, where = _columns(statement, query, outcome.origin)
@@ -209,11 +240,14 @@ def search(
         if candidate is not None:
             candidates.append(candidate)
     outcome.matched = len(candidates)
-    if found is not None and query.sort == "relevance":
-        _rank(session, found, candidates)
+    first = outcome.risk.needs if outcome.risk else ()
+    if either and query.sort == "relevance":
+        _rank(session, found, candidates, needs, first, understood.weights if understood else {})
     chosen = sorted(candidates, key=_sort_key(query.sort))[: query.limit]
-    if found is not None and query.sort != "relevance":
-        _rank(session, found, chosen)  # shown with each result, though not used for this order
+    if either and query.sort != "relevance":
+        _rank(
+            session, found, chosen, needs, first, understood.weights if understood else {}
+        )  # shown with each result, though not used for this order
     outcome.results = _load(session, chosen, config, now)
     return outcome
 
@@ -226,10 +260,47 @@ def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
     return column.in_(ids or {-1})
 
 
-def _rank(session: DbSession, found: search_text.TextMatch, candidates: list[_Candidate]) -> None:
-    scores = search_text.relevance(session, found, [c.id for c in candidates])
+# A listing that meets a need the words name counts as much as the best text match; one that meets a need
+# a risk signals (local crisis and abuse support) comes before everything else.
+NEED_WEIGHT = 1.0
+RISK_WEIGHT = 3.0
+
+
+def _rank(
+    session: DbSession,
+    found: search_text.TextMatch | None,
+    candidates: list[_Candidate],
+    needs: tuple[str, ...],
+    first: tuple[str, ...],
+    weights: Mapping[str, float],
+) -> None:
+    """Relevance from 0 up: the text score scaled by the best one here (0 to 1), plus the needs met."""
+    ids = [c.id for c in candidates]
+    scores = search_text.relevance(session, found, ids) if found is not None else {}
+    best = max((v for v in scores.values() if v > 0), default=1.0)
+    meets = _meeting(session, ids, needs)
     for candidate in candidates:
-        candidate.relevance = scores.get(candidate.id, 0.0)
+        met = meets.get(candidate.id, set())
+        candidate.relevance = (
+            max(scores.get(candidate.id, 0.0), 0.0) / best
+            + NEED_WEIGHT * max((weights.get(code, 1.0) for code in met), default=0.0)
+            + (RISK_WEIGHT if met & set(first) else 0.0)
+        )
+
+
+def _meeting(session: DbSession, ids: list[int], needs: tuple[str, ...]) -> dict[int, set[str]]:
+    """Service id -> the given needs it meets, for the given services."""
+    if not needs or not ids:
+        return {}
+    rows = session.execute(
+        select(service_taxonomy.c.service_id, TaxonomyTerm.code)
+        .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
+        .where(TaxonomyTerm.code.in_(needs), _among(session, service_taxonomy.c.service_id, set(ids)))
+    )
+    meets: dict[int, set[str]] = {}
+    for service_id, code in rows:
+        meets.setdefault(service_id, set()).add(code)
+    return meets
 
 
 def _candidate(
