@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    LargeBinary,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,3 +46,13 @@ class Synonym(db.Model):  # type: ignore[name-defined,misc]
     term: Mapped[str] = mapped_column(String(64), unique=True)
     alternatives: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)  # taxonomy term codes
+
+
+class ServiceVector(db.Model):  # type: ignore[name-defined,misc]
+    """A service's meaning as a sentence embedding (float32 bytes), kept in step by the write path."""
+
+    __tablename__ = "service_vector"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Integer, Select, and_, any_, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
 from geo.distance import haversine_km
 
+from ..core import meaning
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..listings import vectors
 from ..listings.freshness import Freshness, freshness
 from ..models import (
     DemandEvent,
@@ -38,8 +41,9 @@ from ..models import (
 from . import text as search_text
 from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
 from .safety import Risk, risk_in
+from .semantic import needs_by_meaning
 from .synonyms import cached_lexicon, cached_synonym_map
-from .words import Understanding, understand
+from .words import Lexicon, Understanding, understand
 
 
 @dataclass
@@ -220,8 +224,13 @@ def search(
     found: search_text.TextMatch | None = None
     needs: tuple[str, ...] = ()
     understood: Understanding | None = None
+    vector = None  # the query's meaning, when the model is installed
     if query.text.strip():
-        outcome.understood = understood = understand(query.text, cached_lexicon(session))
+        lexicon = cached_lexicon(session)
+        if meaning.available(config.get("SEARCH_MEANING", "auto")):
+            vector = meaning.embed([query.text])[0]
+        read = understand(query.text, lexicon, lambda word: search_text.in_listings(session, word))
+        outcome.understood = understood = _with_meaning(read, lexicon, vector)
         outcome.risk = risk_in(query.text, understood.corrections)
         needs = tuple(dict.fromkeys((*(outcome.risk.needs if outcome.risk else ()), *understood.needs)))
         found = search_text.match(session, understood, cached_synonym_map(session))
@@ -241,15 +250,26 @@ def search(
             candidates.append(candidate)
     outcome.matched = len(candidates)
     first = outcome.risk.needs if outcome.risk else ()
+    weights = understood.weights if understood else {}
     if either and query.sort == "relevance":
-        _rank(session, found, candidates, needs, first, understood.weights if understood else {})
+        _rank(session, found, candidates, needs, first, weights, vector)
     chosen = sorted(candidates, key=_sort_key(query.sort))[: query.limit]
-    if either and query.sort != "relevance":
-        _rank(
-            session, found, chosen, needs, first, understood.weights if understood else {}
-        )  # shown with each result, though not used for this order
+    if either and query.sort != "relevance":  # shown with each result, though not used for this order
+        _rank(session, found, chosen, needs, first, weights, vector)
     outcome.results = _load(session, chosen, config, now)
     return outcome
+
+
+def _with_meaning(understood: Understanding, lexicon: Lexicon, vector: np.ndarray | None) -> Understanding:
+    """Needs the words did not name, from the nearest everyday phrases by meaning (when the model is there)."""
+    if understood.needs or vector is None:
+        return understood
+    found = needs_by_meaning(vector, lexicon)
+    if not found:
+        return understood
+    best = max(found.values())
+    weights = {need: score / best for need, score in found.items()}
+    return replace(understood, needs=tuple(sorted(weights, key=lambda n: -weights[n])), weights=weights)
 
 
 def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
@@ -260,10 +280,13 @@ def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
     return column.in_(ids or {-1})
 
 
-# A listing that meets a need the words name counts as much as the best text match; one that meets a need
-# a risk signals (local crisis and abuse support) comes before everything else.
-NEED_WEIGHT = 1.0
+# A listing that meets a need the words name counts twice the best text match (less for a need named by a
+# shorter phrase); one that meets a need a risk signals (local crisis and abuse support) comes before all.
+NEED_WEIGHT = 2.0
 RISK_WEIGHT = 3.0
+# With the model: the best-ranked this many are re-ranked by cosine similarity (0 to 1) times this.
+RERANKED = 100
+MEANING_WEIGHT = 1.0
 
 
 def _rank(
@@ -273,8 +296,10 @@ def _rank(
     needs: tuple[str, ...],
     first: tuple[str, ...],
     weights: Mapping[str, float],
+    vector: np.ndarray | None = None,
 ) -> None:
-    """Relevance from 0 up: the text score scaled by the best one here (0 to 1), plus the needs met."""
+    """Relevance from 0 up: the text score scaled by the best one here (0 to 1), plus the needs met, plus (with
+    the model) how near in meaning the best-ranked few are to the query."""
     ids = [c.id for c in candidates]
     scores = search_text.relevance(session, found, ids) if found is not None else {}
     best = max((v for v in scores.values() if v > 0), default=1.0)
@@ -286,6 +311,11 @@ def _rank(
             + NEED_WEIGHT * max((weights.get(code, 1.0) for code in met), default=0.0)
             + (RISK_WEIGHT if met & set(first) else 0.0)
         )
+    if vector is not None and candidates:
+        best_few = sorted(candidates, key=lambda c: -c.relevance)[:RERANKED]
+        near = vectors.similarities(session, [c.id for c in best_few], vector)
+        for candidate in best_few:
+            candidate.relevance += MEANING_WEIGHT * max(near.get(candidate.id, 0.0), 0.0)
 
 
 def _meeting(session: DbSession, ids: list[int], needs: tuple[str, ...]) -> dict[int, set[str]]:

@@ -94,13 +94,15 @@ def save_synonym(
 
 
 def synonym_map(session: DbSession) -> dict[str, set[str]]:
-    """Term -> every word or phrase it may stand for, in both directions (phrases naming needs: forwards)."""
+    """Term -> every word or phrase it may stand for, in both directions. Phrases that name needs are left to
+    the needs: their service words would make the text match most of England."""
     mapping: dict[str, set[str]] = {}
     for row in session.scalars(select(Synonym)):
+        if row.needs:
+            continue
         for alt in row.alternatives:
             mapping.setdefault(row.term, set()).add(alt)
-            if not row.needs:  # a phrase that names needs ("money worries") is not what its words stand for
-                mapping.setdefault(alt, set()).add(row.term)
+            mapping.setdefault(alt, set()).add(row.term)
     return mapping
 
 

@@ -115,3 +115,13 @@ def relevance(session: DbSession, found: TextMatch, ids: Collection[int]) -> dic
 
 def _count(session: DbSession, found: TextMatch) -> int:
     return int(session.execute(text(_FTS5_COUNT), {"q": found.expression}).scalar_one())
+
+
+def in_listings(session: DbSession, word: str) -> bool:
+    """Whether any listing (archived ones too) uses the word, stemmed as the index stems it: one index lookup."""
+    found = expression([(word,)], uses_fts5(session))
+    if found is None:
+        return False
+    plain = found.replace("*", "") if uses_fts5(session) else found.replace(":*", "")
+    sql = _FTS5_IDS + " LIMIT 1" if uses_fts5(session) else _TSQUERY_IDS + " LIMIT 1"
+    return session.execute(text(sql), {"q": plain}).first() is not None

@@ -11,13 +11,13 @@ it stands for. Nothing here touches the listings: the engine turns the result in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -138,24 +138,28 @@ class Understanding:
 
 
 def _allowed_edits(word: str) -> int:
-    return 0 if len(word) < 4 else 1 if len(word) < 7 else 2
+    return 0 if len(word) < 5 else 1 if len(word) < 7 else 2
 
 
-def correct(word: str, lexicon: Lexicon) -> str | None:
-    """The nearest known word to one the directory does not know, or None (known, too short, too far)."""
+def correct(word: str, lexicon: Lexicon, in_listings: Callable[[str], bool] | None = None) -> str | None:
+    """The nearest known word to one the directory does not know, or None (known, too short, too far, or a
+    word some listing uses: "form" is not a misspelling of "farm")."""
     if word in lexicon.known or stem(word) in lexicon.known_stems or "'" in word or word.isdigit():
+        return None
+    if in_listings is not None and in_listings(word):
         return None
     edits = _allowed_edits(word)
     if not edits:
         return None
-    best = process.extractOne(word, lexicon.spelling, scorer=Levenshtein.distance, score_cutoff=edits)
+    best = process.extractOne(word, lexicon.spelling, scorer=OSA.distance, score_cutoff=edits)
     if best is None:
         return None
     return str(best[0])
 
 
-def understand(text: str, lexicon: Lexicon) -> Understanding:
-    """Read a query: content words (with spelling put right) and the everyday phrases it contains."""
+def understand(text: str, lexicon: Lexicon, in_listings: Callable[[str], bool] | None = None) -> Understanding:
+    """Read a query: content words (with spelling put right) and the everyday phrases it contains.
+    ``in_listings(word)`` says whether any listing uses a word, so that it is not corrected."""
     # Words in quotes are wanted exactly, together: a phrase, neither corrected nor read for needs.
     quoted = [" ".join(words_of(q)) for q in re.findall(r'"([^"]*)"', text or "")]
     quoted = [q for q in quoted if q]
@@ -165,7 +169,7 @@ def understand(text: str, lexicon: Lexicon) -> Understanding:
     corrections: list[tuple[str, str]] = []
     stems: set[str] = set()
     for word in dict.fromkeys(typed):
-        fixed = correct(word, lexicon)
+        fixed = correct(word, lexicon, in_listings)
         if fixed is not None:
             corrections.append((word, fixed))
             groups.append((word, fixed))
@@ -180,7 +184,8 @@ def understand(text: str, lexicon: Lexicon) -> Understanding:
         for n in e.needs:
             weights.setdefault(n, len(e.stems) / longest)
     needs = tuple(sorted(weights, key=lambda n: -weights[n]))
-    added = tuple(dict.fromkeys(w for e in matched for w in e.words))
+    # Service words come from plain synonym phrases ("low mood"); a phrase that names needs brings the needs.
+    added = tuple(dict.fromkeys(w for e in matched if not e.needs for w in e.words))
     weak = frozenset(g[0] for g in groups if g[0] in WEAK_WORDS)
     # "support group" alone is searched as typed; beside words that say more, the weak words are dropped.
     if weak and len(weak) < len(groups) or (weak and (needs or added)):

@@ -3,12 +3,14 @@ crisis lines for risk, and never a blank page."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from directory.core import meaning
 from directory.core.db import db
 from directory.models import Postcode
 from directory.search.fallback import never_blank
@@ -135,3 +137,19 @@ def test_the_page_says_how_the_words_were_read(client: Any, make_service: Any, v
     said = html(client.get("/?q=dimentia")).select_one(".understood")
     assert said is not None
     assert "dementia" in said.get_text() and "Specific conditions" in said.get_text()
+
+
+@pytest.mark.skipif(not meaning.installed() and not os.environ.get("CI"), reason="the meaning extra is not installed")
+def test_meaning_finds_needs_no_phrase_spells_out(
+    make_service: Any, session: Any, app: Flask, vocabulary: None
+) -> None:
+    make_service(name="Friendship lunch club", categories=["loneliness"])
+    make_service(name="Community pantry", categories=["food"])
+    make_service(name="Job club", categories=["employment-volunteering"])
+    assert found(session, app, q="nobody ever visits me")[0] == "Friendship lunch club"
+    assert found(session, app, q="the cupboards are bare")[0] == "Community pantry"
+    app.config["SEARCH_MEANING"] = "off"
+    try:
+        assert "Friendship lunch club" not in found(session, app, q="nobody ever visits me")
+    finally:
+        app.config["SEARCH_MEANING"] = "auto"
