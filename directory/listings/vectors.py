@@ -7,10 +7,10 @@ describes an older listing than the one committed; bulk loads leave vectors to `
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from ..core import meaning
 from ..core.db import DbSession
@@ -32,9 +32,9 @@ def refresh(session: DbSession, service: Service) -> None:
     session.merge(ServiceVector(service_id=service.id, model=meaning.MODEL_ID, vector=vector))
 
 
-def fill_missing(session: DbSession, batch: int = 512) -> int:
+def fill_missing(session: DbSession, batch: int = 512, progress: Callable[[int], object] | None = None) -> int:
     """Work out the vectors that are missing or from another model, a batch at a time; returns how many.
-    Flushes each batch; the caller commits."""
+    The caller commits."""
     done = 0
     while True:
         have = select(ServiceVector.service_id).where(ServiceVector.model == meaning.MODEL_ID)
@@ -53,12 +53,17 @@ def fill_missing(session: DbSession, batch: int = 512) -> int:
             needs.setdefault(service_id, []).append(name)
         vectors = meaning.embed([describe(r[1], ", ".join(needs.get(r[0], [])), r[2] or "") for r in rows])
         session.execute(delete(ServiceVector).where(ServiceVector.service_id.in_(ids)))
-        session.add_all(
-            ServiceVector(service_id=i, model=meaning.MODEL_ID, vector=meaning.to_bytes(v))
-            for i, v in zip(ids, vectors, strict=True)
+        # Plain inserts, not ORM objects: a session holding 100,000 of them slows every later batch.
+        session.execute(
+            insert(ServiceVector),
+            [
+                {"service_id": i, "model": meaning.MODEL_ID, "vector": meaning.to_bytes(v)}
+                for i, v in zip(ids, vectors, strict=True)
+            ],
         )
-        session.flush()
         done += len(rows)
+        if progress is not None:
+            progress(len(rows))
 
 
 def similarities(session: DbSession, ids: Collection[int], query_vector: np.ndarray) -> dict[int, float]:
