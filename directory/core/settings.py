@@ -35,6 +35,11 @@ SETTINGS: dict[str, Setting] = {
     "FRESH_DAYS": Setting("days after verification that a listing stops being fresh", 180, int),
     "STALE_DAYS": Setting("days after verification that a listing is stale", 270, int),
     "UNVERIFIED_DAYS": Setting("days after verification that a listing counts as unverified", 365, int),
+    "SEARCH_MEANING": Setting(
+        "auto: search also matches by meaning with the sentence-embedding model when the meaning extra is "
+        "installed; off: words alone (docs/search.md)",
+        "auto",
+    ),
     # --- settings: gaps (issue 4) ---
     "GAP_WEIGHT_DEPRIVATION": Setting(
         "weight of the deprivation part of the gap score (docs/gap-score.md)", 0.4, float

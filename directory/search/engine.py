@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Integer, Select, and_, any_, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
 from geo.distance import haversine_km
 
+from ..core import meaning
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..listings import vectors
 from ..listings.freshness import Freshness, freshness
 from ..models import (
     DemandEvent,
@@ -38,7 +41,10 @@ from ..models import (
 from . import evidence as search_evidence
 from . import text as search_text
 from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
-from .synonyms import cached_synonym_map
+from .safety import Risk, risk_in
+from .semantic import needs_by_meaning
+from .synonyms import cached_lexicon, cached_synonym_map
+from .words import Lexicon, Understanding, understand
 
 
 @dataclass
@@ -53,11 +59,24 @@ class Result:
 
 
 @dataclass
+class Fallback:
+    """Offered instead of a blank page (see ``fallback.never_blank``)."""
+
+    further: list[Result] = field(default_factory=list)
+    further_km: float | None = None  # the radius the further matches were found within
+    related: list[tuple[str, str]] = field(default_factory=list)  # (need code, name)
+    remote: list[Result] = field(default_factory=list)
+
+
+@dataclass
 class Outcome:
     query: SearchQuery
     results: list[Result] = field(default_factory=list)
     origin: Origin | None = None
     matched: int = 0
+    understood: Understanding | None = None
+    risk: Risk | None = None
+    fallback: Fallback | None = None  # what to offer when nothing matched near the client (fallback.py)
 
     @property
     def found_nothing(self) -> bool:
@@ -175,7 +194,11 @@ def _distances(session: DbSession, origin: Origin, radius_km: float) -> dict[int
 
 
 def search(
-    session: DbSession, query: SearchQuery, config: Mapping[str, Any], *, now: datetime | None = None
+    session: DbSession,
+    query: SearchQuery,
+    config: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
 ) -> Outcome:
     """Run a search; bad input raises SearchError and nothing is recorded."""
     now = now or utcnow()
@@ -204,9 +227,26 @@ def search(
             covers = exists().where(ServiceArea.service_id == Service.id, ServiceArea.lad_code == origin.lad_code)
             statement = statement.where(or_(near, covers))
             nearby = None
-    found = search_text.match(session, query.text, cached_synonym_map(session)) if query.text.strip() else None
-    if found is not None:
-        statement = statement.where(Service.id.in_(found.subquery(nearby)))
+    found: search_text.TextMatch | None = None
+    needs: tuple[str, ...] = ()
+    understood: Understanding | None = None
+    vector = None  # the query's meaning, when the model is installed
+    if query.text.strip():
+        lexicon = cached_lexicon(session)
+        if meaning.available(config.get("SEARCH_MEANING", "auto")):
+            vector = meaning.embed([query.text])[0]
+        read = understand(query.text, lexicon, lambda word: search_text.in_listings(session, word))
+        outcome.understood = understood = _with_meaning(read, lexicon, vector)
+        outcome.risk = risk_in(query.text, understood.corrections)
+        needs = tuple(dict.fromkeys((*(outcome.risk.needs if outcome.risk else ()), *understood.needs)))
+        found = search_text.match(session, understood, cached_synonym_map(session))
+    # Words are alternatives, ranked by how well they match: a listing needs one of them, or one of the needs
+    # the everyday phrases name ("money worries" -> debt and benefits).
+    either: list[Any] = [Service.id.in_(found.subquery(nearby))] if found is not None else []
+    if needs:
+        either.append(Service.categories.any(TaxonomyTerm.code.in_(needs)))
+    if either:
+        statement = statement.where(or_(*either))
     stale_after = now - timedelta(days=config["STALE_DAYS"])
     candidates = []
     columns, where = _columns(statement, query, outcome.origin, search_evidence.current_wait_since(config, now))
@@ -218,15 +258,29 @@ def search(
                 candidate.stale = 2  # below stale listings, until staff check it
             candidates.append(candidate)
     outcome.matched = len(candidates)
-    if found is not None and query.sort == "relevance":
-        _rank(session, found, candidates)
+    first = outcome.risk.needs if outcome.risk else ()
+    weights = understood.weights if understood else {}
+    if either and query.sort == "relevance":
+        _rank(session, found, candidates, needs, first, weights, vector)
     chosen = sorted(candidates, key=_sort_key(query.sort))[: query.limit]
-    if found is not None and query.sort != "relevance":
-        _rank(session, found, chosen)  # shown with each result, though not used for this order
+    if either and query.sort != "relevance":  # shown with each result, though not used for this order
+        _rank(session, found, chosen, needs, first, weights, vector)
     outcome.results = _load(session, chosen, config, now)
     for result in outcome.results:
         result.warning = warnings.get(result.service.id, "")
     return outcome
+
+
+def _with_meaning(understood: Understanding, lexicon: Lexicon, vector: np.ndarray | None) -> Understanding:
+    """Needs the words did not name, from the nearest everyday phrases by meaning (when the model is there)."""
+    if understood.needs or vector is None:
+        return understood
+    found = needs_by_meaning(vector, lexicon)
+    if not found:
+        return understood
+    best = max(found.values())
+    weights = {need: score / best for need, score in found.items()}
+    return replace(understood, needs=tuple(sorted(weights, key=lambda n: -weights[n])), weights=weights)
 
 
 def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
@@ -237,10 +291,57 @@ def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
     return column.in_(ids or {-1})
 
 
-def _rank(session: DbSession, found: search_text.TextMatch, candidates: list[_Candidate]) -> None:
-    scores = search_text.relevance(session, found, [c.id for c in candidates])
+# A listing that meets a need the words name counts twice the best text match (less for a need named by a
+# shorter phrase); one that meets a need a risk signals (local crisis and abuse support) comes before all.
+NEED_WEIGHT = 2.0
+RISK_WEIGHT = 3.0
+# With the model: the best-ranked this many are re-ranked by cosine similarity (0 to 1) times this.
+RERANKED = 100
+MEANING_WEIGHT = 1.0
+
+
+def _rank(
+    session: DbSession,
+    found: search_text.TextMatch | None,
+    candidates: list[_Candidate],
+    needs: tuple[str, ...],
+    first: tuple[str, ...],
+    weights: Mapping[str, float],
+    vector: np.ndarray | None = None,
+) -> None:
+    """Relevance from 0 up: the text score scaled by the best one here (0 to 1), plus the needs met, plus (with
+    the model) how near in meaning the best-ranked few are to the query."""
+    ids = [c.id for c in candidates]
+    scores = search_text.relevance(session, found, ids) if found is not None else {}
+    best = max((v for v in scores.values() if v > 0), default=1.0)
+    meets = _meeting(session, ids, needs)
     for candidate in candidates:
-        candidate.relevance = scores.get(candidate.id, 0.0)
+        met = meets.get(candidate.id, set())
+        candidate.relevance = (
+            max(scores.get(candidate.id, 0.0), 0.0) / best
+            + NEED_WEIGHT * max((weights.get(code, 1.0) for code in met), default=0.0)
+            + (RISK_WEIGHT if met & set(first) else 0.0)
+        )
+    if vector is not None and candidates:
+        best_few = sorted(candidates, key=lambda c: -c.relevance)[:RERANKED]
+        near = vectors.similarities(session, [c.id for c in best_few], vector)
+        for candidate in best_few:
+            candidate.relevance += MEANING_WEIGHT * max(near.get(candidate.id, 0.0), 0.0)
+
+
+def _meeting(session: DbSession, ids: list[int], needs: tuple[str, ...]) -> dict[int, set[str]]:
+    """Service id -> the given needs it meets, for the given services."""
+    if not needs or not ids:
+        return {}
+    rows = session.execute(
+        select(service_taxonomy.c.service_id, TaxonomyTerm.code)
+        .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
+        .where(TaxonomyTerm.code.in_(needs), _among(session, service_taxonomy.c.service_id, set(ids)))
+    )
+    meets: dict[int, set[str]] = {}
+    for service_id, code in rows:
+        meets.setdefault(service_id, set()).add(code)
+    return meets
 
 
 def _candidate(

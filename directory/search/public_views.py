@@ -15,9 +15,10 @@ from ..core.db import db
 from ..listings import queries as listings
 from ..listings import referral_forms
 from ..models import Organization, Service
-from .engine import Outcome, record_unmet_need, search
+from .engine import Outcome, record_unmet_need
+from .fallback import never_blank
 from .query import RADII_KM, SORTS, TIMES_OF_DAY, SearchError, parse_query
-from .results import result_json
+from .results import result_json, understood_json
 
 bp = Blueprint("public", __name__)
 
@@ -32,7 +33,7 @@ def _run() -> tuple[Outcome | None, SearchError | None]:
         if not _is_staff():
             # What widens a search beyond live, current listings is for staff only: anyone else's is set back.
             query = replace(query, include_archived=False, include_unverified=False)
-        outcome = search(db.session, query, current_app.config)
+        outcome = never_blank(db.session, query, current_app.config)
     except SearchError as exc:
         db.session.rollback()
         return None, exc
@@ -48,13 +49,15 @@ def index() -> Any:
     """Search by need, words, postcode and distance, with filters; works without JavaScript."""
     searched = any(request.args.get(k) for k in ("q", "category", "postcode")) or "sort" in request.args
     outcome, error = _run() if searched else (None, None)
+    categories = listings.categories(db.session)
     return render_template(
         "search/index.html",
         args=request.args,
         outcome=outcome,
         error=error,
         searched=searched,
-        categories=listings.categories(db.session),
+        categories=categories,
+        need_names={c.code: c.name for c in categories},
         sorts=SORTS,
         radii=RADII_KM,
         times=TIMES_OF_DAY,
@@ -76,6 +79,7 @@ def api_search() -> Any:
         {
             "results": [result_json(r, staff=staff, now=now) for r in outcome.results],
             "matched": outcome.matched,
+            **understood_json(outcome, staff=staff, now=now),
             "origin": None
             if outcome.origin is None
             else {"postcode": outcome.origin.postcode, "outward_only": outcome.origin.outward_only},

@@ -9,7 +9,7 @@ from flask import current_app, url_for
 
 from ..listings.freshness import age_in_words, wait_is_current
 from ..listings.timetable import next_sessions
-from .engine import Result
+from .engine import Outcome, Result
 
 
 def result_json(result: Result, *, staff: bool, now: datetime) -> dict[str, Any]:
@@ -54,4 +54,33 @@ def result_json(result: Result, *, staff: bool, now: datetime) -> dict[str, Any]
                 "relevance": round(result.relevance, 3),
             }
         )
+    return data
+
+
+def understood_json(outcome: Outcome, *, staff: bool, now: datetime) -> dict[str, Any]:
+    """How the words were read, crisis lines for a query that signals risk, and what is offered instead of
+    nothing (further away, related needs, by phone or online)."""
+    understood = outcome.understood
+    data: dict[str, Any] = {
+        "understood": None
+        if understood is None
+        else {
+            "needs": list(understood.needs),
+            "corrections": [{"typed": t, "read_as": f} for t, f in understood.corrections],
+        },
+        "crisis_lines": []
+        if outcome.risk is None
+        else [
+            {"name": line.name, "contact": line.how, "when": line.when, "for": line.for_what}
+            for line in outcome.risk.lines
+        ],
+    }
+    fallback = outcome.fallback
+    if fallback is not None:
+        data["instead"] = {
+            "further_away": [result_json(r, staff=staff, now=now) for r in fallback.further],
+            "within_km": fallback.further_km,
+            "related_needs": [{"code": code, "name": name} for code, name in fallback.related],
+            "by_phone_or_online": [result_json(r, staff=staff, now=now) for r in fallback.remote],
+        }
     return data

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..accounts.roles import roles_required
 from ..core.db import db
 from ..core.validation import ValidationFailed
-from ..models import Synonym
+from ..models import Synonym, TaxonomyTerm
 from .synonyms import save_synonym
 
 bp = Blueprint("synonyms", __name__)
@@ -19,11 +19,17 @@ bp = Blueprint("synonyms", __name__)
 @bp.route("/admin/synonyms", methods=["GET", "POST"])
 @roles_required("admin")
 def manage() -> Any:
-    """Words that widen text search ("money advice" also finds "debt")."""
+    """Search's vocabulary: words that widen text search ("money advice" also finds "debt") and everyday
+    phrases that name needs ("money worries": debt and benefits)."""
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            save_synonym(db.session, request.form.get("term", ""), request.form.get("alternatives", ""))
+            save_synonym(
+                db.session,
+                request.form.get("term", ""),
+                request.form.get("alternatives", ""),
+                request.form.get("needs", ""),
+            )
             db.session.commit()
         except ValidationFailed as exc:
             db.session.rollback()
@@ -33,4 +39,5 @@ def manage() -> Any:
             flash("Saved. Searches use the change straight away.", "success")
             return redirect(url_for("synonyms.manage"))
     rows = db.session.scalars(select(Synonym).order_by(Synonym.term)).all()
-    return render_template("search/synonyms.html", synonyms=rows, errors=errors), (422 if errors else 200)
+    needs = db.session.execute(select(TaxonomyTerm.code, TaxonomyTerm.name).order_by(TaxonomyTerm.name)).all()
+    return render_template("search/synonyms.html", synonyms=rows, needs=needs, errors=errors), (422 if errors else 200)

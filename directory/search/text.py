@@ -7,6 +7,7 @@ the services a search keeps: the candidates when ordering by relevance, otherwis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,9 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, column, text
 
 from ..core.db import DbSession
-from ..listings.fts import fts_expression, tsquery_expression
+from ..listings.fts import fold_accents
 from ..listings.search_index import uses_fts5
+from .words import Understanding, words_of
 
 _FTS5_IDS = "SELECT rowid FROM service_fts WHERE service_fts MATCH :q"
 _FTS5_COUNT = "SELECT count(*) FROM service_fts WHERE service_fts MATCH :q"
@@ -49,13 +51,48 @@ class TextMatch:
         return statement.bindparams(q=self.expression, text_among=sorted(among)).columns(column("id", Integer))
 
 
-def match(session: DbSession, words: str, synonyms: Mapping[str, set[str]]) -> TextMatch | None:
-    """The services matching the words; None when the words hold nothing searchable."""
-    fts5 = uses_fts5(session)
-    expression = fts_expression(words, synonyms) if fts5 else tsquery_expression(words, synonyms)
-    if expression is None:
+MAX_ALTERNATIVES = 40
+
+
+def alternatives(understood: Understanding, synonyms: Mapping[str, set[str]]) -> list[tuple[str, ...]]:
+    """Every word or phrase that counts as a match (any one will do): each typed word (by prefix), what it
+    was corrected to, its synonyms, and the service words of the everyday phrases recognised."""
+    found: dict[tuple[str, ...], None] = {}
+    for group in understood.terms:
+        for word in group:
+            found[tuple(word.split())] = None
+            if " " in word:  # a phrase in quotes: exactly that
+                continue
+            for alt in sorted(synonyms.get(word, ())):
+                found[tuple(words_of(alt))] = None
+    for word in understood.added:
+        found[tuple(words_of(word))] = None
+    return [a for a in found if a][:MAX_ALTERNATIVES]
+
+
+def expression(alts: list[tuple[str, ...]], fts5: bool) -> str | None:
+    """Any of the alternatives, as an FTS5 MATCH or a to_tsquery expression. Only letters, digits and
+    underscores reach either (apostrophes split a word: "men's" is "men" then "s"), so nothing typed is
+    read as query syntax; single words match by prefix, phrases as phrases."""
+    parts = []
+    for alt in alts:
+        words = [w for part in alt for w in re.findall(r"[a-z0-9_]+", fold_accents(part))]
+        if not words:
+            continue
+        if fts5:
+            parts.append('"' + " ".join(words) + '"' + ("*" if len(words) == 1 else ""))
+        else:
+            parts.append(" <-> ".join(f"'{w}'" + (":*" if len(words) == 1 else "") for w in words))
+    if not parts:
         return None
-    return TextMatch(expression, fts5)
+    return " OR ".join(parts) if fts5 else " | ".join(f"({p})" for p in parts)
+
+
+def match(session: DbSession, understood: Understanding, synonyms: Mapping[str, set[str]]) -> TextMatch | None:
+    """The services matching any of the words; None when the words hold nothing searchable."""
+    fts5 = uses_fts5(session)
+    found = expression(alternatives(understood, synonyms), fts5)
+    return None if found is None else TextMatch(found, fts5)
 
 
 def relevance(session: DbSession, found: TextMatch, ids: Collection[int]) -> dict[int, float]:
@@ -78,3 +115,13 @@ def relevance(session: DbSession, found: TextMatch, ids: Collection[int]) -> dic
 
 def _count(session: DbSession, found: TextMatch) -> int:
     return int(session.execute(text(_FTS5_COUNT), {"q": found.expression}).scalar_one())
+
+
+def in_listings(session: DbSession, word: str) -> bool:
+    """Whether any listing (archived ones too) uses the word, stemmed as the index stems it: one index lookup."""
+    found = expression([(word,)], uses_fts5(session))
+    if found is None:
+        return False
+    plain = found.replace("*", "") if uses_fts5(session) else found.replace(":*", "")
+    sql = _FTS5_IDS + " LIMIT 1" if uses_fts5(session) else _TSQUERY_IDS + " LIMIT 1"
+    return session.execute(text(sql), {"q": plain}).first() is not None

@@ -1,0 +1,82 @@
+"""Each service's meaning as a sentence embedding, for search to rank by meaning as well as words.
+
+``refresh`` runs inside every write to a service (from ``search_index.refresh``), so a vector never
+describes an older listing than the one committed; bulk loads leave vectors to ``fill_missing`` (the
+``search-vectors`` command). Nothing happens when the model is not installed (``core/meaning.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+
+from ..core import meaning
+from ..core.db import DbSession
+from ..models import Service, ServiceVector, TaxonomyTerm, service_taxonomy
+
+
+def describe(name: str, categories: str, description: str) -> str:
+    """The text a service's vector is made from: what it is, the needs it meets, what it does."""
+    return f"{name}. {categories}. {description}"[:1000]
+
+
+def refresh(session: DbSession, service: Service) -> None:
+    """Replace one service's vector (dropped when the model is not installed, so none goes stale)."""
+    if not meaning.installed():
+        session.execute(delete(ServiceVector).where(ServiceVector.service_id == service.id))
+        return
+    text = describe(service.name, ", ".join(t.name for t in service.categories), service.description or "")
+    vector = meaning.to_bytes(meaning.embed([text])[0])
+    session.merge(ServiceVector(service_id=service.id, model=meaning.MODEL_ID, vector=vector))
+
+
+def fill_missing(session: DbSession, batch: int = 512, progress: Callable[[int], object] | None = None) -> int:
+    """Work out the vectors that are missing or from another model, a batch at a time; returns how many.
+    The caller commits."""
+    done = 0
+    while True:
+        have = select(ServiceVector.service_id).where(ServiceVector.model == meaning.MODEL_ID)
+        rows = session.execute(
+            select(Service.id, Service.name, Service.description).where(Service.id.not_in(have)).limit(batch)
+        ).all()
+        if not rows:
+            return done
+        ids = [r[0] for r in rows]
+        needs: dict[int, list[str]] = {}
+        for service_id, name in session.execute(
+            select(service_taxonomy.c.service_id, TaxonomyTerm.name)
+            .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
+            .where(service_taxonomy.c.service_id.in_(ids))
+        ):
+            needs.setdefault(service_id, []).append(name)
+        vectors = meaning.embed([describe(r[1], ", ".join(needs.get(r[0], [])), r[2] or "") for r in rows])
+        session.execute(delete(ServiceVector).where(ServiceVector.service_id.in_(ids)))
+        # Plain inserts, not ORM objects: a session holding 100,000 of them slows every later batch.
+        session.execute(
+            insert(ServiceVector),
+            [
+                {"service_id": i, "model": meaning.MODEL_ID, "vector": meaning.to_bytes(v)}
+                for i, v in zip(ids, vectors, strict=True)
+            ],
+        )
+        done += len(rows)
+        if progress is not None:
+            progress(len(rows))
+
+
+def similarities(session: DbSession, ids: Collection[int], query_vector: np.ndarray) -> dict[int, float]:
+    """Service id -> cosine similarity to the query, for the given services that have a vector."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ServiceVector.service_id, ServiceVector.vector).where(
+            ServiceVector.service_id.in_(list(ids)), ServiceVector.model == meaning.MODEL_ID
+        )
+    ).all()
+    if not rows:
+        return {}
+    matrix = np.vstack([meaning.from_bytes(r[1]) for r in rows])
+    scores = matrix @ query_vector
+    return {int(r[0]): float(s) for r, s in zip(rows, scores, strict=True)}
