@@ -429,7 +429,8 @@ def _sort_key(sort: str) -> Any:
         return lambda c: (weeks(c), c.stale, distance(c), c.name, c.id)
     if sort == "verified":
         return lambda c: (verified(c), c.name, c.id)
-    return lambda c: (-round(c.relevance, 1), c.stale, -c.relevance, distance(c), c.name, c.id)
+    # A listing with evidence it may be wrong (stale 2) sinks below every other match, however well it matches.
+    return lambda c: (c.stale >= 2, -round(c.relevance, 1), c.stale, -c.relevance, distance(c), c.name, c.id)
 
 
 def record_unmet_need(session: DbSession, outcome: Outcome, *, team: str = "", today: date | None = None) -> int:
