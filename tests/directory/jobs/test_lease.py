@@ -19,18 +19,12 @@ from directory.jobs.registry import mark_dead_runs
 from directory.models.jobs import JobRun
 from directory.models.verification import FollowUp
 from directory.verification.follow_ups import queue_follow_up
-from tests.conftest import built_app, html
+from tests.conftest import html
 from tests.mailbox import db_session, make_listing, staff_client
 
 pytestmark = pytest.mark.both_backends
 NOW = datetime(2027, 3, 1, 9, 0)
 HOST = socket.gethostname()
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Flask]:
-    with built_app(backend, tmp_path_factory.mktemp("instance")) as app:
-        yield app
 
 
 @pytest.fixture
