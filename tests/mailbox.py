@@ -64,9 +64,9 @@ class Mailbox:
 
 
 @contextlib.contextmanager
-def smtp_mailbox() -> Iterator[Mailbox]:
-    """An aiosmtpd server on 127.0.0.1 at a free port, for the length of the block."""
-    mailbox = Mailbox(free_port())
+def smtp_mailbox(mailbox: Mailbox | None = None) -> Iterator[Mailbox]:
+    """An aiosmtpd server on 127.0.0.1 at a free port (or ``mailbox``'s), for the length of the block."""
+    mailbox = mailbox or Mailbox(free_port())
     controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
     controller.start()
     try:

@@ -8,7 +8,6 @@ database (SQLite file and PostgreSQL) and a real SMTP server on loopback, and ki
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -16,13 +15,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -55,17 +53,6 @@ class HeldMailbox(Mailbox):
             self.holding.set()
             await asyncio.sleep(3)
         return answer
-
-
-@contextlib.contextmanager
-def held_mailbox(hold_at: int) -> Iterator[HeldMailbox]:
-    box = HeldMailbox(free_port(), hold_at)
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
-        yield box
-    finally:
-        controller.stop()
 
 
 def _mail(box: Mailbox) -> dict[str, Any]:
@@ -122,11 +109,12 @@ def _job_runs(app: Flask, name: str) -> list[tuple[str, str]]:
 
 
 def test_a_reminders_run_killed_between_send_and_mark_sends_no_email_twice(tmp_path: Path, backend: str) -> None:
-    with held_mailbox(hold_at=5) as box, built_app(backend, tmp_path, **_mail(box)) as app:
+    held = HeldMailbox(free_port(), hold_at=5)
+    with smtp_mailbox(held) as box, built_app(backend, tmp_path, **_mail(box)) as app:
         addresses = _due_listings(app)
         child = _command(_env(app, box.port), "jobs", "once", "reminders")
         try:
-            assert box.holding.wait(60), "the fifth reminder never reached the SMTP server"
+            assert held.holding.wait(60), "the fifth reminder never reached the SMTP server"
         finally:
             child.send_signal(signal.SIGKILL)
             child.communicate(timeout=10)
