@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
+from ..core.csv_cells import safe_cell
 from ..models.backlog import POPULATION_GROUPS, STATUSES
 from .queries import ItemView
 
@@ -14,12 +14,6 @@ CSV_COLUMNS = (
     "first_flagged", "last_flagged", "urgency", "population_groups", "assignee", "resolved_service",
     "decline_reason", "imd_decile", "gap_score", "descriptions",
 )  # fmt: skip
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run: text starting = + - @ (or tab / CR) gets a leading '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def export_csv(views: list[ItemView]) -> str:

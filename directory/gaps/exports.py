@@ -13,25 +13,16 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..core.csv_cells import safe_cell
 from .areas import AreaRow
 from .authorities import AuthorityRow
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """A cell spreadsheet programs will not run as a formula: text starting = + - @ gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return "" if value is None else value
-
 
 def _csv(records: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], category: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["category", *[label for _key, label in columns]])
     for record in records:
-        writer.writerow([csv_safe(category), *[csv_safe(record[key]) for key, _label in columns]])
+        writer.writerow([safe_cell(category), *[safe_cell(record[key]) for key, _label in columns]])
     return buffer.getvalue()
 
 
