@@ -17,6 +17,7 @@ from ..core.csv_cells import safe_cell
 from .areas import AreaRow
 from .authorities import AuthorityRow
 
+
 def _csv(records: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], category: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
