@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..accounts.roles import STAFF_ROLES, actor_for, roles_required
@@ -34,9 +34,35 @@ def _refused(exc: TokenRefused) -> Any:
     return render_template("groups/refused.html", message=str(exc)), exc.status
 
 
+# A one-click link's secret is exchanged, on first opening, for the contact's signed session and a clean
+# address (as edit links are): it then leaves the address bar, the browser's history, any Referer and the
+# access log. Opening the link spends nothing; the button does. A POST to the old address still works, for a
+# page opened before the exchange and still on someone's screen.
+def _held(kind: str) -> str:
+    return f"group_pending_{kind}"
+
+
+def _exchange(kind: str, token: str) -> Any:
+    try:
+        find_token(db.session, token, kind)
+    except TokenRefused as exc:
+        return _refused(exc)
+    session[_held(kind)] = token
+    return redirect(url_for(f"verification.{kind}_held"), 303)
+
+
 @bp.route("/group/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> Any:
     """From a reminder: one button to say the listing is still running and correct."""
+    return _confirm(token) if request.method == "POST" else _exchange("confirm", token)
+
+
+@bp.route("/group/confirm", methods=["GET", "POST"], endpoint="confirm_held")
+def confirm_held() -> Any:
+    return _confirm(str(session.get(_held("confirm")) or ""))
+
+
+def _confirm(token: str) -> Any:
     try:
         service = answers.service_for_token(db.session, token, "confirm")
     except TokenRefused as exc:
@@ -52,6 +78,7 @@ def confirm(token: str) -> Any:
             db.session.rollback()
             return render_template("verification/confirm.html", **_confirm_page(service, exc.errors)), 422
         db.session.commit()
+        session.pop(_held("confirm"), None)
         return render_template("verification/confirmed.html", service=service, choice=choice)
     return render_template("verification/confirm.html", **_confirm_page(service, {}))
 
@@ -63,6 +90,15 @@ def _confirm_page(service: Service, errors: dict[str, str]) -> dict[str, Any]:
 @bp.route("/group/stopped/<token>", methods=["GET", "POST"])
 def stopped(token: str) -> Any:
     """From a reminder: tell us the group has stopped. Staff check it; nothing is deleted."""
+    return _stopped(token) if request.method == "POST" else _exchange("stopped", token)
+
+
+@bp.route("/group/stopped", methods=["GET", "POST"], endpoint="stopped_held")
+def stopped_held() -> Any:
+    return _stopped(str(session.get(_held("stopped")) or ""))
+
+
+def _stopped(token: str) -> Any:
     try:
         service = answers.service_for_token(db.session, token, "stopped")
     except TokenRefused as exc:
@@ -80,6 +116,7 @@ def stopped(token: str) -> Any:
             db.session.rollback()
             return render_template("verification/stopped.html", service=service, errors={"note": str(exc)}), 422
         db.session.commit()
+        session.pop(_held("stopped"), None)
         return render_template("verification/stopped_thanks.html", service=service)
     return render_template("verification/stopped.html", service=service, errors={})
 
@@ -87,6 +124,15 @@ def stopped(token: str) -> Any:
 @bp.route("/group/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> Any:
     """Ask not to be emailed again; staff phone instead."""
+    return _unsubscribe(token) if request.method == "POST" else _exchange("unsubscribe", token)
+
+
+@bp.route("/group/unsubscribe", methods=["GET", "POST"], endpoint="unsubscribe_held")
+def unsubscribe_held() -> Any:
+    return _unsubscribe(str(session.get(_held("unsubscribe")) or ""))
+
+
+def _unsubscribe(token: str) -> Any:
     try:
         row = find_token(db.session, token, "unsubscribe")
     except TokenRefused as exc:
@@ -94,6 +140,7 @@ def unsubscribe(token: str) -> Any:
     if request.method == "POST":
         address = answers.unsubscribe(db.session, token)
         db.session.commit()
+        session.pop(_held("unsubscribe"), None)
         return render_template("verification/unsubscribed.html", email=address)
     return render_template("verification/unsubscribe.html", email=row.email)
 

@@ -132,7 +132,7 @@ def test_the_first_reminder_goes_repeat_days_after_the_last_check_and_asks_for_t
     message = first_reminder(app, mailbox, contact)
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "current waiting time" in text
-    page = html(app.test_client().get(link_to(message, "/group/confirm/")))
+    page = html(app.test_client().get(link_to(message, "/group/confirm/"), follow_redirects=True))
     buttons = [b.get_text() for b in page.select("main form button")]
     assert buttons[:1] == ["Yes, still running and the details are correct"]
     assert {"No wait", "Under a month", "1 to 3 months", "3 to 6 months", "Over 6 months"} <= set(buttons)
@@ -170,7 +170,7 @@ def test_confirming_re_dates_the_wait_it_showed_and_not_taking_referrals_is_a_ca
         session.commit()
     message = first_reminder(app, mailbox, contact)
     with at(FIRST):
-        page = html(app.test_client().get(link_to(message, "/group/confirm/")))
+        page = html(app.test_client().get(link_to(message, "/group/confirm/"), follow_redirects=True))
         assert "about 6 weeks" in page.find("legend").get_text()
         assert submit(app.test_client(), link_to(message, "/group/confirm/")).status_code == 200  # "same"
     service = row(app, service_id)

@@ -150,6 +150,28 @@ def test_three_escalating_reminders_arrive_by_smtp_then_staff_are_asked_to_phone
     assert service_row(app, listing).status == "active"  # it sinks as it ages; nothing is deleted
 
 
+def test_one_click_links_are_exchanged_for_a_clean_address_before_anything_is_answered(
+    app: Flask, listing: int, contact: str, mailbox: Mailbox
+) -> None:
+    with at(DUE - timedelta(days=28)):
+        reminders_job(app)
+        [message] = mailbox.to(contact)
+        for kind in ("confirm", "stopped", "unsubscribe"):
+            link = link_to(message, f"/group/{kind}/")
+            client = app.test_client()
+            opened = client.get(link)
+            assert opened.status_code == 303 and opened.headers["Location"] == f"/group/{kind}"
+            secret = link.rsplit("/", 1)[1]
+            page = client.get(f"/group/{kind}")
+            assert page.status_code == 200 and secret not in page.get_data(as_text=True)
+            assert html(page).select("main form button")  # the button, on the clean address
+            stranger = app.test_client().get(f"/group/{kind}")  # the clean address holds nothing by itself
+            assert stranger.status_code == 404 and "not recognised" in stranger.get_data(as_text=True)
+        assert app.test_client().get("/group/confirm/not-a-link").status_code == 404  # refused before any exchange
+    assert service_row(app, listing).last_verified_at == VERIFIED  # opening and exchanging changed nothing
+    assert follow_ups(app, listing) == []
+
+
 def test_one_click_confirmation_refreshes_the_verification_through_the_write_path(
     app: Flask, listing: int, contact: str, mailbox: Mailbox
 ) -> None:
@@ -159,7 +181,7 @@ def test_one_click_confirmation_refreshes_the_verification_through_the_write_pat
         [message] = mailbox.to(contact)
         confirm = link_to(message, "/group/confirm/")
         client = app.test_client()
-        page = html(client.get(confirm))
+        page = html(client.get(confirm, follow_redirects=True))
         assert [b.get_text() for b in page.select("main form button")][0] == (
             "Yes, still running and the details are correct"
         )

@@ -84,6 +84,9 @@ ACCESS: dict[str, str] = {
     "verification.confirm": PUBLIC,
     "verification.stopped": PUBLIC,
     "verification.unsubscribe": PUBLIC,
+    "verification.confirm_held": PUBLIC,  # the one-click tokens kept in the session are the permission
+    "verification.stopped_held": PUBLIC,
+    "verification.unsubscribe_held": PUBLIC,
     "groups.sign_out": PUBLIC,
     "groups.home": PUBLIC,  # without an edit-link session: how to get one
     "groups.edit_service": GROUP_LINK,
