@@ -129,7 +129,7 @@ def submit(client: Any, path: str, changes: dict[str, str] | None = None, form_i
     data = MultiDict(form_fields(form))
     for name, value in (changes or {}).items():
         data.setlist(name, [value])
-    action = form.get("action") or page.request.path
+    action = form.get("action") or page.request.full_path.rstrip("?")  # as a browser: the page's own address
     return client.post(action, data=data)
 
 

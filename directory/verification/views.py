@@ -38,17 +38,34 @@ def _refused(exc: TokenRefused) -> Any:
 # address (as edit links are): it then leaves the address bar, the browser's history, any Referer and the
 # access log. Opening the link spends nothing; the button does. A POST to the old address still works, for a
 # page opened before the exchange and still on someone's screen.
+# The session holds each link opened, keyed by its (not secret) row id, so two reminders open in two tabs
+# each answer for their own listing.
+HELD_LINKS = 10
+
+
 def _held(kind: str) -> str:
     return f"group_pending_{kind}"
 
 
 def _exchange(kind: str, token: str) -> Any:
     try:
-        find_token(db.session, token, kind)
+        row = find_token(db.session, token, kind)
     except TokenRefused as exc:
         return _refused(exc)
-    session[_held(kind)] = token
-    return redirect(url_for(f"verification.{kind}_held"), 303)
+    held = {key: value for key, value in dict(session.get(_held(kind)) or {}).items() if key != str(row.id)}
+    held[str(row.id)] = token
+    session[_held(kind)] = dict(list(held.items())[-HELD_LINKS:])
+    return redirect(url_for(f"verification.{kind}_held", link=row.id), 303)
+
+
+def _held_token(kind: str) -> str:
+    return str(dict(session.get(_held(kind)) or {}).get(request.args.get("link", ""), ""))
+
+
+def _spent(kind: str) -> None:
+    held = dict(session.get(_held(kind)) or {})
+    held.pop(request.args.get("link", ""), None)
+    session[_held(kind)] = held
 
 
 @bp.route("/group/confirm/<token>", methods=["GET", "POST"])
@@ -59,7 +76,7 @@ def confirm(token: str) -> Any:
 
 @bp.route("/group/confirm", methods=["GET", "POST"], endpoint="confirm_held")
 def confirm_held() -> Any:
-    return _confirm(str(session.get(_held("confirm")) or ""))
+    return _confirm(_held_token("confirm"))
 
 
 def _confirm(token: str) -> Any:
@@ -78,7 +95,7 @@ def _confirm(token: str) -> Any:
             db.session.rollback()
             return render_template("verification/confirm.html", **_confirm_page(service, exc.errors)), 422
         db.session.commit()
-        session.pop(_held("confirm"), None)
+        _spent("confirm")
         return render_template("verification/confirmed.html", service=service, choice=choice)
     return render_template("verification/confirm.html", **_confirm_page(service, {}))
 
@@ -95,7 +112,7 @@ def stopped(token: str) -> Any:
 
 @bp.route("/group/stopped", methods=["GET", "POST"], endpoint="stopped_held")
 def stopped_held() -> Any:
-    return _stopped(str(session.get(_held("stopped")) or ""))
+    return _stopped(_held_token("stopped"))
 
 
 def _stopped(token: str) -> Any:
@@ -116,7 +133,7 @@ def _stopped(token: str) -> Any:
             db.session.rollback()
             return render_template("verification/stopped.html", service=service, errors={"note": str(exc)}), 422
         db.session.commit()
-        session.pop(_held("stopped"), None)
+        _spent("stopped")
         return render_template("verification/stopped_thanks.html", service=service)
     return render_template("verification/stopped.html", service=service, errors={})
 
@@ -129,7 +146,7 @@ def unsubscribe(token: str) -> Any:
 
 @bp.route("/group/unsubscribe", methods=["GET", "POST"], endpoint="unsubscribe_held")
 def unsubscribe_held() -> Any:
-    return _unsubscribe(str(session.get(_held("unsubscribe")) or ""))
+    return _unsubscribe(_held_token("unsubscribe"))
 
 
 def _unsubscribe(token: str) -> Any:
@@ -140,7 +157,7 @@ def _unsubscribe(token: str) -> Any:
     if request.method == "POST":
         address = answers.unsubscribe(db.session, token)
         db.session.commit()
-        session.pop(_held("unsubscribe"), None)
+        _spent("unsubscribe")
         return render_template("verification/unsubscribed.html", email=address)
     return render_template("verification/unsubscribe.html", email=row.email)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -160,16 +161,39 @@ def test_one_click_links_are_exchanged_for_a_clean_address_before_anything_is_an
             link = link_to(message, f"/group/{kind}/")
             client = app.test_client()
             opened = client.get(link)
-            assert opened.status_code == 303 and opened.headers["Location"] == f"/group/{kind}"
+            clean = opened.headers["Location"]
+            assert opened.status_code == 303 and re.fullmatch(rf"/group/{kind}\?link=\d+", clean)
             secret = link.rsplit("/", 1)[1]
-            page = client.get(f"/group/{kind}")
+            page = client.get(clean)
             assert page.status_code == 200 and secret not in page.get_data(as_text=True)
             assert html(page).select("main form button")  # the button, on the clean address
-            stranger = app.test_client().get(f"/group/{kind}")  # the clean address holds nothing by itself
+            stranger = app.test_client().get(clean)  # the clean address holds nothing by itself
             assert stranger.status_code == 404 and "not recognised" in stranger.get_data(as_text=True)
         assert app.test_client().get("/group/confirm/not-a-link").status_code == 404  # refused before any exchange
     assert service_row(app, listing).last_verified_at == VERIFIED  # opening and exchanging changed nothing
     assert follow_ups(app, listing) == []
+
+
+def test_two_reminders_open_in_one_browser_each_answer_for_their_own_listing(
+    app: Flask, listing: int, contact: str, mailbox: Mailbox
+) -> None:
+    sam = [{"name": "Sam", "title": "", "phone": "01253 400400", "email": contact}]
+    other = make_listing(app, last_verified_at=VERIFIED.isoformat(), contacts=sam)
+    with at(DUE - timedelta(days=28)):
+        reminders_job(app)
+        first, second = sorted(mailbox.to(contact), key=lambda m: listing_named(app, m) != listing)
+        browser = app.test_client()
+        first_page = browser.get(link_to(first, "/group/confirm/")).headers["Location"]
+        browser.get(link_to(second, "/group/confirm/"))  # a second tab, opened later
+        assert submit(browser, first_page).status_code == 200  # the first tab's button
+    assert service_row(app, listing).last_verified_at != VERIFIED
+    assert service_row(app, other).last_verified_at == VERIFIED
+
+
+def listing_named(app: Flask, message: Any) -> int:
+    """The listing a reminder is about, found by its name in the subject."""
+    with db_session(app) as session:
+        return next(s.id for s in session.scalars(select(Service)) if s.name in str(message["Subject"]))
 
 
 def test_one_click_confirmation_refreshes_the_verification_through_the_write_path(
