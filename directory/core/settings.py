@@ -67,6 +67,9 @@ SETTINGS: dict[str, Setting] = {
     # --- settings: groups and jobs (issue 6) ---
     "PUBLIC_URL": Setting("the directory's public address, for links in emails", "http://127.0.0.1:5000"),
     "GROUP_LINK_DAYS": Setting("days a group edit link stays valid before it is used", 14, int),
+    "GROUP_RENEWAL_MINUTES": Setting(
+        "minutes before a used or expired link can ask for another new edit link for the same address", 60, int
+    ),
     "GROUP_SESSION_HOURS": Setting("hours a group contact stays signed in after using an edit link", 8, int),
     "GROUP_REVIEW_FIELDS": Setting(
         "field groups whose changes by groups wait for staff review (details, contact, sessions, capacity, "

@@ -54,8 +54,9 @@ def _require_access() -> groups.GroupAccess:
     return access
 
 
-def _refused(exc: groups.TokenRefused) -> Any:
-    return render_template("groups/refused.html", message=str(exc)), exc.status
+def _refused(exc: groups.TokenRefused, token: str) -> Any:
+    renew = token if exc.reason in ("used", "expired") else ""  # a link that once worked can ask for a new one
+    return render_template("groups/refused.html", message=str(exc), renew=renew), exc.status
 
 
 # --- group contacts ----------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def enter(token: str) -> Any:
     try:
         groups.find_token(db.session, token, "edit")
     except groups.TokenRefused as exc:
-        return _refused(exc)
+        return _refused(exc, token)
     session[PENDING_LINK] = token
     return redirect(url_for("groups.enter_link", next=request.args.get("next", "")), 303)
 
@@ -88,7 +89,7 @@ def enter_link() -> Any:
     try:
         row = groups.find_token(db.session, token, "edit")
     except groups.TokenRefused as exc:
-        return _refused(exc)
+        return _refused(exc, token)
     return render_template("groups/enter.html", link=row, next=request.args.get("next", ""))
 
 
@@ -97,7 +98,7 @@ def _spend(token: str) -> Any:
         access = groups.use_edit_link(db.session, token)
     except groups.TokenRefused as exc:
         db.session.rollback()
-        return _refused(exc)
+        return _refused(exc, token)
     db.session.commit()
     session.pop(PENDING_LINK, None)
     session[groups.SESSION_KEY] = access.as_session()

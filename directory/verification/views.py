@@ -30,8 +30,9 @@ from .waits import current_wait_share
 bp = Blueprint("verification", __name__)
 
 
-def _refused(exc: TokenRefused) -> Any:
-    return render_template("groups/refused.html", message=str(exc)), exc.status
+def _refused(exc: TokenRefused, token: str) -> Any:
+    renew = token if exc.reason in ("used", "expired") else ""  # a link that once worked can ask for a new one
+    return render_template("groups/refused.html", message=str(exc), renew=renew), exc.status
 
 
 # A one-click link's secret is exchanged, on first opening, for the contact's signed session and a clean
@@ -51,7 +52,7 @@ def _exchange(kind: str, token: str) -> Any:
     try:
         row = find_token(db.session, token, kind)
     except TokenRefused as exc:
-        return _refused(exc)
+        return _refused(exc, token)
     held = {key: value for key, value in dict(session.get(_held(kind)) or {}).items() if key != str(row.id)}
     held[str(row.id)] = token
     session[_held(kind)] = dict(list(held.items())[-HELD_LINKS:])
@@ -83,14 +84,14 @@ def _confirm(token: str) -> Any:
     try:
         service = answers.service_for_token(db.session, token, "confirm")
     except TokenRefused as exc:
-        return _refused(exc)
+        return _refused(exc, token)
     if request.method == "POST":
         choice = request.form.get("answer") or "same"
         try:
             service = answers.answer(db.session, token, choice, paused_until=request.form.get("paused_until"))
         except TokenRefused as exc:
             db.session.rollback()
-            return _refused(exc)
+            return _refused(exc, token)
         except ValidationFailed as exc:
             db.session.rollback()
             return render_template("verification/confirm.html", **_confirm_page(service, exc.errors)), 422
@@ -119,13 +120,13 @@ def _stopped(token: str) -> Any:
     try:
         service = answers.service_for_token(db.session, token, "stopped")
     except TokenRefused as exc:
-        return _refused(exc)
+        return _refused(exc, token)
     if request.method == "POST":
         try:
             answers.report_stopped(db.session, token, request.form.get("note", ""))
         except TokenRefused as exc:
             db.session.rollback()
-            return _refused(exc)
+            return _refused(exc, token)
         except ValidationFailed as exc:
             db.session.rollback()
             return render_template("verification/stopped.html", service=service, errors=exc.errors), 422
@@ -153,7 +154,7 @@ def _unsubscribe(token: str) -> Any:
     try:
         row = find_token(db.session, token, "unsubscribe")
     except TokenRefused as exc:
-        return _refused(exc)
+        return _refused(exc, token)
     if request.method == "POST":
         address = answers.unsubscribe(db.session, token)
         db.session.commit()

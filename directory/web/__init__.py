@@ -14,7 +14,7 @@ from ..core import process_cache, vocab
 from ..core.db import db
 from ..core.meta import read_meta
 from ..gaps import views as gaps_views
-from ..groups import changes, claim_views, links
+from ..groups import changes, claim_views, links, renewal_views
 from ..groups import views as groups_views
 from ..imports import views as imports_views
 from ..jobs import views as jobs_views
@@ -48,6 +48,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     imports_views.bp,
     oruk_views.bp,
     claim_views.bp,
+    renewal_views.bp,
 )
 
 

@@ -19,6 +19,7 @@ LIMITED_VIEWS = {
     "verification.confirm": "GROUP_TOKEN_RATE_LIMIT",
     "verification.stopped": "GROUP_TOKEN_RATE_LIMIT",
     "verification.unsubscribe": "GROUP_TOKEN_RATE_LIMIT",
+    "renewals.new_link": "GROUP_TOKEN_RATE_LIMIT",  # looks up a token, and may send an email
     "groups.request_listing": "LISTING_REQUEST_RATE_LIMIT",
     "claims.claim": "LISTING_CLAIM_RATE_LIMIT",  # groups ask to manage a listing (issue 6)
 }

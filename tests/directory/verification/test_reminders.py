@@ -212,7 +212,9 @@ def test_one_click_confirmation_refreshes_the_verification_through_the_write_pat
         response = submit(client, confirm)
         assert response.status_code == 200
         assert "Thank you" in html(response).get_text()
-        assert app.test_client().get(confirm).status_code == 410  # the link works once
+        used = app.test_client().get(confirm)
+        assert used.status_code == 410  # the link works once, and can ask for an edit link instead
+        assert [b.get_text() for b in html(used).select("main form button")] == ["Email me a new link"]
     service = service_row(app, listing)
     assert service.last_verified_at == moment.replace(microsecond=0)
     assert (service.verified_how, service.verified_by) == ("group-confirmed", f"group: {contact}")

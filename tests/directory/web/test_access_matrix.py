@@ -87,6 +87,7 @@ ACCESS: dict[str, str] = {
     "verification.confirm_held": PUBLIC,  # the one-click tokens kept in the session are the permission
     "verification.stopped_held": PUBLIC,
     "verification.unsubscribe_held": PUBLIC,
+    "renewals.new_link": PUBLIC,  # an old link is the permission; the new one goes to a listed address only
     "groups.sign_out": PUBLIC,
     "groups.home": PUBLIC,  # without an edit-link session: how to get one
     "groups.edit_service": GROUP_LINK,
