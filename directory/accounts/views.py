@@ -18,11 +18,16 @@ from .users import authenticate, end_sessions, set_user_area
 bp = Blueprint("accounts", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+# Where each role starts its work: a link worker searches for a client, a community development worker reads
+# the gap map; administrators and group editors start on the staff listings.
+HOME_BY_ROLE = {"link-worker": "public.index", "community-development": "gaps.map_page"}
+
+
+def _safe_next(target: str | None, role: str) -> str:
     # Only same-site paths, so a crafted link cannot bounce a worker to another site.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("services.dashboard")
+    return url_for(HOME_BY_ROLE.get(role, "services.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -34,7 +39,7 @@ def login() -> Any:
             flash("That email and password do not match an active account.", "error")
             return render_template("accounts/login.html", email=request.form.get("email", "")), 401
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), user.role))
     return render_template("accounts/login.html", email="")
 
 

@@ -257,10 +257,12 @@ def _history(kind: Kind, entity_id: int) -> Any:
     return render_template("listings/organisation_history.html", organization=listing, revisions=revisions)
 
 
-@services.post("/services/<int:service_id>/archive")
+@services.route("/services/<int:service_id>/archive", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def archive(service_id: int) -> Any:
-    """Archive: hidden from search and the public, kept with its history."""
+    """Archive: hidden from search and the public, kept with its history. Asked first: it hides a listing."""
+    if request.method == "GET":
+        return _confirm_archive("service", service_id)
     return _act("service", service_id, operations.archive, "Archived. It can be restored from this page.")
 
 
@@ -271,11 +273,18 @@ def unarchive(service_id: int) -> Any:
     return _act("service", service_id, operations.unarchive, "Restored from the archive.")
 
 
-@organisations.post("/organisations/<int:organization_id>/archive", endpoint="archive")
+@organisations.route("/organisations/<int:organization_id>/archive", methods=["GET", "POST"], endpoint="archive")
 @roles_required(*STAFF_ROLES)
 def organisation_archive(organization_id: int) -> Any:
-    """Archive an organisation and its services."""
+    """Archive an organisation and its services. Asked first: it hides every one of its listings."""
+    if request.method == "GET":
+        return _confirm_archive("organization", organization_id)
     return _act("organization", organization_id, operations.archive, "Archived with its services.")
+
+
+def _confirm_archive(kind: Kind, entity_id: int) -> Any:
+    listing = _editable(kind, entity_id)
+    return render_template("listings/archive_confirm.html", kind=kind, listing=listing, back=_page(kind, entity_id))
 
 
 @organisations.post("/organisations/<int:organization_id>/unarchive", endpoint="unarchive")

@@ -152,19 +152,41 @@ def test_restore_a_revision_from_the_history_page(signed_in: Any, make_service: 
     assert html(client.get(f"/staff/services/{service.id}")).find("h1").get_text() == "Original name"
 
 
-def test_archive_hides_the_public_page_and_restore_brings_it_back(signed_in: Any, make_service: Any) -> None:
+def test_archive_asks_first_then_hides_the_public_page_and_restore_brings_it_back(
+    signed_in: Any, make_service: Any
+) -> None:
     service = make_service(name="Allotment club")
     client = signed_in("admin")
-    token = csrf_token(client, f"/staff/services/{service.id}")
-    assert (
-        client.post(f"/staff/services/{service.id}/archive", data={"csrf_token": token, "version": "1"}).status_code
-        == 302
-    )
+    page = html(client.get(f"/staff/services/{service.id}"))
+    assert not [f for f in page.select("main form") if f.get("action", "").endswith("/archive")]  # no one-click
+    link = page.find("a", string="Archive…")
+    asked = client.get(link["href"])
+    assert asked.status_code == 200 and client.get(f"/services/{service.id}").status_code == 200  # asking hides nothing
+    question = html(asked)
+    assert question.find("h1").get_text() == "Archive Allotment club?"
+    [form] = question.select("main form")
+    response = client.post(link["href"], data={i["name"]: i["value"] for i in form.find_all("input")})
+    assert response.status_code == 302
     assert client.get(f"/services/{service.id}").status_code == 404
     assert "Allotment club" not in html(client.get("/?q=allotment")).get_text()
+    token = csrf_token(client, f"/staff/services/{service.id}")
     client.post(f"/staff/services/{service.id}/unarchive", data={"csrf_token": token, "version": "2"})
     assert client.get(f"/services/{service.id}").status_code == 200
     assert "Allotment club" in html(client.get("/?q=allotment")).get_text()
+
+
+def test_archiving_an_organisation_names_the_services_it_will_hide(signed_in: Any, make_service: Any) -> None:
+    first = make_service(name="Knit and natter")
+    make_service(name="Craft café", organization_id=first.organization_id)
+    client = signed_in("admin")
+    page = html(client.get(f"/staff/organisations/{first.organization_id}/edit"))
+    asked = html(client.get(page.find("a", string="Archive with its services…")["href"]))
+    text = asked.get_text(" ")
+    assert "2 live services" in text and "Knit and natter" in text and "Craft café" in text
+    assert client.get(f"/services/{first.id}").status_code == 200
+    assert signed_in("link-worker").get(f"/staff/organisations/{first.organization_id}/archive").status_code == 200
+    editor = signed_in("group-editor", organization_id=first.organization_id)
+    assert editor.get(f"/staff/organisations/{first.organization_id}/archive").status_code == 403
 
 
 def test_public_page_leaves_out_staff_only_fields(client: Any, make_service: Any, session: Any) -> None:
