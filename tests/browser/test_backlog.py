@@ -91,3 +91,39 @@ def test_item_and_summary_pages_have_no_axe_violations(
         page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
         violations = _axe(page, axe_js)
         assert violations == [], f"{target}:\n{_report(violations)}"
+
+
+def test_board_cards_stay_inside_their_columns_whatever_they_hold(new_context: NewContext, live_site: LiveSite) -> None:
+    """A long assignee address or area list once pushed an "In progress" card over the "Resolved" column."""
+    from directory.accounts.users import create_user
+    from directory.backlog.flags import record_flag
+    from directory.backlog.workflow import transition
+    from directory.core.db import db
+    from directory.models import User
+    from tests.conftest import PASSWORD
+
+    with live_site.app.app_context():
+        worker = db.session.query(User).filter_by(email=live_site.emails["link-worker"]).one()
+        lead = create_user(
+            db.session, email_address="community.development.lead.for.the.whole.fylde.coast@blackpool.example.org",
+            role="community-development", password=PASSWORD,
+        )  # fmt: skip
+        saved = record_flag(db.session, {"category": "debt-benefits", "postcode": "FY1 1AD", "description": "No debt advice"
+                                         " at weekends within reach of the estate"}, worker)  # fmt: skip
+        transition(db.session, saved.item.id, "triaged", lead)
+        transition(db.session, saved.item.id, "in-progress", lead, assignee_id=lead.id)
+        db.session.commit()
+    page = new_context("community-development", viewport={"width": 1366, "height": 768}).new_page()
+    page.goto("/backlog/")
+    expect(page.locator("section[aria-labelledby=col-in-progress] li.backlog-card")).not_to_have_count(0)
+    spills = page.evaluate(
+        """() => [...document.querySelectorAll('.board-column')].flatMap(column => {
+            const edge = column.getBoundingClientRect();
+            return [...column.querySelectorAll('li')].filter(card => {
+                const box = card.getBoundingClientRect();
+                return box.left < edge.left - 0.5 || box.right > edge.right + 0.5 || card.scrollWidth > card.clientWidth + 1;
+            }).map(card => column.getAttribute('aria-labelledby') + ': ' + card.innerText.slice(0, 60));
+        })"""
+    )
+    assert spills == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
