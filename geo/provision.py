@@ -13,7 +13,7 @@ The steps before and after live beside it: :mod:`geo.crs` (:func:`~geo.crs.to_bn
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -24,10 +24,19 @@ from scipy.spatial import cKDTree
 from geo.crs import FloatArray, bng_coordinates
 from geo.frames import lsoa_edition_of, positions_in, require_columns, unique_codes
 
-__all__ = ["DEFAULT_RADIUS_M", "provision"]
+__all__ = ["AGE_DENOMINATORS", "DEFAULT_RADIUS_M", "provision"]
 
 #: Default radius for counting services around an LSOA centre, metres (setting DIRECTORY_GAP_RADIUS_M).
 DEFAULT_RADIUS_M = 5000.0
+
+#: Categories whose services are for one age group, and the IoD population denominator they are measured
+#: against: a street of pensioners with one lunch club is better served than the same club among young
+#: families, so "per 1,000 residents" counts only the residents the service is for.
+AGE_DENOMINATORS: dict[str, str] = {
+    "older-people": "population_60_plus",
+    "parenting-families": "population_0_15",
+    "young-people": "population_0_15",
+}
 
 
 def provision(
@@ -40,6 +49,7 @@ def provision(
     service_area_lads: pd.DataFrame | None = None,
     centre_lads: pd.DataFrame | None = None,
     workers: int = -1,
+    denominators: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Provision of each category of service around each LSOA centre.
 
@@ -65,7 +75,8 @@ def provision(
     radius_m
         Radius for ``within_radius``, metres (setting ``DIRECTORY_GAP_RADIUS_M``).
     population
-        Optional ``lsoa_code``, ``population`` (residents) for ``per_1000``.
+        Optional ``lsoa_code``, ``population`` (residents) for ``per_1000``, and any
+        other denominator column ``denominators`` names (e.g. ``population_60_plus``).
     service_area_lads
         Optional services that serve whole local authorities rather than a place:
         ``category``, ``lad_code``.
@@ -73,6 +84,10 @@ def provision(
         Optional ``lsoa_code``, ``lad_code``: the local authority of each LSOA.
     workers
         Threads, each measuring one category at a time (-1: one per core).
+    denominators
+        Optional category -> column of ``population`` to count residents by for that
+        category's ``per_1000`` (e.g. :data:`AGE_DENOMINATORS`); other categories use
+        ``population``. A named column missing from ``population`` is an error.
 
     Returns
     -------
@@ -82,13 +97,14 @@ def provision(
         * ``lsoa_code``, ``category`` (categoricals);
         * ``nearest_m`` (float, metres; NaN when the category has no located service);
         * ``within_radius`` (int, services of the category within ``radius_m``, inclusive);
-        * ``per_1000`` (float, ``within_radius`` per 1,000 residents of the LSOA; NaN when
-          its population is unknown or zero);
+        * ``per_1000`` (float, ``within_radius`` per 1,000 residents of the LSOA, or per
+          1,000 of the age group ``denominators`` names for the category; NaN when that
+          population is unknown or zero);
         * ``area_covered`` (bool, a service-area service of the category covers the LSOA's
           local authority).
 
         ``attrs``: ``radius_m``, ``lsoa_edition`` (when ``centres`` says), ``services``
-        (rows used), ``categories``.
+        (rows used), ``categories``, ``denominators`` (category -> population column used).
 
     Raises
     ------
@@ -116,14 +132,18 @@ def provision(
     order = np.argsort(service_category, kind="stable")
     bounds = np.searchsorted(service_category[order], np.arange(n_cat + 1))
 
-    residents = np.full(n_lsoa, np.nan)
-    if population is not None:
-        require_columns(population, ["lsoa_code", "population"], "provision needs population")
-        unique_codes(population["lsoa_code"], "provision: population")
-        where = pd.Index(centres["lsoa_code"]).get_indexer(population["lsoa_code"])
-        known = where >= 0
-        residents[where[known]] = pd.to_numeric(population["population"], errors="coerce").to_numpy("float64")[known]
-    residents[residents <= 0] = np.nan
+    denominator_of = {c: (denominators or {}).get(c, "population") for c in category_list}
+    residents_by: dict[str, FloatArray] = {}
+    for column in dict.fromkeys(denominator_of.values()):
+        residents = np.full(n_lsoa, np.nan)
+        if population is not None:
+            require_columns(population, ["lsoa_code", column], "provision needs population")
+            unique_codes(population["lsoa_code"], "provision: population")
+            where = pd.Index(centres["lsoa_code"]).get_indexer(population["lsoa_code"])
+            known = where >= 0
+            residents[where[known]] = pd.to_numeric(population[column], errors="coerce").to_numpy("float64")[known]
+        residents[residents <= 0] = np.nan
+        residents_by[column] = residents
 
     lad_of_centre: npt.NDArray[np.object_] | None = None
     if service_area_lads is not None:
@@ -172,7 +192,7 @@ def provision(
             lads_here = service_area_lads.loc[service_area_lads["category"] == category, "lad_code"]
             covered[rows] = pd.Index(lads_here.dropna().unique()).get_indexer(lad_of_centre) >= 0
 
-    per_1000 = within / np.tile(residents, n_cat) * 1000.0
+    per_1000 = within / np.concatenate([residents_by[denominator_of[c]] for c in category_list]) * 1000.0
     out = pd.DataFrame(
         {
             "lsoa_code": pd.Categorical.from_codes(
@@ -189,7 +209,9 @@ def provision(
             "area_covered": covered,
         },
     )
-    out.attrs.update(radius_m=float(radius_m), services=len(in_scope), categories=category_list)
+    out.attrs.update(
+        radius_m=float(radius_m), services=len(in_scope), categories=category_list, denominators=denominator_of
+    )
     edition = lsoa_edition_of(centres)
     if edition is not None:
         out.attrs["lsoa_edition"] = edition

@@ -34,7 +34,9 @@ from ..core.writes import Actor
 from ..gaps.demo import load_demo_gaps  # deprivation, boundaries and gap scores (issue 4)
 from ..listings import operations
 from ..models import Organization, Postcode, Service, User
+from .activity import add_activity
 from .content import DEMO_AREAS, FIRST_NAMES, LANGUAGES, ORGANISATION_PATTERNS, SERVICE_TEMPLATES, VENUE_STREETS
+from .history import add_history
 
 DEMO_ACTOR = Actor(label="demo generator", source="demo")
 DEMO_ACCOUNTS = (
@@ -60,6 +62,7 @@ class DemoReport:
     accounts: dict[str, str] = field(default_factory=dict)
     already_built: bool = False
     gaps: str = ""  # what the gap map was loaded from (issue 4)
+    activity: dict[str, int] = field(default_factory=dict)  # staff work in flight and history (issue 16)
 
     def __str__(self) -> str:
         head = "Demo data already present" if self.already_built else "Demo directory built"
@@ -69,6 +72,8 @@ class DemoReport:
             "Demo sign-ins (passwords are new each run; this is demo data only):",
         ]
         lines += [f"  {email}  {password}" for email, password in self.accounts.items()]
+        if self.activity:
+            lines.append("Staff screens: " + ", ".join(f"{n} {what}" for what, n in self.activity.items()) + ".")
         if self.gaps:
             lines.append(self.gaps)
         return "\n".join(lines)
@@ -162,6 +167,10 @@ def build_demo(
     report.services = session.scalar(select(func.count()).select_from(Service)) or 0
     report.archived = session.scalar(select(func.count()).where(Service.status == "archived")) or 0
     report.accounts = _demo_accounts(session)
+    if not report.already_built:
+        echo("Adding the staff work in flight (flags, follow-ups, requests) and the import and job history ...")
+        rng = random.Random(seed + 1)
+        report.activity = {**add_activity(session, rng, utcnow()), **add_history(session, rng, utcnow())}
     report.gaps = load_demo_gaps(session, postcodes, list(DEMO_AREAS), data_dir=data_dir, echo=echo)
     session.commit()
     return report

@@ -21,6 +21,7 @@ from geo import WGS84
 from geo.centres import lsoa_centres
 from geo.readers.boundaries import read_boundaries
 from geo.readers.deprivation import combine_deprivation, read_deprivation
+from geo.readers.deprivation_headers import AGE_POPULATIONS
 
 from ..core.clock import utcnow
 from ..core.db import DbSession
@@ -71,13 +72,17 @@ def read_deprivation_files(paths: Sequence[str | Path]) -> pd.DataFrame:
     return frames[0] if len(frames) == 1 else combine_deprivation(frames)
 
 
-def import_deprivation(session: DbSession, paths: Sequence[str | Path], *, echo: Progress = quiet) -> ImportReport:
+def import_deprivation(
+    session: DbSession, paths: Sequence[str | Path], *, frame: pd.DataFrame | None = None, echo: Progress = quiet
+) -> ImportReport:
     """Replace the deprivation figures of the files' LSOA edition with the files' figures (no commit).
 
-    Raises ``DataFileError`` (a ``ValueError``) naming the file when its headers or values are not
+    ``frame`` (as ``geo.readers.read_deprivation`` returns, e.g. the packaged IoD2019) may be given instead of
+    ``paths``. Raises ``DataFileError`` (a ``ValueError``) naming the file when its headers or values are not
     official, and ``ValueError`` when files of different releases are mixed; nothing is written then.
     """
-    frame = read_deprivation_files(paths)
+    if frame is None:
+        frame = read_deprivation_files(paths)
     edition = str(frame.attrs["lsoa_edition"])
     source_kind = str(frame.attrs.get("source_kind", ""))
     echo(f"Read {len(frame):,} LSOAs ({source_kind}); storing ...")
@@ -107,6 +112,7 @@ def import_deprivation(session: DbSession, paths: Sequence[str | Path], *, echo:
                 "imd_rank": plain(record.get("imd_rank")),
                 "imd_decile": plain(record.get("imd_decile")),
                 "population": plain(record.get("population")),
+                **{name: plain(record.get(name)) for name in AGE_POPULATIONS},
                 "domains": domains,
                 "has_scores": score is not None,
                 "imported_at": now,

@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from geo.readers.packaged_deprivation import read_packaged_deprivation
+
 from ..core.db import db
 from .area_data import import_boundaries, import_deprivation
 from .compute import NothingToCompute, compute_gaps
@@ -26,12 +28,17 @@ def _progress(message: str) -> None:
 
 
 @click.command("import-imd")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--packaged", is_flag=True, help="Load the IoD2019 shipped in the package (all of England).")
 @with_appcontext
-def import_imd_command(files: tuple[Path, ...]) -> None:
-    """Load English Indices of Deprivation files (IoD2019 Files 1/2/5/6/7 together, or IoD2025 File 7)."""
+def import_imd_command(files: tuple[Path, ...], packaged: bool) -> None:
+    """Load English Indices of Deprivation files (IoD2019 Files 1/2/5/6/7 together, or IoD2025 File 7), or
+    with --packaged the IoD2019 Files 1, 2 and 6 shipped in the package."""
+    if bool(files) == packaged:
+        _fail("Name the deprivation files to import, or give --packaged (not both).")
     try:
-        report = import_deprivation(db.session, list(files), echo=_progress)
+        frame = read_packaged_deprivation() if packaged else None
+        report = import_deprivation(db.session, list(files), frame=frame, echo=_progress)
     except ValueError as exc:  # DataFileError is a ValueError: wrong headers, truncated, mixed releases
         _fail(f"Nothing was imported. {exc}")
     db.session.commit()

@@ -21,7 +21,7 @@ from geo.demand import demand as demand_counts
 from geo.gap_weights import GapWeights
 from geo.gapscore import gap_scores
 from geo.neighbours import neighbours
-from geo.provision import provision
+from geo.provision import AGE_DENOMINATORS, provision
 
 from ..core.clock import utcnow
 from ..core.db import DbSession
@@ -70,6 +70,25 @@ class GapRunReport:
             f"Deprivation joined for {self.matched:,} of {self.lsoas:,} LSOAs (basis: {self.basis}).",
         ]
         return "\n".join(lines + self.notes)
+
+
+def age_denominators(population: pd.DataFrame, categories: list[str], notes: list[str]) -> dict[str, str]:
+    """The age group each age-specific category is counted against, where every LSOA with a total has it.
+
+    A category keeps the total population when its age group is missing for some LSOAs (a file without the
+    age columns, or figures carried across LSOA editions): one denominator per category keeps LSOAs comparable.
+    """
+    chosen: dict[str, str] = {}
+    for category, column in AGE_DENOMINATORS.items():
+        if category not in categories or population.empty:
+            continue
+        if column in population and bool(population[column].notna().all()):
+            chosen[category] = column
+        else:
+            notes.append(
+                f"No {column.replace('_', ' ')} figures for every LSOA: {category} per 1,000 uses all residents."
+            )
+    return chosen
 
 
 class NothingToCompute(ValueError):
@@ -131,7 +150,9 @@ def compute_gaps(
     centres = pd.DataFrame({"lsoa_code": lsoas["lsoa_code"], "x": lsoas["x"], "y": lsoas["y"],
                             "lad_code": lsoas["lad_code"].fillna("")})  # fmt: skip
     centres.attrs["lsoa_edition"] = edition
-    population = deprivation.dropna(subset=["population"])[["lsoa_code", "population"]]
+    population = deprivation.dropna(subset=["population"])
+    denominators = age_denominators(population, categories, notes)
+    population = population[["lsoa_code", "population", *dict.fromkeys(denominators.values())]]
     measured = provision(
         centres,
         points,
@@ -139,6 +160,7 @@ def compute_gaps(
         radius_m=float(config["GAP_RADIUS_M"]),
         population=population if len(population) else None,
         service_area_lads=service_area_lads if len(service_area_lads) else None,
+        denominators=denominators,
     )
     events = demand_events(session)
     since = now - timedelta(days=int(config["GAP_DEMAND_DAYS"]))

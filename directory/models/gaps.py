@@ -51,6 +51,12 @@ class Deprivation(db.Model):  # type: ignore[name-defined,misc]
     imd_rank: Mapped[int | None] = mapped_column(Integer)
     imd_decile: Mapped[int | None] = mapped_column(Integer)
     population: Mapped[int | None] = mapped_column(Integer)
+    # The age denominators published beside the total (File 6/7): provision for children and older people is
+    # measured against them.
+    population_0_15: Mapped[int | None] = mapped_column(Integer)
+    population_16_59: Mapped[int | None] = mapped_column(Integer)
+    population_60_plus: Mapped[int | None] = mapped_column(Integer)
+    population_working_age: Mapped[int | None] = mapped_column(Integer)
     domains: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"income": {"rank": .., "decile": ..}}
     has_scores: Mapped[bool] = mapped_column(Boolean, default=False)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -14,6 +14,7 @@ from ..core import process_cache, vocab
 from ..core.db import db
 from ..core.meta import read_meta
 from ..gaps import views as gaps_views
+from ..gaps.editions import shown_release
 from ..groups import changes, claim_views, links, renewal_views
 from ..groups import views as groups_views
 from ..imports import views as imports_views
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
         open_follow_up_count=_open_follow_up_count,
         wait_is_current=lambda reported_at: wait_is_current(reported_at, current_app.config),
         wait_choices=WAIT_CHOICES,
+        deprivation_release=lambda: shown_release(db.session),
     )
     app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo.errors import DataFileError
 from geo.readers.deprivation_headers import (
+    AGE_POPULATIONS,
     DEPRIVATION_SOURCE,
     DOMAINS,
     DeprivationLayout,
@@ -95,7 +96,9 @@ def read_deprivation(path: str | Path) -> pd.DataFrame:
           (Barriers to Housing and Services) and ``environment`` (Living Environment):
           ``<domain>_rank``, ``<domain>_decile`` (int) and ``<domain>_score`` (float;
           income and employment scores are rates, 0 to 1); ``population`` (int, the
-          total population denominator: mid 2015 for IoD2019, mid 2022 for IoD2025).
+          total population denominator: mid 2015 for IoD2019, mid 2022 for IoD2025) and the
+          age denominators ``population_0_15``, ``population_16_59``, ``population_60_plus``
+          and ``population_working_age`` (18-59/64, for the Employment domain) (int).
 
         ``attrs``: ``source_kind`` (e.g. "IoD2019 File 1"), ``has_scores`` (False when
         only ranks and deciles are available: downstream code must then work from ranks),
@@ -153,6 +156,9 @@ def read_deprivation(path: str | Path) -> pd.DataFrame:
             path,
             DEPRIVATION_SOURCE,
         )
+    for name in AGE_POPULATIONS:
+        if name in raw:
+            out[name] = integer_column(raw[name], AGE_HEADERS[name], path, DEPRIVATION_SOURCE)
 
     duplicated = out["lsoa_code"].duplicated()
     if duplicated.any():
@@ -172,7 +178,14 @@ def read_deprivation(path: str | Path) -> pd.DataFrame:
     return out
 
 
-_INTEGER_COLUMNS = ("imd_rank", "imd_decile", "population") + tuple(
+#: The age denominators' headers as named in errors.
+AGE_HEADERS = {
+    "population_0_15": "Dependent Children aged 0-15",
+    "population_16_59": "Population aged 16-59",
+    "population_60_plus": "Older population aged 60 and over",
+    "population_working_age": "Working age population 18-59/64",
+}
+_INTEGER_COLUMNS = ("imd_rank", "imd_decile", "population", *AGE_POPULATIONS) + tuple(
     f"{prefix}_{measure}" for prefix in DOMAINS for measure in ("rank", "decile")
 )
 

