@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts import views as accounts_views
 from ..backlog import views as backlog_views
 from ..core import process_cache, vocab
+from ..core.clock import utcnow
 from ..core.db import db
 from ..core.meta import read_meta
 from ..gaps import views as gaps_views
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
         freshness=_freshness,
         age_in_words=age_in_words,
         next_sessions=next_sessions,
+        utcnow=utcnow,
         group_panel=_group_panel,
         open_follow_up_count=_open_follow_up_count,
         wait_is_current=lambda reported_at: wait_is_current(reported_at, current_app.config),
