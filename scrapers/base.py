@@ -126,10 +126,15 @@ class ServiceRecord:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A record that was not imported: where it was in the payload and why."""
+    """A record that was not imported: where it was in the payload and why.
+
+    ``external_id`` is the source's id for it when known: the source still publishes that listing (its detail
+    failed, or it broke a rule), so it is not "removed from the source".
+    """
 
     where: str
     reason: str
+    external_id: str = ""
 
 
 @dataclass

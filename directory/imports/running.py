@@ -47,6 +47,7 @@ from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..core.liveness import Heartbeat, this_worker, worker_gone
 from ..models.imports import ImportRun, ImportSource
+from . import staging
 from .sources import ImportError_, make_importer
 from .writer import CHUNK_SIZE, NotBound, RecordWriter
 
@@ -178,7 +179,13 @@ def _attempt(
             if checksum == source.last_checksum and not force:
                 result.skipped = True
         if not result.skipped:
-            checksum = _write(session, source, run, importer, stream, result, all_or_nothing, progress, chunk_size)
+            # Downloaded first, so the write transaction (SQLite's write lock) lasts only as long as the writing.
+            staged = stream if isinstance(stream, list) else staging.stage(stream)
+            try:
+                checksum = _write(session, source, run, importer, staged, result, all_or_nothing, progress, chunk_size)
+            finally:
+                if isinstance(staged, staging.Staged):
+                    staged.close()
     except (FetchFailed, ParseFailed, ImportError_, NotBound) as exc:
         result.failure = str(exc)
     except Exception as exc:  # a crash: the run's own transaction is already rolled back; keep the report
@@ -199,7 +206,7 @@ def _write(
     source: ImportSource,
     run: ImportRun,
     importer: Importer,
-    stream: Iterable[bytes],
+    stream: Iterable[bytes | Rejected],
     result: RunResult,
     all_or_nothing: bool,
     progress: Progress | None,
@@ -225,6 +232,12 @@ def _write(
         try:
             writer = RecordWriter(writes, source, run, result, chunk_size=chunk_size)
             for payload in stream:
+                if isinstance(payload, Rejected):  # an item the source lists but could not give
+                    hasher.update(repr(payload).encode())
+                    writer.add(payload)
+                    if progress:
+                        progress(1)
+                    continue
                 hasher.update(payload)
                 for item in importer.stream(payload):  # one record at a time: a payload's records are not all kept
                     if isinstance(item, ServiceRecord | Rejected):
