@@ -154,6 +154,7 @@ class RunResult:
     updated: int = 0
     unchanged: int = 0
     held: int = 0  # offered to staff as possible duplicates instead of being created
+    removed: int = 0  # listings the source gave before and not this time (not among the items seen)
     rejected: list[Rejected] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     failure: str | None = None  # the whole run failed: nothing was changed
@@ -170,8 +171,9 @@ class RunResult:
         if self.skipped:
             return "Unchanged since the last run: skipped."
         return (
-            f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.held} held as possible duplicates, {len(self.rejected)} rejected."
+            f"{self.seen} items: {self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.held} held as possible duplicates, {len(self.rejected)} rejected; "
+            f"{self.removed} removed from the source."
         )
 
 

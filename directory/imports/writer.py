@@ -39,12 +39,13 @@ from scrapers.ical import NO_FUTURE_EVENTS
 
 from ..core import validation as v
 from ..core import writes
+from ..core.clock import utcnow
 from ..listings import bulk_write, operations, rules
 from ..listings.snapshots import service_snapshot
 from ..models import Service, TaxonomyTerm
 from ..models.imports import ImportEvidence, ImportRun, ImportSource
 from ..verification.follow_ups import follow_up_evidence
-from . import lookalikes, source_keys
+from . import lookalikes, removals, source_keys
 from .new_listings import NewRecord, write_new
 from .record_values import changed_fields, refusal, service_values, wait_of
 from .source_keys import Key, Link
@@ -61,7 +62,14 @@ class RecordWriter:
     """Writes one run's records on the run's own session (see the module docstring)."""
 
     def __init__(
-        self, session: Session, source: ImportSource, run: ImportRun, result: RunResult, *, chunk_size: int = CHUNK_SIZE
+        self,
+        session: Session,
+        source: ImportSource,
+        run: ImportRun,
+        result: RunResult,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        grace_days: int = 28,
     ) -> None:
         self.session = session
         self.source = source
@@ -74,6 +82,10 @@ class RecordWriter:
         # Ids met in this run whose record was not kept (rejected or held), to name a repeat; a kept record's key
         # says itself that it was met in this run. So what is kept per row is only what a report names anyway.
         self.refused_ids: set[str] = set()
+        # Ids the source still lists though their record was rejected before writing (a failed detail page, a
+        # bad record): not "removed from the source".
+        self.published: set[str] = set()
+        self.grace_days = grace_days
         self.nearby = lookalikes.Nearby(source.id)
         self.pending: list[ServiceRecord | Rejected] = []
         self.keys: dict[Key, Link] = {}
@@ -115,6 +127,8 @@ class RecordWriter:
         for i, item in enumerate(items):
             if isinstance(item, Rejected):
                 self.rejects.append((start + i, item))
+                if item.external_id:
+                    self.published.add(item.external_id)
         if self.source.kind == "ical":
             for position, record in records:
                 if self._repeated(position, record, record.external_id in self.refused_ids):
@@ -314,11 +328,11 @@ class RecordWriter:
         self.keys.clear()
 
     def note_missing(self) -> None:
-        """Listings this source gave before but not this time are named, never archived."""
+        """Listings this source gave before but not this time: counted, named, flagged, archived after the grace
+        period (``removals``)."""
         if self.result.seen == 0:
             return
-        count = source_keys.missing_count(self.session, self.source_id, self.run_id)
-        if count:
-            self.result.notices.append(
-                f"{count} listings this source gave before were not in this run; they were left as they are."
-            )
+        removals.account_removed(
+            self.session, self.source, self.run_id, self.result, self.published | self.refused_ids,
+            grace_days=self.grace_days, actor=self.actor, now=utcnow(), note=self.note,
+        )  # fmt: skip

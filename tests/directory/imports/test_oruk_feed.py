@@ -13,12 +13,16 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory.cli import cli
 from directory.core.writes import Actor
 from directory.imports.running import run_source
 from directory.imports.sources import ensure_source
 from directory.listings import operations
-from directory.models import Service
-from directory.models.imports import ExternalRecord
+from directory.models import Revision, Service
+from directory.models.imports import ExternalRecord, ImportRun
+from directory.models.verification import FollowUp
+from directory.verification.follow_ups import open_follow_ups
+from tests.conftest import html
 from tests.directory.imports.test_running import feed_services, unique
 from tests.scrapers.loopback import LoopbackServer, Reply
 from tests.scrapers.oruk_payloads import page, serve_feed
@@ -135,3 +139,107 @@ def test_a_refused_detail_page_fails_the_source(session: Any, server: LoopbackSe
     run = run_source(session, source, config)
     assert run.status == "failed" and "refused access (401)" in run.failure
     assert listing_of(session, source.id, services[0]["id"]) is None
+
+
+def follow_ups_of(session: Any, service_id: int) -> list[Any]:
+    return list(session.scalars(select(FollowUp).where(FollowUp.service_id == service_id)))
+
+
+def test_a_removed_service_is_flagged_then_archived_after_the_grace_period(
+    session: Any, server: LoopbackServer, config: Any
+) -> None:
+    services = feed_services("Removed", 4)
+    base = serve_feed(server, services, prefix="/removed")
+    source = ensure_source(session, name=unique("removed feed"), kind="oruk", url=base)
+    assert run_source(session, source, config).created == 4
+    gone = services[3]
+    serve_feed(server, services[:3], prefix="/removed")
+    dropped = run_source(session, source, config)
+    assert (dropped.status, dropped.unchanged, dropped.removed) == ("succeeded", 3, 1)
+    listing = listing_of(session, source.id, gone["id"])
+    assert listing.status == "active"  # inside the grace period
+    assert any(f"service {gone['id']}" in n and "flagged for staff" in n for n in dropped.notices)
+    flagged = follow_ups_of(session, listing.id)
+    assert [(f.reason, f.resolved_at) for f in flagged] == [("source-removed", None)]
+    assert f"first missing in import run {dropped.id}" in flagged[0].detail
+    assert listing.id in {f.service_id for f in open_follow_ups(session)}  # in the staff queue
+    again = run_source(session, source, config)  # still missing: counted again, not queued twice
+    assert again.removed == 1 and len(follow_ups_of(session, listing.id)) == 1
+    assert any("still flagged for staff" in n for n in again.notices)
+    later = run_source(session, source, {**config, "IMPORT_REMOVED_GRACE_DAYS": 0})  # the grace period is over
+    assert later.removed == 1 and any("archived" in n for n in later.notices)
+    session.expire_all()
+    listing = listing_of(session, source.id, gone["id"])
+    assert listing.status == "archived"  # archived, never deleted
+    revision = session.scalars(
+        select(Revision).where(Revision.entity_type == "service", Revision.entity_id == listing.id)
+        .order_by(Revision.id.desc())
+    ).first()  # fmt: skip
+    assert (revision.action, revision.actor) == ("archive", f"import: {source.name}")
+    assert run_source(session, source, config).removed == 0  # an archived listing is not counted again
+
+
+def test_a_listing_whose_detail_failed_is_not_removed(session: Any, server: LoopbackServer, config: Any) -> None:
+    services = feed_services("Still listed", 4)
+    base = serve_feed(server, services, prefix="/still")
+    source = ensure_source(session, name=unique("still listed"), kind="oruk", url=base)
+    run_source(session, source, config)
+    server.routes[f"/still/services/{services[0]['id']}"] = Reply(b"oops", status=500)
+    run = run_source(session, source, config)
+    assert (run.status, run.rejected_count, run.removed) == ("succeeded", 1, 0)
+    assert follow_ups_of(session, listing_of(session, source.id, services[0]["id"]).id) == []
+
+
+def test_a_short_feed_flags_and_archives_nothing(session: Any, server: LoopbackServer, config: Any) -> None:
+    services = feed_services("Short", 5)
+    base = serve_feed(server, services, prefix="/short")
+    source = ensure_source(session, name=unique("short feed"), kind="oruk", url=base)
+    run_source(session, source, config)
+    serve_feed(server, services[:2], prefix="/short")
+    run = run_source(session, source, {**config, "IMPORT_REMOVED_GRACE_DAYS": 0})
+    assert run.status == "succeeded" and run.removed == 3
+    assert any("more than half, so the feed looks short" in n for n in run.notices)
+    for service in services[2:]:
+        listing = listing_of(session, source.id, service["id"])
+        assert listing.status == "active" and follow_ups_of(session, listing.id) == []
+
+
+def test_an_empty_feed_fails_and_removes_nothing(session: Any, server: LoopbackServer, config: Any) -> None:
+    services = feed_services("Emptied", 3)
+    base = serve_feed(server, services, prefix="/emptied")
+    source = ensure_source(session, name=unique("emptied feed"), kind="oruk", url=base)
+    run_source(session, source, config)
+    serve_feed(server, [], prefix="/emptied")
+    run = run_source(session, source, {**config, "IMPORT_REMOVED_GRACE_DAYS": 0})
+    assert run.status == "failed" and run.removed == 0 and "no listings" in run.failure
+    for service in services:
+        listing = listing_of(session, source.id, service["id"])
+        assert listing.status == "active" and follow_ups_of(session, listing.id) == []
+
+
+def test_the_run_page_and_the_command_show_every_count(
+    app: Flask, session: Any, server: LoopbackServer, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = feed_services("Shown", 3)
+    base = serve_feed(server, services, prefix="/shown")
+    name = unique("shown feed")
+    monkeypatch.setitem(app.config, "IMPORT_ALLOW_PRIVATE", True)
+    runner = app.test_cli_runner()
+    first = runner.invoke(cli, ["import", "oruk", base, "--name", name])
+    assert first.exit_code == 0, first.output
+    assert "3 items: 3 new, 0 updated, 0 unchanged, 0 held as possible duplicates, 0 rejected; 0 removed" in first.output
+    listed = [{"id": s["id"]} for s in services[:2]] + [{"name": "no id"}]
+    server.routes["/shown/services"] = Reply(json.dumps(page(listed, 1, 100, 3)).encode())
+    second = runner.invoke(cli, ["import", "run", name])
+    assert "3 items: 0 new, 0 updated, 2 unchanged, 0 held as possible duplicates, 1 rejected; 1 removed" in second.output
+    assert "rejected item 3 on page 1: the service has no id" in second.output
+    assert f"service {services[2]['id']}" in second.output
+    session.expire_all()
+    run = session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
+    table = html(signed_in("admin").get(f"/admin/imports/runs/{run.id}")).find("table")
+    headers = [th.get_text() for th in table.find_all("th")]
+    cells = [td.get_text() for td in table.find_all("td")]
+    assert dict(zip(headers, cells, strict=True)) == {
+        "Items seen": "3", "New": "0", "Updated": "0", "Unchanged": "2", "Held as possible duplicates": "0",
+        "Rejected": "1", "Removed from the source": "1",
+    }  # fmt: skip
