@@ -43,7 +43,9 @@ def walk(
         response = http.fetch(url, allow_private=allow_private, max_bytes=max_bytes, timeout=timeout,
                               session=session, require_ok=False)  # fmt: skip
         if response.status in REFUSED:
-            raise AccessRefused(f"{url}: the server refused access ({response.status}); check the feed's address or key.")
+            raise AccessRefused(
+                f"{url}: the server refused access ({response.status}); check the feed's address or key."
+            )
         return response
 
     first_listed: dict[str, str] = {}
@@ -62,8 +64,8 @@ def walk(
                 yield Rejected(where, "the service has no id")
             elif service_id in first_listed:
                 repeats += 1
-                yield Rejected(f"service {service_id}", f"the id {service_id!r} appears twice: at {where}, "
-                               f"and first at {first_listed[service_id]} (this copy was left out)", service_id)  # fmt: skip
+                twice = f"the id {service_id!r} appears twice: at {where}, and first at {first_listed[service_id]}"
+                yield Rejected(f"service {service_id}", f"{twice} (this copy was left out)", service_id)
             else:
                 first_listed[service_id] = where
                 fresh.append(service_id)

@@ -30,7 +30,8 @@ class ValidationFailed(ValueError):
 Cleaner = Callable[[Any], Any]
 
 LAD_CODE = re.compile(r"^E0[6-9]\d{6}$")
-PHONE = re.compile(r"^[0-9 +()\-]{6,32}$")
+# A number, and an extension if it has one ("+44 (0)1253 477 477 ext. 204"): switchboards need it.
+PHONE = re.compile(r"^[0-9 +()\-]{6,32}(?: ?(?:ext\.?|extension|x) ?\d{1,6})?$", re.IGNORECASE)
 
 
 def refuse(message: str) -> Any:
@@ -139,7 +140,7 @@ def phone(value: Any) -> str | None:
         return None
     number = " ".join(str(value).split())
     if not PHONE.match(number):
-        raise ValueError(f"{number!r} is not a phone number (digits, spaces, + and brackets).")
+        raise ValueError(f"{number!r} is not a phone number (digits, spaces, + and brackets, then 'ext. 204' if any).")
     return number
 
 

@@ -63,4 +63,3 @@ def save_links(session: DbSession, source_id: int, run_id: int, keys: dict[Key, 
         session.execute(insert(ExternalRecord), new)
     if seen:
         session.execute(update(ExternalRecord), seen)
-

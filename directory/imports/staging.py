@@ -45,4 +45,4 @@ def stage(items: Iterable[Any]) -> Staged:
     except BaseException:
         file.close()
         raise
-    return Staged(file, count)  # type: ignore[arg-type]
+    return Staged(file, count)

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,6 +49,7 @@ from ..verification.follow_ups import follow_up_evidence
 from . import lookalikes, removals, source_keys
 from .new_listings import NewRecord, write_new
 from .record_values import changed_fields, refusal, service_values, wait_of
+from .salvage import salvage
 from .source_keys import Key, Link
 
 CHUNK_SIZE = 500
@@ -206,14 +208,24 @@ class RecordWriter:
         )  # fmt: skip
         return list(self.session.scalars(query))
 
+    def _clean(
+        self, clean: Callable[[dict[str, Any]], dict[str, Any]], record: ServiceRecord
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The record's values and what ``clean`` makes of them. A feed's bad optional fields are left out with a
+        note (``salvage``); a spreadsheet's row is refused whole, so the person uploading it can fix the row."""
+        values = service_values(record, self.source, self.known, self.note)
+        if self.source.kind == "oruk":
+            return salvage(clean, values, record.where, self.note)
+        return values, clean(values)
+
     # -- a changed record ------------------------------------------------------------------------
     def _update(self, record: ServiceRecord, link: Link, checksum: str) -> None:
-        values = service_values(record, self.source, self.known, self.note)
         wait = wait_of(record)  # checked before anything is written
         service = self.session.get(Service, link[1])
         if service is None:  # pragma: no cover - listings are archived, never deleted
             raise ValueError(f"the listing {link[1]} it was imported as has gone")
-        cleaned = v.clean_fields(values, rules.SERVICE_SPEC, partial=True)
+        clean = partial(v.clean_fields, spec=rules.SERVICE_SPEC, partial=True)
+        values, cleaned = self._clean(clean, record)
         changes = changed_fields(values, cleaned, service_snapshot(service))
         if changes:
             operations.update(
@@ -236,9 +248,9 @@ class RecordWriter:
 
     # -- a new record ----------------------------------------------------------------------------
     def _check(self, position: int, record: ServiceRecord, checksum: str, new: list[NewRecord]) -> None:
-        values = service_values(record, self.source, self.known, self.note)
         wait = wait_of(record)
-        cleaned = bulk_write.clean_service(self.session, values, self.known)
+        clean = partial(bulk_write.clean_service, self.session, known_categories=self.known)
+        values, cleaned = self._clean(clean, record)
         new.append(NewRecord(position, record, values, cleaned, checksum, wait))
 
     def _hold_lookalikes(self, new: list[NewRecord]) -> list[NewRecord]:
@@ -265,7 +277,7 @@ class RecordWriter:
     def _create(self, items: list[NewRecord], links: dict[Key, Link]) -> None:
         """Write new records together; if the database refuses, write them one at a time to name the one."""
         try:
-            written = write_new(self.session, items, links, self.actor)
+            written = write_new(self.session, items, links, self.actor, salvaging=self.source.kind == "oruk")
             self.session.commit()
         except SQLAlchemyError as exc:
             self.session.rollback()
@@ -277,6 +289,8 @@ class RecordWriter:
             return
         for item, reason in written.rejected:
             self._reject(item.position, item.record.where, reason)
+        for text in written.notes:
+            self.note(text)
         for item, service_id in written.created:
             self.keys[("service", item.record.external_id)] = (None, service_id, item.checksum)
         for external_id, organisation_id in written.organisations.items():

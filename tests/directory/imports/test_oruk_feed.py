@@ -50,7 +50,7 @@ def test_a_slow_feed_does_not_hold_the_write_lock(
     app: Flask, session: Any, server: LoopbackServer, config: Any, make_service: Any
 ) -> None:
     """Another save succeeds while a slow feed downloads (SQLite's lock waits 5 s: the feed takes longer)."""
-    services = feed_services("Slow", 8)
+    services = feed_services("Tortoise", 8)
     base = serve_feed(server, services, prefix="/slow-feed")
     for service in services:  # each detail page answers after 0.8 s: 6.4 s of downloading in all
         route = server.routes[f"/slow-feed/services/{service['id']}"]
@@ -79,8 +79,9 @@ def test_a_slow_feed_does_not_hold_the_write_lock(
     started = time.monotonic()
     with Session(bind=session.get_bind()) as writer:  # another worker saving a listing meanwhile
         service = writer.get_one(Service, other.id)
-        operations.update(writer, "service", service.id, {"description": "Saved during a slow import."},
-                          expected_version=service.version, actor=Actor(label="staff: t@example.org", source="staff"))  # fmt: skip
+        staff = Actor(label="staff: t@example.org", source="staff")
+        changes = {"description": "Saved during a slow import."}
+        operations.update(writer, "service", service.id, changes, expected_version=service.version, actor=staff)
         writer.commit()
     saved_in = time.monotonic() - started
     thread.join(timeout=60)
@@ -91,7 +92,7 @@ def test_a_slow_feed_does_not_hold_the_write_lock(
 
 
 def test_every_listed_item_is_accounted_for_by_name(session: Any, server: LoopbackServer, config: Any) -> None:
-    services = feed_services("Count", 6)
+    services = feed_services("Abacus", 6)
     base = serve_feed(server, services, prefix="/counted")
     broken, missing, garbled = services[1]["id"], services[2]["id"], services[3]["id"]
     server.routes[f"/counted/services/{missing}"] = Reply(b"gone", status=404, content_type="text/plain")
@@ -121,7 +122,7 @@ def test_every_listed_item_is_accounted_for_by_name(session: Any, server: Loopba
 def test_most_details_failing_fails_the_source_and_changes_nothing(
     session: Any, server: LoopbackServer, config: Any
 ) -> None:
-    services = feed_services("Mostly down", 5)
+    services = feed_services("Outage", 5)
     base = serve_feed(server, services, prefix="/mostly-down")
     for service in services[:3]:
         server.routes[f"/mostly-down/services/{service['id']}"] = Reply(b"oops", status=500)
@@ -132,7 +133,7 @@ def test_most_details_failing_fails_the_source_and_changes_nothing(
 
 
 def test_a_refused_detail_page_fails_the_source(session: Any, server: LoopbackServer, config: Any) -> None:
-    services = feed_services("Refused", 4)
+    services = feed_services("Gatekeeper", 4)
     base = serve_feed(server, services, prefix="/refused")
     server.routes[f"/refused/services/{services[2]['id']}"] = Reply(b"no", status=401)
     source = ensure_source(session, name=unique("refused"), kind="oruk", url=base)
@@ -148,7 +149,7 @@ def follow_ups_of(session: Any, service_id: int) -> list[Any]:
 def test_a_removed_service_is_flagged_then_archived_after_the_grace_period(
     session: Any, server: LoopbackServer, config: Any
 ) -> None:
-    services = feed_services("Removed", 4)
+    services = feed_services("Vanishing", 4)
     base = serve_feed(server, services, prefix="/removed")
     source = ensure_source(session, name=unique("removed feed"), kind="oruk", url=base)
     assert run_source(session, source, config).created == 4
@@ -180,7 +181,7 @@ def test_a_removed_service_is_flagged_then_archived_after_the_grace_period(
 
 
 def test_a_listing_whose_detail_failed_is_not_removed(session: Any, server: LoopbackServer, config: Any) -> None:
-    services = feed_services("Still listed", 4)
+    services = feed_services("Persistent", 4)
     base = serve_feed(server, services, prefix="/still")
     source = ensure_source(session, name=unique("still listed"), kind="oruk", url=base)
     run_source(session, source, config)
@@ -191,7 +192,7 @@ def test_a_listing_whose_detail_failed_is_not_removed(session: Any, server: Loop
 
 
 def test_a_short_feed_flags_and_archives_nothing(session: Any, server: LoopbackServer, config: Any) -> None:
-    services = feed_services("Short", 5)
+    services = feed_services("Truncated", 5)
     base = serve_feed(server, services, prefix="/short")
     source = ensure_source(session, name=unique("short feed"), kind="oruk", url=base)
     run_source(session, source, config)
@@ -205,7 +206,7 @@ def test_a_short_feed_flags_and_archives_nothing(session: Any, server: LoopbackS
 
 
 def test_an_empty_feed_fails_and_removes_nothing(session: Any, server: LoopbackServer, config: Any) -> None:
-    services = feed_services("Emptied", 3)
+    services = feed_services("Hollow", 3)
     base = serve_feed(server, services, prefix="/emptied")
     source = ensure_source(session, name=unique("emptied feed"), kind="oruk", url=base)
     run_source(session, source, config)
@@ -220,18 +221,22 @@ def test_an_empty_feed_fails_and_removes_nothing(session: Any, server: LoopbackS
 def test_the_run_page_and_the_command_show_every_count(
     app: Flask, session: Any, server: LoopbackServer, signed_in: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services = feed_services("Shown", 3)
+    services = feed_services("Exhibition", 3)
     base = serve_feed(server, services, prefix="/shown")
     name = unique("shown feed")
     monkeypatch.setitem(app.config, "IMPORT_ALLOW_PRIVATE", True)
     runner = app.test_cli_runner()
     first = runner.invoke(cli, ["import", "oruk", base, "--name", name])
     assert first.exit_code == 0, first.output
-    assert "3 items: 3 new, 0 updated, 0 unchanged, 0 held as possible duplicates, 0 rejected; 0 removed" in first.output
+    assert (
+        "3 items: 3 new, 0 updated, 0 unchanged, 0 held as possible duplicates, 0 rejected; 0 removed" in first.output
+    )
     listed = [{"id": s["id"]} for s in services[:2]] + [{"name": "no id"}]
     server.routes["/shown/services"] = Reply(json.dumps(page(listed, 1, 100, 3)).encode())
     second = runner.invoke(cli, ["import", "run", name])
-    assert "3 items: 0 new, 0 updated, 2 unchanged, 0 held as possible duplicates, 1 rejected; 1 removed" in second.output
+    assert (
+        "3 items: 0 new, 0 updated, 2 unchanged, 0 held as possible duplicates, 1 rejected; 1 removed" in second.output
+    )
     assert "rejected item 3 on page 1: the service has no id" in second.output
     assert f"service {services[2]['id']}" in second.output
     session.expire_all()
@@ -243,3 +248,38 @@ def test_the_run_page_and_the_command_show_every_count(
         "Items seen": "3", "New": "0", "Updated": "0", "Unchanged": "2", "Held as possible duplicates": "0",
         "Rejected": "1", "Removed from the source": "1",
     }  # fmt: skip
+
+
+def test_a_bad_optional_field_is_left_out_with_a_note_not_the_listing(
+    session: Any, server: LoopbackServer, config: Any
+) -> None:
+    services = feed_services("Lifeboat", 4)
+    extension, bad_phone, long_name, long_text = services
+    extension["phones"] = [{"id": "p1", "number": "+44 (0)1253 477 477 ext. 204"}]
+    bad_phone["phones"] = [{"id": "p2", "number": "ring the bell twice"}]
+    long_name["name"] = "Long " + "n" * 300
+    long_text["description"] = "d" * 12_000
+    long_text["service_at_locations"].append(
+        {"id": "sal-2", "location": {"id": "l2", "name": "Nowhere", "addresses": [{"postal_code": "NOT A CODE"}]}}
+    )
+    base = serve_feed(server, services, prefix="/salvaged")
+    source = ensure_source(session, name=unique("salvaged feed"), kind="oruk", url=base)
+    run = run_source(session, source, config)
+    assert (run.status, run.created, run.rejected_count) == ("succeeded", 4, 0), run.rejected
+    assert listing_of(session, source.id, extension["id"]).phone == "+44 (0)1253 477 477 ext. 204"
+    assert listing_of(session, source.id, bad_phone["id"]).phone is None
+    assert any(f"service {bad_phone['id']}: phone left out" in n and "ring the bell twice" in n for n in run.notices)
+    named = listing_of(session, source.id, long_name["id"])
+    assert named.name == long_name["name"][:255]
+    assert f"service {long_name['id']}: name cut to 255 characters (it had 305)." in run.notices
+    described = listing_of(session, source.id, long_text["id"])
+    assert described.description == "d" * 10_000
+    assert f"service {long_text['id']}: description cut to 10000 characters (it had 12000)." in run.notices
+    assert [loc.name for loc in described.locations] == ["Central Library"]  # the bad place left out, not both
+    assert any(f"service {long_text['id']}: locations: Location 2:" in n for n in run.notices)
+    bad_phone["phones"] = [{"id": "p2", "number": "still not a number"}]
+    bad_phone["description"] = "Changed."
+    serve_feed(server, services, prefix="/salvaged")
+    again = run_source(session, source, config)  # an update keeps the rest of a change too
+    assert (again.updated, again.rejected_count) == (1, 0)
+    assert listing_of(session, source.id, bad_phone["id"]).description == "Changed."
