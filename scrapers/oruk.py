@@ -33,6 +33,7 @@ from .base import (
     as_text,
     collect,
 )
+from .points import outside, point
 
 EXTENSION = "x_asset_directory"
 CATEGORY_TAXONOMY = "social-prescribing-needs"
@@ -182,7 +183,7 @@ class OrukImporter(Importer):
             categories=categories,
             unmapped_terms=unmapped,
             service_areas=_service_areas(item),
-            locations=_locations(item),
+            locations=_locations(item, where, notices),
             schedules=_schedules(item, where, notices),
             contacts=_contacts(item),
             waiting_weeks=_waiting_weeks(ext),
@@ -293,7 +294,7 @@ def _service_areas(item: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(codes)) if codes else None
 
 
-def _locations(item: dict[str, Any]) -> tuple[LocationRecord, ...]:
+def _locations(item: dict[str, Any], where: str, notices: list[str]) -> tuple[LocationRecord, ...]:
     found: list[LocationRecord] = []
     for link in _list(item.get("service_at_locations")):
         location = link.get("location") if isinstance(link, dict) else None
@@ -304,15 +305,20 @@ def _locations(item: dict[str, Any]) -> tuple[LocationRecord, ...]:
         addresses = [a for a in _list(location.get("addresses")) if isinstance(a, dict)]
         physical = [a for a in addresses if as_text(a.get("address_type")).lower() == "physical"]
         address = (physical or addresses or [{}])[0]
-        latitude, longitude = location.get("latitude"), location.get("longitude")
+        latitude, longitude = point(location.get("latitude"), location.get("longitude"))
+        named = f"{where}: location {as_text(location.get('name')) or as_text(location.get('id')) or '(unnamed)'}"
+        if latitude is None and (location.get("latitude") is not None or location.get("longitude") is not None):
+            notices.append(f"{named}: {outside(location.get('latitude'), location.get('longitude'))}")
+        if latitude is None and not as_text(address.get("postal_code")):
+            notices.append(f"{named}: no coordinates and no postcode, so it cannot be shown on the map")
         found.append(
             LocationRecord(
                 name=as_text(location.get("name")),
                 address_1=as_text(address.get("address_1")),
                 city=as_text(address.get("city")),
                 postcode=as_text(address.get("postal_code")) or None,
-                latitude=float(latitude) if isinstance(latitude, int | float) and -90 <= latitude <= 90 else None,
-                longitude=float(longitude) if isinstance(longitude, int | float) and -180 <= longitude <= 180 else None,
+                latitude=latitude,
+                longitude=longitude,
             )
         )
     return tuple(found)

@@ -296,6 +296,19 @@ def contacts(value: Any) -> list[dict[str, str]]:
     return cleaned
 
 
+def _point(latitude: Any, longitude: Any) -> dict[str, float]:
+    """A place's own coordinates, when given (an import's): both numbers, in range. None given is none kept."""
+    if _blank(latitude) and _blank(longitude):
+        return {}
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise ValueError(f"coordinates ({latitude!r}, {longitude!r}) are not two numbers.") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"coordinates ({lat}, {lon}) are out of range.")
+    return {"latitude": lat, "longitude": lon}
+
+
 def locations(value: Any) -> list[dict[str, Any]]:
     cleaned = []
     for number, item in enumerate(_as_list(value), start=1):
@@ -306,6 +319,7 @@ def locations(value: Any) -> list[dict[str, Any]]:
                 "city": text(128)(item.get("city")),
                 "postcode": postcode(item.get("postcode")),
             }
+            location.update(_point(item.get("latitude"), item.get("longitude")))
         except ValueError as exc:
             raise ValueError(f"Location {number}: {exc}") from exc
         if any(location.values()):

@@ -48,7 +48,7 @@ from ..models.imports import ImportEvidence, ImportRun, ImportSource
 from ..verification.follow_ups import follow_up_evidence
 from . import lookalikes, removals, source_keys
 from .new_listings import NewRecord, write_new
-from .record_values import changed_fields, refusal, service_values, wait_of
+from .record_values import changed_fields, refusal, same_places, service_values, wait_of
 from .salvage import salvage
 from .source_keys import Key, Link
 
@@ -227,6 +227,8 @@ class RecordWriter:
         clean = partial(v.clean_fields, spec=rules.SERVICE_SPEC, partial=True)
         values, cleaned = self._clean(clean, record)
         changes = changed_fields(values, cleaned, service_snapshot(service))
+        if "locations" in changes and same_places(cleaned["locations"], service.locations):
+            del changes["locations"]
         if changes:
             operations.update(
                 self.session, "service", service.id, changes, expected_version=service.version, actor=self.actor

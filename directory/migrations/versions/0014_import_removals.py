@@ -1,4 +1,5 @@
-"""an import run counts the listings its source no longer publishes; they join staff's follow-up queue
+"""an import run counts the listings its source no longer publishes; they join staff's follow-up queue; a point
+finds its nearest postcode by an index
 
 Revision ID: 0014_import_removals
 Revises: 0013_search_words
@@ -28,9 +29,11 @@ def upgrade():
     with op.batch_alter_table("follow_up", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_follow_up_reason_allowed"), type_="check")
         batch_op.create_check_constraint("reason_allowed", NEW)
+    op.create_index("ix_postcode_latitude_longitude", "postcode", ["latitude", "longitude"])
 
 
 def downgrade():
+    op.drop_index("ix_postcode_latitude_longitude", table_name="postcode")
     op.execute("DELETE FROM follow_up WHERE reason = 'source-removed'")
     with op.batch_alter_table("follow_up", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_follow_up_reason_allowed"), type_="check")

@@ -18,7 +18,7 @@ from directory.core.writes import Actor
 from directory.imports.running import run_source
 from directory.imports.sources import ensure_source
 from directory.listings import operations
-from directory.models import Revision, Service
+from directory.models import Postcode, Revision, Service
 from directory.models.imports import ExternalRecord, ImportRun
 from directory.models.verification import FollowUp
 from directory.verification.follow_ups import open_follow_ups
@@ -283,3 +283,66 @@ def test_a_bad_optional_field_is_left_out_with_a_note_not_the_listing(
     again = run_source(session, source, config)  # an update keeps the rest of a change too
     assert (again.updated, again.rejected_count) == (1, 0)
     assert listing_of(session, source.id, bad_phone["id"]).description == "Changed."
+
+
+def place(name: str, latitude: Any = None, longitude: Any = None, postcode: str | None = None) -> list[Any]:
+    location: dict[str, Any] = {"id": f"loc-{name}", "name": name, "location_type": "physical"}
+    if latitude is not None or longitude is not None:
+        location["latitude"], location["longitude"] = latitude, longitude
+    location["addresses"] = [{"id": f"a-{name}", "address_1": "1 Test Street", "postal_code": postcode or ""}]
+    return [{"id": f"sal-{name}", "location": location}]
+
+
+def test_feed_coordinates_are_kept_checked_with_the_postcode_as_fallback(
+    session: Any, server: LoopbackServer, config: Any
+) -> None:
+    session.add_all([
+        Postcode(postcode_key="FY99ZA", pcds="FY9 9ZA", latitude=53.90, longitude=-3.00, lsoa_code="E01999901",
+                 lad_code="E06000009"),
+        Postcode(postcode_key="FY99ZB", pcds="FY9 9ZB", latitude=53.95, longitude=-3.01, lsoa_code="E01999902",
+                 lad_code="E06000009"),
+    ])  # fmt: skip
+    session.commit()
+    services = feed_services("Compass", 7)
+    cases = [
+        place("Own point", 53.817, -3.05, "FY9 9ZA"),  # the feed's point, the postcode's areas
+        place("No postcode", 53.9512, -3.0111),  # the feed's point, the nearest postcode's areas
+        place("Out of range", 95.0, -3.0, "FY9 9ZA"),
+        place("Abroad", 48.85, 2.35, "FY9 9ZA"),
+        place("No coordinates", postcode="FY9 9ZA"),
+        place("Text coordinates", "53.9001", "-3.0002", "FY9 9ZA"),
+        place("Not numbers", "north", "west", "FY9 9ZA"),
+    ]
+    for service, locations in zip(services, cases, strict=True):
+        service["service_at_locations"] = locations
+    base = serve_feed(server, services, prefix="/compass")
+    source = ensure_source(session, name=unique("compass feed"), kind="oruk", url=base)
+    run = run_source(session, source, config)
+    assert (run.status, run.created, run.rejected_count) == ("succeeded", 7, 0), run.rejected
+
+    def located(service: dict[str, Any]) -> tuple[Any, ...]:
+        [location] = listing_of(session, source.id, service["id"]).locations
+        return location.latitude, location.longitude, location.lsoa_code, location.lad_code
+
+    assert located(services[0]) == (53.817, -3.05, "E01999901", "E06000009")
+    assert located(services[1]) == (53.9512, -3.0111, "E01999902", "E06000009")
+    assert located(services[2]) == (53.90, -3.00, "E01999901", "E06000009")
+    assert located(services[3]) == (53.90, -3.00, "E01999901", "E06000009")
+    assert located(services[4]) == (53.90, -3.00, "E01999901", "E06000009")
+    assert located(services[5]) == (53.9001, -3.0002, "E01999901", "E06000009")
+    assert located(services[6]) == (53.90, -3.00, "E01999901", "E06000009")
+    notes = "\n".join(run.notices)
+    assert f"service {services[2]['id']}: location Out of range: coordinates (95.0, -3.0) are out of range" in notes
+    assert f"service {services[3]['id']}: location Abroad: coordinates (48.85, 2.35) are outside the UK" in notes
+    assert (
+        f"service {services[6]['id']}: location Not numbers: coordinates ('north', 'west') are not two numbers" in notes
+    )
+    assert "location No coordinates" not in notes  # the postcode placed it: nothing to say
+
+    services[0]["service_at_locations"] = place("Own point", 53.818, -3.051, "FY9 9ZA")  # the feed moved the pin
+    serve_feed(server, services, prefix="/compass")
+    again = run_source(session, source, config)
+    assert (again.updated, again.unchanged) == (1, 6)
+    session.expire_all()
+    assert located(services[0])[:2] == (53.818, -3.051)
+    assert run_source(session, source, config).unchanged == 7  # the same point again is no change
