@@ -120,4 +120,6 @@ def fetch_detail(get: Callable[[str], http.Response], base: str, service_id: str
         return Rejected(where, f"its detail page {url} is not valid JSON ({exc})", service_id)
     if not isinstance(data, dict):
         return Rejected(where, f"its detail page {url} is not a JSON object", service_id)
+    if not as_text(data.get("id")):
+        return Rejected(where, f"its detail page {url} gives the service no id", service_id)
     return response.body

@@ -7,7 +7,7 @@ give, and did not list either (an item whose detail failed or that was rejected 
 - queued for staff as a ``source-removed`` follow-up naming the run that first missed it, once while it stays
   missing (a listing that comes back and goes again is queued again);
 - archived, never deleted, through ``operations.archive`` (a revision records it) once the source has not given it
-  for ``IMPORT_REMOVED_GRACE_DAYS`` days.
+  for ``IMPORT_REMOVED_GRACE_DAYS`` days. If the source gives it again, it is updated back to the feed's status.
 
 Never on a feed that came back empty (the run fails before this) or short: when more than half of the listings the
 source gave before are missing (``SHORT_SHARE``), nothing is flagged or archived and a note says why, because a
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from scrapers.base import RunResult
@@ -71,6 +71,10 @@ def account_removed(
         due = last_given + timedelta(days=grace_days)
         if now >= due:
             _archive(session, service, actor)
+            # Forget what it last said, so if the source gives it again it is an update (back to its status).
+            session.execute(
+                update(ExternalRecord).where(keyed, ExternalRecord.external_id == external_id).values(checksum="")
+            )
             note(f"{where}: not in the source since {last_given:%d %b %Y}, over {grace_days} days: archived.")
             continue
         queued = queue_follow_up(

@@ -94,10 +94,10 @@ def test_a_slow_feed_does_not_hold_the_write_lock(
 def test_every_listed_item_is_accounted_for_by_name(session: Any, server: LoopbackServer, config: Any) -> None:
     services = feed_services("Abacus", 6)
     base = serve_feed(server, services, prefix="/counted")
-    broken, missing, garbled = services[1]["id"], services[2]["id"], services[3]["id"]
+    nameless, missing, garbled = services[1]["id"], services[2]["id"], services[3]["id"]
+    server.routes[f"/counted/services/{nameless}"] = Reply(json.dumps({"name": "lost its id"}).encode())
     server.routes[f"/counted/services/{missing}"] = Reply(b"gone", status=404, content_type="text/plain")
     server.routes[f"/counted/services/{garbled}"] = Reply(b'{"id": "x", "name": ')
-    del broken  # served normally
     listed = [{"id": s["id"], "name": s["name"]} for s in services]
     listed[4:4] = [{"name": "No id here"}, "not an object", 7, {"id": services[0]["id"], "name": "again"}]
     server.routes["/counted/services"] = Reply(json.dumps(page(listed, 1, 100, len(listed))).encode())
@@ -105,7 +105,7 @@ def test_every_listed_item_is_accounted_for_by_name(session: Any, server: Loopba
     run = run_source(session, source, config)
     assert run.status == "succeeded", run.failure
     assert accounted(run) == len(listed) == 10
-    assert (run.created, run.rejected_count) == (4, 6)
+    assert (run.created, run.rejected_count) == (3, 7)
     reasons = {r["where"]: r["reason"] for r in run.rejected}
     assert reasons["item 5 on page 1"] == "the service has no id"
     assert reasons["item 6 on page 1"].startswith("not a JSON object")
@@ -114,6 +114,7 @@ def test_every_listed_item_is_accounted_for_by_name(session: Any, server: Loopba
     assert "first at item 1 on page 1" in reasons[f"service {services[0]['id']}"]
     assert "404" in reasons[f"service {missing}"] and f"/counted/services/{missing}" in reasons[f"service {missing}"]
     assert "not valid JSON" in reasons[f"service {garbled}"]
+    assert reasons[f"service {nameless}"].endswith(f"/counted/services/{nameless} gives the service no id")
     assert f"/counted/services/{garbled}" in reasons[f"service {garbled}"]
     assert listing_of(session, source.id, missing) is None
     assert listing_of(session, source.id, services[0]["id"]).name == services[0]["name"]  # the first copy kept
@@ -178,6 +179,11 @@ def test_a_removed_service_is_flagged_then_archived_after_the_grace_period(
     ).first()  # fmt: skip
     assert (revision.action, revision.actor) == ("archive", f"import: {source.name}")
     assert run_source(session, source, config).removed == 0  # an archived listing is not counted again
+    serve_feed(server, services, prefix="/removed")  # the source publishes it again
+    back = run_source(session, source, config)
+    assert (back.updated, back.unchanged, back.removed) == (1, 3, 0)
+    session.expire_all()
+    assert listing_of(session, source.id, gone["id"]).status == "active"
 
 
 def test_a_listing_whose_detail_failed_is_not_removed(session: Any, server: LoopbackServer, config: Any) -> None:
