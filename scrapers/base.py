@@ -126,10 +126,15 @@ class ServiceRecord:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A record that was not imported: where it was in the payload and why."""
+    """A record that was not imported: where it was in the payload and why.
+
+    ``external_id`` is the source's id for it when known: the source still publishes that listing (its detail
+    failed, or it broke a rule), so it is not "removed from the source".
+    """
 
     where: str
     reason: str
+    external_id: str = ""
 
 
 @dataclass
@@ -149,6 +154,7 @@ class RunResult:
     updated: int = 0
     unchanged: int = 0
     held: int = 0  # offered to staff as possible duplicates instead of being created
+    removed: int = 0  # listings the source gave before and not this time (not among the items seen)
     rejected: list[Rejected] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     failure: str | None = None  # the whole run failed: nothing was changed
@@ -165,8 +171,9 @@ class RunResult:
         if self.skipped:
             return "Unchanged since the last run: skipped."
         return (
-            f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.held} held as possible duplicates, {len(self.rejected)} rejected."
+            f"{self.seen} items: {self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.held} held as possible duplicates, {len(self.rejected)} rejected; "
+            f"{self.removed} removed from the source."
         )
 
 

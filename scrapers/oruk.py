@@ -17,14 +17,10 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
 
-import requests
-
-from . import http
+from . import http, oruk_feed
 from .base import (
     ContactRecord,
-    FetchFailed,
     Importer,
     LocationRecord,
     OrganisationRecord,
@@ -37,6 +33,7 @@ from .base import (
     as_text,
     collect,
 )
+from .points import outside, point
 
 EXTENSION = "x_asset_directory"
 CATEGORY_TAXONOMY = "social-prescribing-needs"
@@ -45,7 +42,6 @@ STATUS_IN = {"active": "active", "temporarily closed": "paused", "inactive": "pa
 STATUS_OUT = {"active": "active", "paused": "temporarily closed", "closed": "defunct", "archived": "inactive"}
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 LAD_CODE = re.compile(r"\bE0[6-9]\d{6}\b")
-MAX_PAGES = 10_000
 PER_PAGE = 100
 
 
@@ -94,45 +90,12 @@ class OrukImporter(Importer):
         self.timeout = timeout
         self.per_page = per_page
 
-    def _get(self, url: str, session: requests.Session | None = None) -> bytes:
-        response = http.fetch(
-            url, allow_private=self.allow_private, max_bytes=self.max_bytes, timeout=self.timeout, session=session
-        )
-        return response.body
-
-    def fetch(self, location: str) -> Iterator[bytes]:
-        """Yield each full service of the feed at base URL ``location`` (one kept-alive connection)."""
+    def fetch(self, location: str) -> Iterator[bytes | Rejected]:  # type: ignore[override]
+        """Yield each full service of the feed at base URL ``location`` (one kept-alive connection), or a
+        :class:`Rejected` in the place of an item the feed lists but cannot give (see ``oruk_feed``)."""
         with http.client(self.allow_private) as session:
-            yield from self._walk(location, session)
-
-    def _walk(self, location: str, session: requests.Session) -> Iterator[bytes]:
-        base = location.rstrip("/")
-        seen: set[str] = set()
-        for page in range(1, MAX_PAGES + 1):
-            url = f"{base}/services?{urlencode({'page': page, 'per_page': self.per_page})}"
-            body = self._get(url, session)
-            try:
-                envelope = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise FetchFailed(f"{url}: the page is not valid JSON ({exc}).") from exc
-            if not isinstance(envelope, dict) or not isinstance(envelope.get("contents"), list):
-                raise FetchFailed(f"{url}: not an ORUK page (no 'contents' list).")
-            contents: list[Any] = envelope["contents"]
-            ids = [str(item["id"]) for item in contents if isinstance(item, dict) and item.get("id")]
-            fresh = [i for i in ids if i not in seen]
-            if ids and not fresh:
-                raise FetchFailed(f"{url}: the feed repeats the same services page after page.")
-            for service_id in fresh:
-                seen.add(service_id)
-                yield self._get(f"{base}/services/{quote(service_id, safe='')}", session)
-            total_pages = envelope.get("total_pages")
-            if (
-                not contents
-                or envelope.get("last_page") is True
-                or (isinstance(total_pages, int) and page >= total_pages)
-            ):
-                return
-        raise FetchFailed(f"{base}: more than {MAX_PAGES} pages of services.")
+            yield from oruk_feed.walk(location, session, per_page=self.per_page, allow_private=self.allow_private,
+                                      max_bytes=self.max_bytes, timeout=self.timeout)  # fmt: skip
 
     def parse(self, payload: bytes) -> ParseResult:
         """Map a full service, a page envelope of services, or a JSON list of services."""
@@ -157,7 +120,7 @@ class OrukImporter(Importer):
             try:
                 record, notices = self.map_service(item, where)
             except ValueError as exc:
-                yield Rejected(where, str(exc))
+                yield Rejected(where, str(exc), as_text(item.get("id")) if isinstance(item, dict) else "")
                 continue
             yield record
             yield from notices
@@ -220,7 +183,7 @@ class OrukImporter(Importer):
             categories=categories,
             unmapped_terms=unmapped,
             service_areas=_service_areas(item),
-            locations=_locations(item),
+            locations=_locations(item, where, notices),
             schedules=_schedules(item, where, notices),
             contacts=_contacts(item),
             waiting_weeks=_waiting_weeks(ext),
@@ -331,7 +294,7 @@ def _service_areas(item: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(codes)) if codes else None
 
 
-def _locations(item: dict[str, Any]) -> tuple[LocationRecord, ...]:
+def _locations(item: dict[str, Any], where: str, notices: list[str]) -> tuple[LocationRecord, ...]:
     found: list[LocationRecord] = []
     for link in _list(item.get("service_at_locations")):
         location = link.get("location") if isinstance(link, dict) else None
@@ -342,15 +305,20 @@ def _locations(item: dict[str, Any]) -> tuple[LocationRecord, ...]:
         addresses = [a for a in _list(location.get("addresses")) if isinstance(a, dict)]
         physical = [a for a in addresses if as_text(a.get("address_type")).lower() == "physical"]
         address = (physical or addresses or [{}])[0]
-        latitude, longitude = location.get("latitude"), location.get("longitude")
+        latitude, longitude = point(location.get("latitude"), location.get("longitude"))
+        named = f"{where}: location {as_text(location.get('name')) or as_text(location.get('id')) or '(unnamed)'}"
+        if latitude is None and (location.get("latitude") is not None or location.get("longitude") is not None):
+            notices.append(f"{named}: {outside(location.get('latitude'), location.get('longitude'))}")
+        if latitude is None and not as_text(address.get("postal_code")):
+            notices.append(f"{named}: no coordinates and no postcode, so it cannot be shown on the map")
         found.append(
             LocationRecord(
                 name=as_text(location.get("name")),
                 address_1=as_text(address.get("address_1")),
                 city=as_text(address.get("city")),
                 postcode=as_text(address.get("postal_code")) or None,
-                latitude=float(latitude) if isinstance(latitude, int | float) and -90 <= latitude <= 90 else None,
-                longitude=float(longitude) if isinstance(longitude, int | float) and -180 <= longitude <= 180 else None,
+                latitude=latitude,
+                longitude=longitude,
             )
         )
     return tuple(found)

@@ -161,6 +161,9 @@ SETTINGS: dict[str, Setting] = {
     "IMPORT_ICAL_WEEKS": Setting(
         "weeks ahead a calendar feed is read; no session in that time is evidence of closure", 8, int
     ),
+    "IMPORT_REMOVED_GRACE_DAYS": Setting(
+        "days a listing its import source no longer publishes stays (flagged for staff) before it is archived", 28, int
+    ),
     "IMPORT_WEBSITE_INTERVAL": Setting("seconds between website checks to the same host", 2.0, float),
     "IMPORT_QUEUE_POLL": Setting(
         "seconds between the scheduler's looks for sources queued from the admin pages (0: only the scrapers job)",

@@ -30,7 +30,8 @@ class ValidationFailed(ValueError):
 Cleaner = Callable[[Any], Any]
 
 LAD_CODE = re.compile(r"^E0[6-9]\d{6}$")
-PHONE = re.compile(r"^[0-9 +()\-]{6,32}$")
+# A number, and an extension if it has one ("+44 (0)1253 477 477 ext. 204"): switchboards need it.
+PHONE = re.compile(r"^[0-9 +()\-]{6,32}(?: ?(?:ext\.?|extension|x) ?\d{1,6})?$", re.IGNORECASE)
 
 
 def refuse(message: str) -> Any:
@@ -139,7 +140,7 @@ def phone(value: Any) -> str | None:
         return None
     number = " ".join(str(value).split())
     if not PHONE.match(number):
-        raise ValueError(f"{number!r} is not a phone number (digits, spaces, + and brackets).")
+        raise ValueError(f"{number!r} is not a phone number (digits, spaces, + and brackets, then 'ext. 204' if any).")
     return number
 
 
@@ -295,6 +296,19 @@ def contacts(value: Any) -> list[dict[str, str]]:
     return cleaned
 
 
+def _point(latitude: Any, longitude: Any) -> dict[str, float]:
+    """A place's own coordinates, when given (an import's): both numbers, in range. None given is none kept."""
+    if _blank(latitude) and _blank(longitude):
+        return {}
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise ValueError(f"coordinates ({latitude!r}, {longitude!r}) are not two numbers.") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"coordinates ({lat}, {lon}) are out of range.")
+    return {"latitude": lat, "longitude": lon}
+
+
 def locations(value: Any) -> list[dict[str, Any]]:
     cleaned = []
     for number, item in enumerate(_as_list(value), start=1):
@@ -305,6 +319,7 @@ def locations(value: Any) -> list[dict[str, Any]]:
                 "city": text(128)(item.get("city")),
                 "postcode": postcode(item.get("postcode")),
             }
+            location.update(_point(item.get("latitude"), item.get("longitude")))
         except ValueError as exc:
             raise ValueError(f"Location {number}: {exc}") from exc
         if any(location.values()):

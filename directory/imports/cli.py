@@ -38,9 +38,11 @@ def _report(run: Any) -> None:
     if run.status == "skipped":
         click.echo("Unchanged since the last run: skipped (use --force to read it again).")
         return
+    seen = run.created + run.updated + run.unchanged + run.held + run.rejected_count
     click.echo(
-        f"Run {run.id}: {run.created} new, {run.updated} updated, {run.unchanged} unchanged, "
-        f"{run.held} held as possible duplicates, {run.rejected_count} rejected."
+        f"Run {run.id}: {seen} items: {run.created} new, {run.updated} updated, {run.unchanged} unchanged, "
+        f"{run.held} held as possible duplicates, {run.rejected_count} rejected; "
+        f"{run.removed} removed from the source."
     )
     for rejected in run.rejected:
         click.echo(f"  rejected {rejected['where']}: {rejected['reason']}")

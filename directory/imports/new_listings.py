@@ -21,6 +21,7 @@ from ..core.db import DbSession
 from ..listings import bulk_write
 from ..models import Organization
 from .record_values import organisation_name, organisation_values, refusal
+from .salvage import salvage
 from .source_keys import Key, Link
 
 
@@ -43,12 +44,16 @@ class Written:
     created: list[tuple[NewRecord, int]] = field(default_factory=list)
     organisations: dict[str, int] = field(default_factory=dict)  # the source's organisation id -> ours
     rejected: list[tuple[NewRecord, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # organisations' fields left out or cut (``salvage``)
 
 
-def write_new(session: DbSession, items: list[NewRecord], links: dict[Key, Link], actor: writes.Actor) -> Written:
-    """Write ``items`` as new listings (an item whose organisation cannot be made is rejected, not written)."""
+def write_new(
+    session: DbSession, items: list[NewRecord], links: dict[Key, Link], actor: writes.Actor, *, salvaging: bool = False
+) -> Written:
+    """Write ``items`` as new listings (an item whose organisation cannot be made is rejected, not written). With
+    ``salvaging`` an organisation's bad optional fields are left out with a note instead (``salvage``)."""
     written = Written()
-    organisation_of = _organisations(session, items, links, written, actor)
+    organisation_of = _organisations(session, items, links, written, actor, salvaging)
     accepted = [item for item in items if item.position in organisation_of]
     service_ids = bulk_write.create_services(
         session,
@@ -62,7 +67,12 @@ def write_new(session: DbSession, items: list[NewRecord], links: dict[Key, Link]
 
 
 def _organisations(
-    session: DbSession, items: list[NewRecord], links: dict[Key, Link], written: Written, actor: writes.Actor
+    session: DbSession,
+    items: list[NewRecord],
+    links: dict[Key, Link],
+    written: Written,
+    actor: writes.Actor,
+    salvaging: bool,
 ) -> dict[int, int]:
     """Each item's organisation: by the source's id for it, else by name, else made (once per name)."""
     found: dict[int, int] = {}
@@ -89,7 +99,12 @@ def _organisations(
         values: dict[str, Any] | None = None
         for item in group:
             try:
-                values = bulk_write.clean_organisation(organisation_values(item.record))
+                given = organisation_values(item.record)
+                if salvaging:
+                    _, values = salvage(bulk_write.clean_organisation, given, f"{item.record.where}'s organisation",
+                                        written.notes.append)  # fmt: skip
+                else:
+                    values = bulk_write.clean_organisation(given)
                 break
             except v.ValidationFailed as exc:
                 errors[item.position] = refusal(exc)

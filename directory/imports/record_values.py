@@ -46,6 +46,7 @@ def service_values(
     if record.locations is not None:
         values["locations"] = [
             {"name": loc.name, "address_1": loc.address_1, "city": loc.city, "postcode": loc.postcode}
+            | ({"latitude": loc.latitude, "longitude": loc.longitude} if loc.latitude is not None else {})
             for loc in record.locations
         ]
     if record.schedules is not None:
@@ -112,3 +113,13 @@ def changed_fields(values: dict[str, Any], cleaned: dict[str, Any], before: dict
         if not same:
             changes[name] = values[name]
     return changes
+
+
+def same_places(cleaned: list[dict[str, Any]], rows: list[Any]) -> bool:
+    """Whether a record's cleaned places are the listing's place rows, coordinates included (the listing's
+    snapshot leaves them out, so a place whose feed coordinates moved is a change, and one whose did not is not)."""
+    ordered = sorted(rows, key=lambda row: row.id or 0)
+    return len(cleaned) == len(ordered) and all(
+        all(getattr(row, name) == value for name, value in place.items())
+        for place, row in zip(cleaned, ordered, strict=True)
+    )

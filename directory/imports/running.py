@@ -13,8 +13,8 @@ A run is all-or-nothing for the source and row-accounted for its records:
   a record whose content checksum has not changed is counted unchanged without being loaded;
 - a new record that looks like an existing listing (similar name and organisation at the same
   postcode) becomes a ``MergeCandidate`` for staff, never a second listing;
-- an empty source changes nothing and is recorded as a failure; nothing is ever archived because
-  it is missing from a feed.
+- an empty source changes nothing and is recorded as a failure; a listing missing from a feed that is
+  not empty nor short is flagged for staff, and archived only after a grace period (``removals``).
 
 A run is a long job body, so it commits its own bookkeeping on the ordinary session rather than leaving it to its
 caller: the run is marked running (and the source busy) before the long work, and the finished report after, so a
@@ -47,6 +47,7 @@ from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..core.liveness import Heartbeat, this_worker, worker_gone
 from ..models.imports import ImportRun, ImportSource
+from . import staging
 from .sources import ImportError_, make_importer
 from .writer import CHUNK_SIZE, NotBound, RecordWriter
 
@@ -178,7 +179,14 @@ def _attempt(
             if checksum == source.last_checksum and not force:
                 result.skipped = True
         if not result.skipped:
-            checksum = _write(session, source, run, importer, stream, result, all_or_nothing, progress, chunk_size)
+            # Downloaded first, so the write transaction (SQLite's write lock) lasts only as long as the writing.
+            staged = stream if isinstance(stream, list) else staging.stage(stream)
+            try:
+                checksum = _write(session, source, run, importer, staged, result, all_or_nothing, progress, chunk_size,
+                                  int(config.get("IMPORT_REMOVED_GRACE_DAYS", 28)))  # fmt: skip
+            finally:
+                if isinstance(staged, staging.Staged):
+                    staged.close()
     except (FetchFailed, ParseFailed, ImportError_, NotBound) as exc:
         result.failure = str(exc)
     except Exception as exc:  # a crash: the run's own transaction is already rolled back; keep the report
@@ -199,11 +207,12 @@ def _write(
     source: ImportSource,
     run: ImportRun,
     importer: Importer,
-    stream: Iterable[bytes],
+    stream: Iterable[bytes | Rejected],
     result: RunResult,
     all_or_nothing: bool,
     progress: Progress | None,
     chunk_size: int,
+    grace_days: int,
 ) -> str:
     """Parse and write every payload inside one transaction; commit it only if the run succeeds."""
     hasher = hashlib.sha256()
@@ -223,8 +232,14 @@ def _write(
         )
         keep = False
         try:
-            writer = RecordWriter(writes, source, run, result, chunk_size=chunk_size)
+            writer = RecordWriter(writes, source, run, result, chunk_size=chunk_size, grace_days=grace_days)
             for payload in stream:
+                if isinstance(payload, Rejected):  # an item the source lists but could not give
+                    hasher.update(repr(payload).encode())
+                    writer.add(payload)
+                    if progress:
+                        progress(1)
+                    continue
                 hasher.update(payload)
                 for item in importer.stream(payload):  # one record at a time: a payload's records are not all kept
                     if isinstance(item, ServiceRecord | Rejected):
@@ -241,7 +256,7 @@ def _write(
             writer.note_missing()
             if all_or_nothing and result.rejected:
                 result.notices.append("All or nothing was asked for and some records were rejected: nothing was kept.")
-                result.created = result.updated = result.held = 0
+                result.created = result.updated = result.held = result.removed = 0
             else:
                 keep = True
         finally:
@@ -262,12 +277,13 @@ def _finish(session: DbSession, source: ImportSource, run: ImportRun, result: Ru
     run.created, run.updated, run.unchanged, run.held = result.created, result.updated, result.unchanged, result.held
     run.rejected = [{"where": r.where, "reason": r.reason} for r in result.rejected]
     run.rejected_count = len(result.rejected)
+    run.removed = result.removed
     run.notices = result.notices[:1000]
     run.checksum = checksum
     source.last_run_at = now
     if result.failure:
         run.status, run.failure = "failed", result.failure
-        run.created = run.updated = run.held = 0
+        run.created = run.updated = run.held = run.removed = 0
         previous = list(
             session.scalars(
                 select(ImportRun.status)

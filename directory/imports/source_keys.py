@@ -1,13 +1,12 @@
 """A source's keys (``ExternalRecord``): which listing and organisation each of its ids became, with the checksum of
 what it last said and the run that last gave it.
 
-The record writer reads a chunk's keys in one query a few hundred ids, writes them back in two statements, and at
-the end of a run counts the listings the source did not give this time.
+The record writer reads a chunk's keys in one query a few hundred ids and writes them back in two statements.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from scrapers import ServiceRecord
 
@@ -64,19 +63,3 @@ def save_links(session: DbSession, source_id: int, run_id: int, keys: dict[Key, 
         session.execute(insert(ExternalRecord), new)
     if seen:
         session.execute(update(ExternalRecord), seen)
-
-
-def missing_count(session: DbSession, source_id: int, run_id: int) -> int:
-    """How many listings the source gave before that the run ``run_id`` did not give."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(ExternalRecord)
-            .where(
-                ExternalRecord.source_id == source_id,
-                ExternalRecord.entity_type == "service",
-                (ExternalRecord.last_run_id != run_id) | ExternalRecord.last_run_id.is_(None),
-            )
-        )
-        or 0
-    )

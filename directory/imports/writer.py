@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,14 +40,16 @@ from scrapers.ical import NO_FUTURE_EVENTS
 
 from ..core import validation as v
 from ..core import writes
+from ..core.clock import utcnow
 from ..listings import bulk_write, operations, rules
 from ..listings.snapshots import service_snapshot
 from ..models import Service, TaxonomyTerm
 from ..models.imports import ImportEvidence, ImportRun, ImportSource
 from ..verification.follow_ups import follow_up_evidence
-from . import lookalikes, source_keys
+from . import lookalikes, removals, source_keys
 from .new_listings import NewRecord, write_new
-from .record_values import changed_fields, refusal, service_values, wait_of
+from .record_values import changed_fields, refusal, same_places, service_values, wait_of
+from .salvage import salvage
 from .source_keys import Key, Link
 
 CHUNK_SIZE = 500
@@ -61,7 +64,14 @@ class RecordWriter:
     """Writes one run's records on the run's own session (see the module docstring)."""
 
     def __init__(
-        self, session: Session, source: ImportSource, run: ImportRun, result: RunResult, *, chunk_size: int = CHUNK_SIZE
+        self,
+        session: Session,
+        source: ImportSource,
+        run: ImportRun,
+        result: RunResult,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        grace_days: int = 28,
     ) -> None:
         self.session = session
         self.source = source
@@ -74,6 +84,10 @@ class RecordWriter:
         # Ids met in this run whose record was not kept (rejected or held), to name a repeat; a kept record's key
         # says itself that it was met in this run. So what is kept per row is only what a report names anyway.
         self.refused_ids: set[str] = set()
+        # Ids the source still lists though their record was rejected before writing (a failed detail page, a
+        # bad record): not "removed from the source".
+        self.published: set[str] = set()
+        self.grace_days = grace_days
         self.nearby = lookalikes.Nearby(source.id)
         self.pending: list[ServiceRecord | Rejected] = []
         self.keys: dict[Key, Link] = {}
@@ -115,6 +129,8 @@ class RecordWriter:
         for i, item in enumerate(items):
             if isinstance(item, Rejected):
                 self.rejects.append((start + i, item))
+                if item.external_id:
+                    self.published.add(item.external_id)
         if self.source.kind == "ical":
             for position, record in records:
                 if self._repeated(position, record, record.external_id in self.refused_ids):
@@ -192,15 +208,27 @@ class RecordWriter:
         )  # fmt: skip
         return list(self.session.scalars(query))
 
+    def _clean(
+        self, clean: Callable[[dict[str, Any]], dict[str, Any]], record: ServiceRecord
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The record's values and what ``clean`` makes of them. A feed's bad optional fields are left out with a
+        note (``salvage``); a spreadsheet's row is refused whole, so the person uploading it can fix the row."""
+        values = service_values(record, self.source, self.known, self.note)
+        if self.source.kind == "oruk":
+            return salvage(clean, values, record.where, self.note)
+        return values, clean(values)
+
     # -- a changed record ------------------------------------------------------------------------
     def _update(self, record: ServiceRecord, link: Link, checksum: str) -> None:
-        values = service_values(record, self.source, self.known, self.note)
         wait = wait_of(record)  # checked before anything is written
         service = self.session.get(Service, link[1])
         if service is None:  # pragma: no cover - listings are archived, never deleted
             raise ValueError(f"the listing {link[1]} it was imported as has gone")
-        cleaned = v.clean_fields(values, rules.SERVICE_SPEC, partial=True)
+        clean = partial(v.clean_fields, spec=rules.SERVICE_SPEC, partial=True)
+        values, cleaned = self._clean(clean, record)
         changes = changed_fields(values, cleaned, service_snapshot(service))
+        if "locations" in changes and same_places(cleaned["locations"], service.locations):
+            del changes["locations"]
         if changes:
             operations.update(
                 self.session, "service", service.id, changes, expected_version=service.version, actor=self.actor
@@ -222,9 +250,9 @@ class RecordWriter:
 
     # -- a new record ----------------------------------------------------------------------------
     def _check(self, position: int, record: ServiceRecord, checksum: str, new: list[NewRecord]) -> None:
-        values = service_values(record, self.source, self.known, self.note)
         wait = wait_of(record)
-        cleaned = bulk_write.clean_service(self.session, values, self.known)
+        clean = partial(bulk_write.clean_service, self.session, known_categories=self.known)
+        values, cleaned = self._clean(clean, record)
         new.append(NewRecord(position, record, values, cleaned, checksum, wait))
 
     def _hold_lookalikes(self, new: list[NewRecord]) -> list[NewRecord]:
@@ -251,7 +279,7 @@ class RecordWriter:
     def _create(self, items: list[NewRecord], links: dict[Key, Link]) -> None:
         """Write new records together; if the database refuses, write them one at a time to name the one."""
         try:
-            written = write_new(self.session, items, links, self.actor)
+            written = write_new(self.session, items, links, self.actor, salvaging=self.source.kind == "oruk")
             self.session.commit()
         except SQLAlchemyError as exc:
             self.session.rollback()
@@ -263,6 +291,8 @@ class RecordWriter:
             return
         for item, reason in written.rejected:
             self._reject(item.position, item.record.where, reason)
+        for text in written.notes:
+            self.note(text)
         for item, service_id in written.created:
             self.keys[("service", item.record.external_id)] = (None, service_id, item.checksum)
         for external_id, organisation_id in written.organisations.items():
@@ -314,11 +344,11 @@ class RecordWriter:
         self.keys.clear()
 
     def note_missing(self) -> None:
-        """Listings this source gave before but not this time are named, never archived."""
+        """Listings this source gave before but not this time: counted, named, flagged, archived after the grace
+        period (``removals``)."""
         if self.result.seen == 0:
             return
-        count = source_keys.missing_count(self.session, self.source_id, self.run_id)
-        if count:
-            self.result.notices.append(
-                f"{count} listings this source gave before were not in this run; they were left as they are."
-            )
+        removals.account_removed(
+            self.session, self.source, self.run_id, self.result, self.published | self.refused_ids,
+            grace_days=self.grace_days, actor=self.actor, now=utcnow(), note=self.note,
+        )  # fmt: skip

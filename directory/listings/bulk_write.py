@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Table, insert, select, tuple_
+from sqlalchemy import Table, insert, select, tuple_, update
 
 from ..core import validation as v
 from ..core import writes
@@ -44,6 +44,7 @@ from ..models import (
 )
 from . import rules, search_index
 from .fts import fold_accents
+from .postcodes import own_point
 from .snapshots import ORGANIZATION_SCALARS, SERVICE_SCALARS, _plain
 
 Place = tuple[str, str, str | None]  # name, address_1, postcode: what makes two locations one place
@@ -247,7 +248,8 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
         first.setdefault(_place(location), location)
     if not first:
         return {}
-    columns = (Location.id, Location.name, Location.address_1, Location.city, Location.postcode)
+    columns = (Location.id, Location.name, Location.address_1, Location.city, Location.postcode, Location.latitude,
+               Location.longitude)  # fmt: skip
     found: dict[Place, dict[str, Any]] = {}
     posted = [key for key in first if key[2] is not None]
     unposted = [key[:2] for key in first if key[2] is None]
@@ -259,9 +261,11 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
         for piece in in_pieces(unposted)
     ]
     for query in queries:
-        for location_id, name, address, city, postcode in session.execute(query.order_by(Location.id)):
+        for location_id, name, address, city, postcode, *point in session.execute(query.order_by(Location.id)):
             place = {"id": location_id, "name": name, "address_1": address, "city": city, "postcode": postcode}
-            found.setdefault(_place(place), place)  # the oldest, as find_or_make_location's first match
+            if _place(place) not in found:  # the oldest, as find_or_make_location's first match
+                found[_place(place)] = place
+                _keep_own_point(session, location_id, first[_place(place)], tuple(point))
     new = [key for key in first if key not in found]
     if new:
         points = _points(session, {str(key[2]).replace(" ", "") for key in new if key[2]})
@@ -271,10 +275,20 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
         for key in new:
             location = first[key]
             fields = {k: location[k] for k in ("name", "address_1", "city", "postcode")}
-            rows.append({**defaults, **fields, **points.get(str(location["postcode"] or "").replace(" ", ""), {})})
+            from_postcode = points.get(str(location["postcode"] or "").replace(" ", ""))
+            rows.append({**defaults, **fields, **own_point(session, location, from_postcode)})
         for key, location_id, row in zip(new, _insert(session, table, rows), rows, strict=True):
             found[key] = {"id": location_id, **{k: row[k] for k in ("name", "address_1", "city", "postcode")}}
     return found
+
+
+def _keep_own_point(session: DbSession, location_id: int, wanted: dict[str, Any], point: tuple[Any, ...]) -> None:
+    """A reused place takes the coordinates a record gives for it (a feed's own), as ``find_or_make_location``."""
+    if wanted.get("latitude") is None or point == (wanted["latitude"], wanted["longitude"]):
+        return
+    postcode = str(wanted["postcode"] or "").replace(" ", "")
+    values = own_point(session, wanted, _points(session, {postcode}).get(postcode) if postcode else None)
+    session.execute(update(_table(Location)).where(_table(Location).c.id == location_id).values(**values))
 
 
 def _points(session: DbSession, keys: set[str]) -> dict[str, dict[str, Any]]:

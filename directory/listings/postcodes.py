@@ -1,7 +1,8 @@
-"""Loading the official postcode directory into the postcode table that search measures from."""
+"""Loading the official postcode directory into the postcode table that search measures from; placing a point."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,4 +97,37 @@ def _place_locations(session: DbSession) -> int:
             location.latitude, location.longitude = found.latitude, found.longitude
             location.lsoa_code, location.lad_code = found.lsoa_code, found.lad_code
             placed += 1
+    return placed
+
+
+# The nearest postcode centroid is looked for in boxes this many degrees of latitude across (each one wider):
+# about 550 m, 2.2 km, then 9 km. Beyond that the nearest postcode says little about the area a point is in.
+NEAR_STEPS = (0.005, 0.02, 0.08)
+
+
+def areas_near(session: DbSession, latitude: float, longitude: float) -> tuple[str | None, str | None]:
+    """(LSOA, local authority) of the live postcode whose centroid is nearest a point: how a place with coordinates
+    but no postcode (or one not in the table) gets its areas without the LSOA boundaries loaded. (None, None) when
+    no postcode is near."""
+    stretch = 1 / max(math.cos(math.radians(latitude)), 0.1)  # a degree of longitude is shorter than one of latitude
+    for step in NEAR_STEPS:
+        query = select(Postcode.latitude, Postcode.longitude, Postcode.lsoa_code, Postcode.lad_code).where(
+            Postcode.latitude.between(latitude - step, latitude + step),
+            Postcode.longitude.between(longitude - step * stretch, longitude + step * stretch),
+        )
+        rows = list(session.execute(query))
+        if rows:
+            nearest = min(rows, key=lambda r: (r[0] - latitude) ** 2 + ((r[1] - longitude) / stretch) ** 2)
+            return nearest[2], nearest[3]
+    return None, None
+
+
+def own_point(session: DbSession, fields: dict[str, Any], from_postcode: dict[str, Any] | None) -> dict[str, Any]:
+    """A place's point and areas: its own coordinates (a feed's) when given, else its postcode's; its areas from
+    its postcode, else from the postcode nearest its own point."""
+    placed = dict(from_postcode or {})
+    if fields.get("latitude") is not None and fields.get("longitude") is not None:
+        placed["latitude"], placed["longitude"] = fields["latitude"], fields["longitude"]
+        if not placed.get("lad_code"):
+            placed["lsoa_code"], placed["lad_code"] = areas_near(session, fields["latitude"], fields["longitude"])
     return placed

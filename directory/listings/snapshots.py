@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..core.db import DbSession
 from ..models import Contact, Location, Organization, Postcode, Schedule, Service, ServiceArea, TaxonomyTerm
+from .postcodes import own_point
 
 SERVICE_SCALARS = (
     "organization_id", "name", "description", "url", "email", "phone", "status", "paused_until",
@@ -89,7 +90,8 @@ def apply_service(session: DbSession, service: Service, values: dict[str, Any]) 
 
 
 def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Location:
-    """Reuse a location with the same name, address and postcode; else place a new one."""
+    """Reuse a location with the same name, address and postcode; else place a new one. A place's own coordinates
+    (a feed's) are kept, on a reused place too; else it is placed from its postcode (``postcodes.own_point``)."""
     existing = session.scalars(
         select(Location).where(
             Location.name == fields["name"],
@@ -97,13 +99,19 @@ def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Locatio
             Location.postcode == fields["postcode"],
         )
     ).first()
-    if existing is not None:
+    own = fields.get("latitude") is not None
+    if existing is not None and (
+        not own or (existing.latitude, existing.longitude) == (fields["latitude"], fields["longitude"])
+    ):
         return existing
-    location = Location(**fields)
+    from_postcode = None
     if fields["postcode"]:
         found = session.get(Postcode, fields["postcode"].replace(" ", ""))
         if found is not None:
-            location.latitude, location.longitude = found.latitude, found.longitude
-            location.lsoa_code, location.lad_code = found.lsoa_code, found.lad_code
+            from_postcode = {"latitude": found.latitude, "longitude": found.longitude,
+                             "lsoa_code": found.lsoa_code, "lad_code": found.lad_code}  # fmt: skip
+    location = existing or Location(**fields)
+    for name, value in own_point(session, fields, from_postcode).items():
+        setattr(location, name, value)
     session.add(location)
     return location

@@ -83,6 +83,8 @@ class ImportRun(db.Model):  # type: ignore[name-defined,misc]
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     held: Mapped[int] = mapped_column(Integer, default=0)
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Listings the source gave before and not in this run (not among the items seen: they are not in the feed).
+    removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejected: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{where, reason}]
     notices: Mapped[list[str]] = mapped_column(JSON, default=list)
     failure: Mapped[str] = mapped_column(Text, default="")

@@ -248,6 +248,8 @@ class Postcode(db.Model):  # type: ignore[name-defined,misc]
     """A live postcode from the official ONS/OS files: its point, LSOA and local authority."""
 
     __tablename__ = "postcode"
+    # A place with coordinates and no postcode takes the areas of the nearest postcode (``postcodes.areas_near``).
+    __table_args__ = (db.Index("ix_postcode_latitude_longitude", "latitude", "longitude"),)
 
     postcode_key: Mapped[str] = mapped_column(String(8), primary_key=True)  # no spaces
     pcds: Mapped[str] = mapped_column(String(8), index=True)

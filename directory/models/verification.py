@@ -30,6 +30,7 @@ FOLLOW_UP_REASONS = {
     "details-wrong": "A link worker reports its details are wrong",
     "website-failed": "Its website did not answer (website check)",
     "no-future-events": "Its calendar has no future sessions (calendar import)",
+    "source-removed": "The source it was imported from no longer publishes it (import)",
 }
 RESOLUTIONS = {"still-running": "Still running", "paused": "Paused", "closed": "Closed"}
 

@@ -25,6 +25,7 @@ LIKELIHOOD_RATIO = {
     "funding-ended": 2.5,
     "website-failed": 2.0,
     "no-future-events": 2.0,
+    "source-removed": 3.0,  # the publisher dropped it: often closed, sometimes a feed's mistake
     "no-reply": 1.0,  # counted as unanswered reminders instead
     "no-email": 1.0,  # no evidence either way: it cannot be asked by email
 }
@@ -38,6 +39,7 @@ QUESTIONS = {
     "funding-ended": ["Is the funding renewed, or is it carrying on without it? Until when?"],
     "website-failed": ["Has the website moved? What is the address now?"],
     "no-future-events": ["When are the next sessions?"],
+    "source-removed": ["Is it still running? The directory it came from no longer lists it."],
     "no-reply": ["Is it still running?", "Who should our reminders go to (email)?"],
     "no-email": ["Is it still running?", "Is there an email address we may use for reminders?"],
 }

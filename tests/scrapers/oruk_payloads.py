@@ -96,7 +96,10 @@ def page(items: list[dict[str, Any]], number: int, per_page: int, total: int) ->
         "first_page": number == 1,
         "last_page": number >= total_pages,
         "empty": not items,
-        "contents": [{k: v for k, v in item.items() if not isinstance(v, list)} for item in items],
+        "contents": [
+            {k: v for k, v in item.items() if not isinstance(v, list)} if isinstance(item, dict) else item
+            for item in items
+        ],
     }
 
 

@@ -18,7 +18,9 @@ def test_the_command_imports_a_spreadsheet_and_prints_counts(app: Flask, tmp_pat
     runner = app.test_cli_runner()
     result = runner.invoke(cli, ["import", "spreadsheet", str(file), "--name", tag])
     assert result.exit_code == 0, result.output
-    assert "3 new, 0 updated, 0 unchanged, 0 held as possible duplicates, 2 rejected." in result.output
+    assert (
+        "5 items: 3 new, 0 updated, 0 unchanged, 0 held as possible duplicates, 2 rejected; 0 removed" in result.output
+    )
     assert "rejected row 4: the service name is empty" in result.output
     shown = runner.invoke(cli, ["import", "spreadsheet", str(file), "--show-mapping"])
     assert json.loads(shown.output)["Group name"] == "name"

@@ -187,7 +187,8 @@ def test_an_empty_feed_after_a_full_one_archives_nothing(session: Any, server: L
     serve_feed(server, services[:1], prefix="/eps")
     partial = run_source(session, source, config)
     assert partial.status == "succeeded"
-    assert any("1 listings this source gave before were not in this run" in n for n in partial.notices)
+    assert partial.removed == 1
+    assert any(f"service {services[1]['id']}" in n and "flagged for staff" in n for n in partial.notices)
     assert {session.get(Service, i).status for i in ids} == {"active"}
 
 

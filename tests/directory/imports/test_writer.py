@@ -84,29 +84,31 @@ def test_a_feed_with_bad_records_in_small_chunks_keeps_exactly_the_good_ones_a_r
 
     run = run_source(session, source, config, payloads=payloads(services), chunk_size=2)
 
-    assert (run.status, run.created, run.held, run.rejected_count) == ("succeeded", 5, 1, 6)
-    assert [r["where"] for r in run.rejected] == [f"service {services[i]['id']}" for i in (1, 3, 4, 6, 8, 11)]
+    assert (run.status, run.created, run.held, run.rejected_count) == ("succeeded", 8, 1, 3)
+    assert [r["where"] for r in run.rejected] == [f"service {services[i]['id']}" for i in (4, 8, 11)]
     reasons = [r["reason"] for r in run.rejected]
-    assert reasons[0].startswith("email: 'not an email' is not an email address")
-    assert reasons[1] == "maximum_age: The upper age must not be below the lower age."
-    assert reasons[2] == "the service has no name"
-    assert reasons[3].startswith("locations: Location 1: ")
-    assert reasons[4] == f"the id {services[0]['id']!r} appears twice"
-    assert reasons[5] == f"the id {services[1]['id']!r} appears twice"
-    # The database holds exactly the accepted records: five listings, one organisation.
+    assert reasons[0] == "the service has no name"
+    assert reasons[1] == f"the id {services[0]['id']!r} appears twice"
+    assert reasons[2] == f"the id {services[1]['id']!r} appears twice"
+    # A bad optional field is left out with a note, not the whole listing (imports.salvage).
+    notes = "\n".join(run.notices)
+    assert f"service {services[1]['id']}: email left out: 'not an email' is not an email address" in notes
+    assert f"service {services[3]['id']}: maximum_age left out: The upper age must not be below" in notes
+    assert f"service {services[6]['id']}: locations: Location 1: " in notes
+    # The database holds exactly the accepted records: eight listings, one organisation.
     names = set(session.scalars(select(Service.name).where(Service.name.like(f"{tag} group%"))))
-    assert names == {f"{tag} group {n}" for n in (1, 3, 6, 8, 10)}
+    assert names == {f"{tag} group {n}" for n in (1, 2, 3, 4, 6, 7, 8, 10)}
     assert session.scalars(select(Organization.name).where(Organization.name == f"{tag} organisation")).all() == [
         f"{tag} organisation"
     ]
     after = everything(session)
-    assert after["Service"] == before["Service"] + 5 and after["Organization"] == before["Organization"] + 1
-    assert after["Revision"] == before["Revision"] + 6 and after["index"] == before["index"] + 5
+    assert after["Service"] == before["Service"] + 8 and after["Organization"] == before["Organization"] + 1
+    assert after["Revision"] == before["Revision"] + 9 and after["index"] == before["index"] + 8
     # One revision each, from the import, holding the same snapshot as the listing read back.
     links = session.scalars(
         select(ExternalRecord).where(ExternalRecord.source_id == source.id, ExternalRecord.entity_type == "service")
     ).all()
-    assert len(links) == 5
+    assert len(links) == 8
     for link in links:
         service = session.get(Service, link.entity_id)
         [revision] = session.scalars(
@@ -125,11 +127,11 @@ def test_a_feed_with_bad_records_in_small_chunks_keeps_exactly_the_good_ones_a_r
 
     # Unchanged records are skipped by checksum; a changed one is an update with one more revision.
     again = run_source(session, source, config, payloads=payloads(services), chunk_size=2)
-    assert (again.created, again.updated, again.unchanged, again.rejected_count) == (0, 0, 5, 6)
+    assert (again.created, again.updated, again.unchanged, again.rejected_count) == (0, 0, 8, 3)
     assert everything(session)["Revision"] == after["Revision"]
     services[2]["description"] = "Now on Wednesdays too."
     third = run_source(session, source, config, payloads=payloads(services), chunk_size=2)
-    assert (third.created, third.updated, third.unchanged) == (0, 1, 4)
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 7)
     assert everything(session)["Revision"] == after["Revision"] + 1
 
 
