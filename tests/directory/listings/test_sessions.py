@@ -173,3 +173,23 @@ def test_staff_edit_a_places_accessibility_and_eligibility_and_clients_see_them(
     )
     session.expire_all()
     assert session.get(Service, service.id).locations[0].accessibility == []
+
+
+def test_a_group_sets_first_tuesday_of_the_month_through_its_edit_link(
+    app: Any, make_service: Any, session: Any
+) -> None:
+    from directory.groups import links as groups
+    from tests.mailbox import submit
+
+    service = make_service(name="Knit club", schedules=[{"byday": "TU", "opens_at": "10:00", "closes_at": "12:00"}])
+    token, _ = groups.invite(session, service.organization_id, "pat@example.org", created_by="staff: t", days=14)
+    session.commit()
+    contact = app.test_client()
+    assert submit(contact, f"/group/link/{token}").status_code == 302
+    page = html(contact.get(f"/group/services/{service.id}/edit"))
+    assert page.find("select", id="schedules-0-week_of_month") is not None
+    response = submit(contact, f"/group/services/{service.id}/edit", {"schedules-0-week_of_month": "1"})
+    assert response.status_code in (302, 303), html(response).get_text(" ", strip=True)[:500]
+    session.expire_all()
+    [row] = session.get(Service, service.id).schedules
+    assert (row.freq, row.byday, row.week_of_month, row.opens_at.hour) == ("MONTHLY", "TU", 1, 10)
