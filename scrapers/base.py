@@ -50,17 +50,30 @@ class LocationRecord:
     postcode: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    accessibility: tuple[str, ...] = ()  # what the place offers, in words ("Step-free entrance")
 
 
 @dataclass(frozen=True)
 class ScheduleRecord:
-    """A weekly session (``byday`` is MO..SU, times ``HH:MM``) or a by-appointment note."""
+    """A recurring session (``byday`` is MO..SU, times ``HH:MM``, dates ``YYYY-MM-DD``) or a by-appointment note.
+
+    ``freq`` is WEEKLY or MONTHLY, every ``interval`` weeks or months; a monthly session falls on the
+    ``week_of_month``-th ``byday`` (1..5, -1 the last: RRULE BYDAY=1TU, -1FR) or on day ``bymonthday``.
+    """
 
     byday: str | None = None
     opens_at: str | None = None
     closes_at: str | None = None
     by_appointment: bool = False
     description: str = ""
+    freq: str = "WEEKLY"
+    interval: int = 1
+    week_of_month: int | None = None
+    bymonthday: int | None = None
+    dtstart: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    except_dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """iCalendar feeds of a group's sessions (a Google or Outlook calendar's public .ics address).
 
 The sessions in the next ``weeks`` weeks (recurrences expanded by ``recurring_ical_events``,
-cancelled ones left out) become the listing's weekly sessions: one per weekday and time. A feed
+cancelled ones left out) become the listing's sessions: one per weekday and time, weekly unless the
+dates show every other week or the same week of each month. A feed
 that parses but has no session in that window is evidence the group may have stopped: the parse
 result then has no record and says so in a notice, and the directory records the evidence
 without changing the listing.
@@ -9,8 +10,9 @@ without changing the listing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +36,7 @@ class Session:
     ends: datetime | None
     summary: str
     all_day: bool = False
+    rule: str = ""  # the event's RRULE as written ("FREQ=MONTHLY;BYDAY=-1FR"), when it has one
 
 
 def _local(value: Any) -> tuple[datetime, bool]:
@@ -70,6 +73,10 @@ def _occurrences(calendar: icalendar.Calendar, start: datetime, end: datetime) -
         raise ParseFailed(f"the calendar's events could not be read: {type(exc).__name__}: {exc}") from exc
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
 def upcoming_sessions(payload: bytes, *, now: datetime, weeks: int) -> list[Session]:
     """Sessions starting between ``now`` (naive UTC) and ``weeks`` weeks later, in start order."""
     try:
@@ -80,6 +87,7 @@ def upcoming_sessions(payload: bytes, *, now: datetime, weeks: int) -> list[Sess
         raise ParseFailed("not an iCalendar file (no VCALENDAR)")
     start = now.replace(tzinfo=UTC)
     end = start + timedelta(weeks=weeks)
+    rules = {as_text(e.get("UID")): _text(e["RRULE"].to_ical()) for e in calendar.walk("VEVENT") if e.get("RRULE")}
     sessions = []
     for event in _occurrences(calendar, start, end):
         if as_text(event.get("STATUS")).upper() == "CANCELLED":
@@ -89,7 +97,9 @@ def upcoming_sessions(payload: bytes, *, now: datetime, weeks: int) -> list[Sess
             ends = _local(event.decoded("DTEND"))[0] if event.get("DTEND") is not None else None
         except (ValueError, KeyError):
             continue
-        sessions.append(Session(starts=starts, ends=ends, summary=as_text(event.get("SUMMARY"))[:200], all_day=all_day))
+        summary = as_text(event.get("SUMMARY"))[:200]
+        rule = rules.get(as_text(event.get("UID")), "")
+        sessions.append(Session(starts=starts, ends=ends, summary=summary, all_day=all_day, rule=rule))
     return sorted(sessions, key=lambda s: s.starts)
 
 
@@ -105,10 +115,36 @@ def sessions_to_schedules(sessions: list[Session]) -> tuple[ScheduleRecord, ...]
     schedules = []
     for (day, opens, closes), occurrences in sorted(groups.items(), key=lambda g: (DAYS.index(g[0][0]), g[0][1] or "")):
         summary = occurrences[0].summary
-        if len(occurrences) == 1:
+        rhythm = _rhythm(sorted({o.starts.date() for o in occurrences}), {o.rule for o in occurrences})
+        if len(occurrences) == 1 and not rhythm:
             summary = f"{summary} (once, {occurrences[0].starts:%-d %B %Y})".strip()
-        schedules.append(ScheduleRecord(byday=day, opens_at=opens, closes_at=closes, description=summary[:255]))
+        schedules.append(
+            replace(ScheduleRecord(byday=day, opens_at=opens, closes_at=closes, description=summary[:255]), **rhythm)
+        )
     return tuple(schedules)
+
+
+MONTHLY_DAY = re.compile(r"FREQ=MONTHLY;(?:.*;)?BYDAY=([+-]?[1-5])(MO|TU|WE|TH|FR|SA|SU)(?:;|$)")
+
+
+def _rhythm(dates: list[date], rules: set[str]) -> dict[str, Any]:
+    """Weekly, unless the rule or the dates say otherwise: every other week (counted from the first), or the same
+    week of each month ("first Tuesday", "last Friday"), so a monthly group is not shown as meeting every week."""
+    written = [MONTHLY_DAY.search(rule) for rule in rules]
+    if len(written) == 1 and written[0] is not None and written[0].group(2) == DAYS[dates[0].weekday()]:
+        return {"freq": "MONTHLY", "week_of_month": int(written[0].group(1))}
+    if len(dates) < 2:
+        return {}
+    gaps = {(later - earlier).days for earlier, later in zip(dates, dates[1:], strict=False)}
+    if gaps == {14}:
+        return {"interval": 2, "dtstart": dates[0].isoformat()}
+    if min(gaps) >= 28:
+        weeks = {(d.day - 1) // 7 + 1 for d in dates}
+        if len(weeks) == 1 and min(weeks) <= 4:
+            return {"freq": "MONTHLY", "week_of_month": min(weeks)}
+        if all((d + timedelta(days=7)).month != d.month for d in dates):
+            return {"freq": "MONTHLY", "week_of_month": -1}
+    return {}
 
 
 class ICalImporter(Importer):

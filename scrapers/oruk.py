@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from . import http, oruk_feed
+from . import http, oruk_feed, oruk_schedules
 from .base import (
     ContactRecord,
     Importer,
@@ -28,7 +28,6 @@ from .base import (
     ParseFailed,
     ParseResult,
     Rejected,
-    ScheduleRecord,
     ServiceRecord,
     as_text,
     collect,
@@ -40,7 +39,6 @@ CATEGORY_TAXONOMY = "social-prescribing-needs"
 # ORUK service status -> the directory's; and back (directory/views/oruk.py uses OUT).
 STATUS_IN = {"active": "active", "temporarily closed": "paused", "inactive": "paused", "defunct": "closed"}
 STATUS_OUT = {"active": "active", "paused": "temporarily closed", "closed": "defunct", "archived": "inactive"}
-DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 LAD_CODE = re.compile(r"\bE0[6-9]\d{6}\b")
 PER_PAGE = 100
 
@@ -167,7 +165,8 @@ class OrukImporter(Importer):
             minimum_age=_age(item.get("minimum_age")),
             maximum_age=_age(item.get("maximum_age")),
             gender=_str_or_none(ext.get("gender")),
-            eligibility_conditions=_str_or_none(ext.get("eligibility_conditions")),
+            eligibility_conditions=_str_or_none(ext.get("eligibility_conditions"))
+            or _str_or_none(item.get("eligibility_description")),
             is_free=is_free,
             cost_description=cost_description if not is_free or fees else "",
             referral_routes=_tuple_or_none(ext.get("referral_routes")),
@@ -184,7 +183,7 @@ class OrukImporter(Importer):
             unmapped_terms=unmapped,
             service_areas=_service_areas(item),
             locations=_locations(item, where, notices),
-            schedules=_schedules(item, where, notices),
+            schedules=oruk_schedules.schedules(item, where, notices),
             contacts=_contacts(item),
             waiting_weeks=_waiting_weeks(ext),
             waiting_reported_at=_str_or_none((ext.get("waiting_time") or {}).get("reported_at"))
@@ -319,44 +318,22 @@ def _locations(item: dict[str, Any], where: str, notices: list[str]) -> tuple[Lo
                 postcode=as_text(address.get("postal_code")) or None,
                 latitude=latitude,
                 longitude=longitude,
+                accessibility=_access_notes(location),
             )
         )
     return tuple(found)
 
 
-def _hhmm(value: Any) -> str | None:
-    text = as_text(value)
-    match = re.match(r"^(\d{1,2}):(\d{2})", text)
-    return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
-
-
-def _schedules(item: dict[str, Any], where: str, notices: list[str]) -> tuple[ScheduleRecord, ...]:
-    found: list[ScheduleRecord] = []
-    for schedule in _list(item.get("schedules")):
-        if not isinstance(schedule, dict):
-            continue
-        freq = as_text(schedule.get("freq")).upper()
-        description = as_text(schedule.get("description"))[:255]
-        days = [d.strip().upper() for d in as_text(schedule.get("byday")).split(",") if d.strip()]
-        days = [d[-2:] for d in days]  # "1MO" (first Monday) keeps its weekday
-        if freq == "MONTHLY":
-            notices.append(f"{where}: a monthly session is kept as a note: {description or 'no description'}")
-        if not days or freq not in ("", "WEEKLY"):
-            found.append(ScheduleRecord(by_appointment=True, description=description))
-            continue
-        for day in days:
-            if day not in DAYS:
-                notices.append(f"{where}: {day!r} is not a day; that session was left out")
-                continue
-            found.append(
-                ScheduleRecord(
-                    byday=day,
-                    opens_at=_hhmm(schedule.get("opens_at")),
-                    closes_at=_hhmm(schedule.get("closes_at")),
-                    description=description,
-                )
-            )
-    return tuple(found)
+def _access_notes(location: dict[str, Any]) -> tuple[str, ...]:
+    """A location's ORUK accessibility entries in words: "description: details", in the feed's order."""
+    notes = []
+    for entry in _list(location.get("accessibility")):
+        if isinstance(entry, dict):
+            words = [as_text(entry.get("description")), as_text(entry.get("details"))]
+            note = ": ".join(w for w in words if w)[:255]
+            if note and note not in notes:
+                notes.append(note)
+    return tuple(notes[:20])
 
 
 def _contacts(item: dict[str, Any]) -> tuple[ContactRecord, ...]:

@@ -248,17 +248,33 @@ def _time(value: str) -> str | None:
     return f"{hour:02d}:{minute:02d}"
 
 
-def _days(value: str) -> list[str]:
-    days = []
-    for part in re.split(r"[,;/&]|\band\b", value.lower()):
+WEEK_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+              "fifth": 5, "5th": 5, "last": -1}  # fmt: skip
+MONTHLY_WORDS = re.compile(r"\b(?:of|in) (?:the|each|every) month\b|\bmonthly\b|\bof month\b")
+
+
+def _days(value: str) -> list[tuple[int | None, str]]:
+    """Days as (week of the month or None, MO..SU): "Tuesdays", "Mon & Thu", "first Tuesday of the month",
+    "1st and 3rd Wednesday" (a week word counts for the next day named)."""
+    days: list[tuple[int | None, str]] = []
+    weeks: list[int | None] = []
+    for part in re.split(r"[,;/&]|\band\b", MONTHLY_WORDS.sub(" ", value.lower())):
+        words = part.split()
+        while words and words[0] in WEEK_WORDS:
+            weeks.append(WEEK_WORDS[words.pop(0)])
+        part = " ".join(words)
         part = part.strip().rstrip("s") if part.strip() not in ("tues", "thurs") else part.strip()
         if not part:
             continue
         code = DAY_NAMES.get(part) or DAY_NAMES.get(part + "s")
         if code is None:
             raise ValueError(f"{part!r} is not a day of the week")
-        if code not in days:
-            days.append(code)
+        for week in weeks or [None]:
+            if (week, code) not in days:
+                days.append((week, code))
+        weeks = []
+    if weeks:
+        raise ValueError(f"{value!r} names a week of the month without its day")
     return days
 
 
@@ -360,7 +376,12 @@ class SpreadsheetImporter(Importer):
             days = _days(values.get("day", ""))
             if (opens or closes) and not days:
                 raise ValueError("a session time is given without a day")
-            schedules = tuple(ScheduleRecord(byday=d, opens_at=opens, closes_at=closes) for d in days)
+            schedules = tuple(
+                ScheduleRecord(
+                    byday=d, opens_at=opens, closes_at=closes, week_of_month=w, freq="MONTHLY" if w else "WEEKLY"
+                )
+                for w, d in days
+            )
         cost = values.get("cost", "")
         organisation = values.get("organisation") or name
         location = LocationRecord(

@@ -255,6 +255,46 @@ def postcode(value: Any) -> str | None:
         raise ValueError(str(exc)) from exc
 
 
+def _whole(value: Any, what: str, allowed: Iterable[int]) -> int | None:
+    if _blank(value):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not a whole number.") from None
+    if number not in allowed:
+        raise ValueError(f"{what} {number} is out of range.")
+    return number
+
+
+def _session_rule(item: dict[str, Any]) -> dict[str, Any]:
+    """A session's recurrence (freq, interval, week or day of the month, dates), cleaned; ValueError names the fault."""
+    week = _whole(item.get("week_of_month"), "Week of the month", vocab.WEEKS_OF_MONTH)
+    monthday = _whole(item.get("bymonthday"), "Day of the month", [*range(1, 32), -1])
+    interval = _whole(item.get("interval"), "Every", range(1, 53)) or 1
+    given = str(item.get("freq") or "").strip().upper()
+    if given and given not in vocab.FREQUENCIES:
+        raise ValueError(f"{given!r} is not a frequency (WEEKLY or MONTHLY).")
+    if week is not None and monthday is not None:
+        raise ValueError("give a week of the month or a day of the month, not both.")
+    freq = "MONTHLY" if week is not None or monthday is not None else "WEEKLY"
+    if given == "MONTHLY" and freq == "WEEKLY" and interval > 1:
+        raise ValueError("a monthly session needs a week of the month (e.g. first) or a day of the month.")
+    dtstart, valid_from, valid_to = (a_date(item.get(k)) for k in ("dtstart", "valid_from", "valid_to"))
+    if valid_from and valid_to and valid_to < valid_from:
+        raise ValueError("it must end on or after the date it starts.")
+    if interval > 1 and not (dtstart or valid_from):
+        raise ValueError(f"a session every {interval} weeks or months needs a first date to count from.")
+    skipped = sorted({d.isoformat() for d in (a_date(x) for x in _as_list(item.get("except_dates"))) if d})
+    return {
+        "freq": freq, "interval": interval, "week_of_month": week, "bymonthday": monthday,
+        "dtstart": dtstart.isoformat() if dtstart else None,
+        "valid_from": valid_from.isoformat() if valid_from else None,
+        "valid_to": valid_to.isoformat() if valid_to else None,
+        "except_dates": skipped,
+    }  # fmt: skip
+
+
 def schedules(value: Any) -> list[dict[str, Any]]:
     cleaned = []
     for number, item in enumerate(_as_list(value), start=1):
@@ -263,7 +303,13 @@ def schedules(value: Any) -> list[dict[str, Any]]:
         opens, closes = a_time(item.get("opens_at")), a_time(item.get("closes_at"))
         if byday is not None and byday not in vocab.WEEKDAYS:
             raise ValueError(f"Session {number}: {byday!r} is not a day (MO, TU, ... SU).")
-        if not by_appointment and byday is None:
+        try:
+            rule = _session_rule(item)
+        except ValueError as exc:
+            raise ValueError(f"Session {number}: {exc}") from exc
+        if rule["week_of_month"] is not None and byday is None:
+            raise ValueError(f"Session {number}: a week of the month needs a day (e.g. first Tuesday).")
+        if not by_appointment and byday is None and rule["bymonthday"] is None:
             raise ValueError(f"Session {number}: give a day, or mark it 'by appointment'.")
         if opens and closes and closes <= opens:
             raise ValueError(f"Session {number}: it must finish after it starts.")
@@ -274,6 +320,7 @@ def schedules(value: Any) -> list[dict[str, Any]]:
                 "closes_at": closes.strftime("%H:%M") if closes else None,
                 "by_appointment": by_appointment,
                 "description": text(255)(item.get("description")),
+                **rule,
             }
         )
     return cleaned
@@ -309,6 +356,13 @@ def _point(latitude: Any, longitude: Any) -> dict[str, float]:
     return {"latitude": lat, "longitude": lon}
 
 
+def _access_notes(value: Any) -> list[str]:
+    """A place's accessibility in words ("Step-free entrance; hearing loop"): a list, or one text split at ';'."""
+    items = value.split(";") if isinstance(value, str) else ([] if _blank(value) else list(value))
+    notes = [text(255)(item) for item in items]
+    return [note for note in notes if note][:20]
+
+
 def locations(value: Any) -> list[dict[str, Any]]:
     cleaned = []
     for number, item in enumerate(_as_list(value), start=1):
@@ -318,6 +372,7 @@ def locations(value: Any) -> list[dict[str, Any]]:
                 "address_1": text(255)(item.get("address_1")),
                 "city": text(128)(item.get("city")),
                 "postcode": postcode(item.get("postcode")),
+                "accessibility": _access_notes(item.get("accessibility")),
             }
             location.update(_point(item.get("latitude"), item.get("longitude")))
         except ValueError as exc:

@@ -78,6 +78,9 @@ WEEKDAYS = {
     "SA": "Saturday",
     "SU": "Sunday",
 }
+# How often a session recurs (ORUK schedule.freq), and which week of the month a monthly one falls in.
+FREQUENCIES = {"WEEKLY": "Weekly", "MONTHLY": "Monthly"}
+WEEKS_OF_MONTH = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 ROLES = {
     "admin": "Administrator",
     "link-worker": "Link worker",

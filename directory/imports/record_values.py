@@ -7,6 +7,7 @@ Pure functions of a record (no database): the record writer, new listings and lo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -45,21 +46,18 @@ def service_values(
         note(f"{record.where}: taxonomy terms with no category: {', '.join(record.unmapped_terms)}")
     if record.locations is not None:
         values["locations"] = [
-            {"name": loc.name, "address_1": loc.address_1, "city": loc.city, "postcode": loc.postcode}
+            {
+                "name": loc.name,
+                "address_1": loc.address_1,
+                "city": loc.city,
+                "postcode": loc.postcode,
+                "accessibility": list(loc.accessibility),
+            }
             | ({"latitude": loc.latitude, "longitude": loc.longitude} if loc.latitude is not None else {})
             for loc in record.locations
         ]
     if record.schedules is not None:
-        values["schedules"] = [
-            {
-                "byday": s.byday,
-                "opens_at": s.opens_at,
-                "closes_at": s.closes_at,
-                "by_appointment": s.by_appointment,
-                "description": s.description,
-            }
-            for s in record.schedules
-        ]
+        values["schedules"] = [{**asdict(s), "except_dates": list(s.except_dates)} for s in record.schedules]
     if record.contacts is not None:
         values["contacts"] = [
             {"name": c.name, "title": c.title, "phone": c.phone, "email": c.email} for c in record.contacts

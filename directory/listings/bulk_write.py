@@ -19,7 +19,7 @@ Changes to existing listings stay one at a time in ``operations``: they need opt
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, insert, select, tuple_, update
@@ -45,7 +45,7 @@ from ..models import (
 from . import rules, search_index
 from .fts import fold_accents
 from .postcodes import own_point
-from .snapshots import ORGANIZATION_SCALARS, SERVICE_SCALARS, _plain
+from .snapshots import ORGANIZATION_SCALARS, SERVICE_SCALARS, _plain, schedule_columns
 
 Place = tuple[str, str, str | None]  # name, address_1, postcode: what makes two locations one place
 PIECE = 300  # rows per IN (...) lookup, well inside every backend's limit on bound parameters
@@ -124,7 +124,7 @@ def create_services(session: DbSession, items: Sequence[dict[str, Any]], actor: 
     for service_id, item, row in zip(ids, items, rows, strict=True):
         codes = list(item.get("categories", []))
         links += [{"service_id": service_id, "taxonomy_term_id": terms[code][0]} for code in codes]
-        sessions += [{**_session_row(s), "service_id": service_id} for s in item.get("schedules", [])]
+        sessions += [{**schedule_columns(s), "service_id": service_id} for s in item.get("schedules", [])]
         contacts += [{**c, "service_id": service_id} for c in item.get("contacts", [])]
         areas += [{"service_id": service_id, "lad_code": code} for code in item.get("service_areas", [])]
         # One place given twice is one place, as operations.create makes it.
@@ -134,7 +134,7 @@ def create_services(session: DbSession, items: Sequence[dict[str, Any]], actor: 
         snapshot["categories"] = sorted(codes)
         snapshot["service_areas"] = list(item.get("service_areas", []))
         snapshot["locations"] = [
-            {k: place[k] for k in ("name", "address_1", "city", "postcode")}
+            {k: place[k] for k in ("name", "address_1", "city", "postcode", "accessibility")}
             for place in sorted(where, key=lambda place: place["id"])
         ]
         snapshot["schedules"] = [dict(s) for s in item.get("schedules", [])]
@@ -227,16 +227,6 @@ def _terms(session: DbSession, codes: set[str]) -> dict[str, tuple[int, str]]:
     return {code: (int(i), name) for code, i, name in session.execute(query)} if codes else {}
 
 
-def _session_row(cleaned: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "byday": cleaned["byday"],
-        "opens_at": time.fromisoformat(cleaned["opens_at"]) if cleaned["opens_at"] else None,
-        "closes_at": time.fromisoformat(cleaned["closes_at"]) if cleaned["closes_at"] else None,
-        "by_appointment": cleaned["by_appointment"],
-        "description": cleaned["description"],
-    }
-
-
 def _place(location: dict[str, Any]) -> Place:
     return (location["name"], location["address_1"], location["postcode"])
 
@@ -248,8 +238,8 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
         first.setdefault(_place(location), location)
     if not first:
         return {}
-    columns = (Location.id, Location.name, Location.address_1, Location.city, Location.postcode, Location.latitude,
-               Location.longitude)  # fmt: skip
+    columns = (Location.id, Location.name, Location.address_1, Location.city, Location.postcode, Location.accessibility,
+               Location.latitude, Location.longitude)  # fmt: skip
     found: dict[Place, dict[str, Any]] = {}
     posted = [key for key in first if key[2] is not None]
     unposted = [key[:2] for key in first if key[2] is None]
@@ -261,8 +251,9 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
         for piece in in_pieces(unposted)
     ]
     for query in queries:
-        for location_id, name, address, city, postcode, *point in session.execute(query.order_by(Location.id)):
+        for location_id, name, address, city, postcode, access, *point in session.execute(query.order_by(Location.id)):
             place = {"id": location_id, "name": name, "address_1": address, "city": city, "postcode": postcode}
+            place["accessibility"] = list(access or [])
             if _place(place) not in found:  # the oldest, as find_or_make_location's first match
                 found[_place(place)] = place
                 _keep_own_point(session, location_id, first[_place(place)], tuple(point))
@@ -275,10 +266,12 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
         for key in new:
             location = first[key]
             fields = {k: location[k] for k in ("name", "address_1", "city", "postcode")}
+            fields["accessibility"] = list(location.get("accessibility") or [])
             from_postcode = points.get(str(location["postcode"] or "").replace(" ", ""))
             rows.append({**defaults, **fields, **own_point(session, location, from_postcode)})
         for key, location_id, row in zip(new, _insert(session, table, rows), rows, strict=True):
             found[key] = {"id": location_id, **{k: row[k] for k in ("name", "address_1", "city", "postcode")}}
+            found[key]["accessibility"] = row["accessibility"]
     return found
 
 

@@ -18,8 +18,21 @@ SERVICE_LIST_FIELDS = ("referral_routes", "accessibility", "delivery_modes", "ca
 ORGANIZATION_FIELDS = ("name", "description", "sector", "charity_number", "website", "email", "phone")
 
 ROWS = {
-    "locations": ("name", "address_1", "city", "postcode"),
-    "schedules": ("byday", "opens_at", "closes_at", "by_appointment", "description"),
+    "locations": ("name", "address_1", "city", "postcode", "accessibility"),
+    "schedules": (
+        "byday",
+        "opens_at",
+        "closes_at",
+        "by_appointment",
+        "description",
+        "week_of_month",
+        "bymonthday",
+        "interval",
+        "dtstart",
+        "valid_from",
+        "valid_to",
+        "except_dates",
+    ),
     "contacts": ("name", "title", "phone", "email"),
 }
 

@@ -38,23 +38,65 @@ def service_snapshot(service: Service) -> dict[str, Any]:
     snapshot["categories"] = sorted(term.code for term in service.categories)
     snapshot["service_areas"] = [area.lad_code for area in service.service_areas]
     snapshot["locations"] = [
-        {"name": loc.name, "address_1": loc.address_1, "city": loc.city, "postcode": loc.postcode}
+        {
+            "name": loc.name,
+            "address_1": loc.address_1,
+            "city": loc.city,
+            "postcode": loc.postcode,
+            "accessibility": list(loc.accessibility or []),
+        }
         for loc in sorted(service.locations, key=lambda loc: loc.id or 0)
     ]
-    snapshot["schedules"] = [
-        {
-            "byday": s.byday,
-            "opens_at": s.opens_at.strftime("%H:%M") if s.opens_at else None,
-            "closes_at": s.closes_at.strftime("%H:%M") if s.closes_at else None,
-            "by_appointment": s.by_appointment,
-            "description": s.description,
-        }
-        for s in service.schedules
-    ]
+    snapshot["schedules"] = [schedule_plain(s) for s in service.schedules]
     snapshot["contacts"] = [
         {"name": c.name, "title": c.title, "phone": c.phone, "email": c.email} for c in service.contacts
     ]
     return snapshot
+
+
+def schedule_plain(s: Schedule) -> dict[str, Any]:
+    """A session as the snapshot (and validation) keeps it: times HH:MM, dates ISO."""
+    return {
+        "byday": s.byday,
+        "opens_at": s.opens_at.strftime("%H:%M") if s.opens_at else None,
+        "closes_at": s.closes_at.strftime("%H:%M") if s.closes_at else None,
+        "by_appointment": s.by_appointment,
+        "description": s.description,
+        "freq": s.freq or "WEEKLY",
+        "interval": s.interval or 1,
+        "week_of_month": s.week_of_month,
+        "bymonthday": s.bymonthday,
+        "dtstart": _plain(s.dtstart),
+        "valid_from": _plain(s.valid_from),
+        "valid_to": _plain(s.valid_to),
+        "except_dates": list(s.except_dates or []),
+    }
+
+
+def schedule_columns(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """A cleaned session as Schedule columns; a snapshot from before monthly rules has weekly defaults."""
+
+    def day(name: str) -> date | None:
+        return date.fromisoformat(cleaned[name]) if cleaned.get(name) else None
+
+    def hour(name: str) -> time | None:
+        return time.fromisoformat(cleaned[name]) if cleaned.get(name) else None
+
+    return {
+        "byday": cleaned.get("byday"),
+        "opens_at": hour("opens_at"),
+        "closes_at": hour("closes_at"),
+        "by_appointment": bool(cleaned.get("by_appointment")),
+        "description": cleaned.get("description") or "",
+        "freq": cleaned.get("freq") or "WEEKLY",
+        "interval": cleaned.get("interval") or 1,
+        "week_of_month": cleaned.get("week_of_month"),
+        "bymonthday": cleaned.get("bymonthday"),
+        "dtstart": day("dtstart"),
+        "valid_from": day("valid_from"),
+        "valid_to": day("valid_to"),
+        "except_dates": list(cleaned.get("except_dates") or []),
+    }
 
 
 def organization_snapshot(organization: Organization) -> dict[str, Any]:
@@ -73,16 +115,7 @@ def apply_service(session: DbSession, service: Service, values: dict[str, Any]) 
     if "service_areas" in values:
         service.service_areas = [ServiceArea(lad_code=code) for code in values["service_areas"]]
     if "schedules" in values:
-        service.schedules = [
-            Schedule(
-                byday=s["byday"],
-                opens_at=time.fromisoformat(s["opens_at"]) if s["opens_at"] else None,
-                closes_at=time.fromisoformat(s["closes_at"]) if s["closes_at"] else None,
-                by_appointment=s["by_appointment"],
-                description=s["description"],
-            )
-            for s in values["schedules"]
-        ]
+        service.schedules = [Schedule(**schedule_columns(s)) for s in values["schedules"]]
     if "contacts" in values:
         service.contacts = [Contact(**c) for c in values["contacts"]]
     if "locations" in values:
@@ -103,6 +136,9 @@ def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Locatio
     if existing is not None and (
         not own or (existing.latitude, existing.longitude) == (fields["latitude"], fields["longitude"])
     ):
+        # A place's accessibility belongs to the place: the newest word on it stands for every service there.
+        if "accessibility" in fields and list(existing.accessibility or []) != fields["accessibility"]:
+            existing.accessibility = list(fields["accessibility"])
         return existing
     from_postcode = None
     if fields["postcode"]:

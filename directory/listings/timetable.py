@@ -1,33 +1,155 @@
-"""When a service's next sessions are, in words a client can act on."""
+"""When a service's sessions are, in words a client can act on: the rule ("First Tuesday of the month,
+10:00 to 12:00") and the next dates ("Tue 6 Jan, 10:00 to 12:00").
+
+Dates come from python-dateutil's RFC 5545 rules, the same rules ORUK schedules carry (FREQ, INTERVAL,
+BYDAY with a week number such as 1TU or -1FR, BYMONTHDAY), so month ends, leap years and five-Friday
+months need no date arithmetic of our own.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
-from ..models import Schedule
+from dateutil import rrule
+
+from ..core import vocab
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
+# How far ahead "next session" looks: a yearly-ish rule (every 12 months) still shows its next date.
+_HORIZON = timedelta(days=800)
 
 
-def next_sessions(schedules: list[Schedule], now: datetime, count: int = 2) -> list[str]:
-    """The next few weekly sessions from ``now``, e.g. "Tue 2 Dec, 10:00 to 12:00"."""
-    upcoming: list[tuple[datetime, str]] = []
+class Session(Protocol):
+    """What a rule is read from: a Schedule row (or anything with its fields)."""
+
+    byday: str | None
+    opens_at: time | None
+    closes_at: time | None
+    by_appointment: bool
+    description: str
+    freq: str
+    interval: int
+    week_of_month: int | None
+    bymonthday: int | None
+    dtstart: date | None
+    valid_from: date | None
+    valid_to: date | None
+    except_dates: list[str]
+
+
+def _rule(item: Session, start: date, end: date) -> rrule.rrule | None:
+    """The session's dates from ``start`` to ``end`` (a dateutil rule), or None if it has no dates to give."""
+    if item.by_appointment:
+        return None
+    interval = max(1, item.interval or 1)
+    # A rule every n weeks or months counts from its first date; weekly and monthly ones may start anywhere.
+    anchor = item.dtstart or item.valid_from
+    first = anchor if anchor is not None and interval > 1 else max(start, item.valid_from or start)
+    # Bounded even without valid_to, so a rule that never matches (30 February) ends rather than runs to year 9999.
+    until = datetime.combine(min(item.valid_to or end, end), time.max)
+    weekday = _WEEKDAYS[_DAYS.index(item.byday)] if item.byday in _DAYS else None
+    if (item.freq or "WEEKLY") == "MONTHLY":
+        if weekday is not None and item.week_of_month:
+            return rrule.rrule(rrule.MONTHLY, interval=interval, dtstart=_at(first), until=until,
+                               byweekday=weekday(item.week_of_month))  # fmt: skip
+        if item.bymonthday:
+            return rrule.rrule(rrule.MONTHLY, interval=interval, dtstart=_at(first), until=until,
+                               bymonthday=item.bymonthday)  # fmt: skip
+        if weekday is not None:  # every such weekday of the month is every week
+            return rrule.rrule(rrule.WEEKLY, interval=1, dtstart=_at(first), until=until, byweekday=weekday)
+        return None
+    if weekday is None:
+        return None
+    return rrule.rrule(rrule.WEEKLY, interval=interval, dtstart=_at(first), until=until, byweekday=weekday)
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time.min)
+
+
+def session_dates(item: Session, start: date, end: date) -> Iterator[date]:
+    """Every date the session runs from ``start`` to ``end`` (both included), holidays left out."""
+    rule = _rule(item, start, end)
+    if rule is None:
+        return
+    skipped = set(item.except_dates or [])
+    for moment in rule.xafter(_at(start), inc=True):
+        day = moment.date()
+        if day > end:
+            return
+        if day.isoformat() not in skipped:
+            yield day
+
+
+def _label(day: date, item: Session, now: datetime) -> str:
+    label = day.strftime("%a %-d %b")
+    if (day - now.date()).days > 300:
+        label += f" {day.year}"
+    if item.opens_at:
+        label += f", {item.opens_at.strftime('%H:%M')}"
+    if item.closes_at:
+        label += f" to {item.closes_at.strftime('%H:%M')}"
+    return label
+
+
+def upcoming(schedules: Sequence[Session], now: datetime, count: int = 2) -> list[tuple[datetime, str]]:
+    """The next ``count`` sessions from ``now`` (one still running counts), soonest first, with their labels."""
+    found: list[tuple[datetime, str]] = []
     for item in schedules:
-        if item.by_appointment or item.byday not in _DAYS:
-            continue
-        ahead = (_DAYS.index(item.byday) - now.weekday()) % 7
-        day: date = now.date() + timedelta(days=ahead)
-        starts = datetime.combine(day, item.opens_at) if item.opens_at else datetime.combine(day, datetime.max.time())
-        if item.closes_at and datetime.combine(day, item.closes_at) < now:
-            day += timedelta(days=7)
-            starts += timedelta(days=7)
-        label = day.strftime("%a %-d %b")
-        if item.opens_at:
-            label += f", {item.opens_at.strftime('%H:%M')}"
-        if item.closes_at:
-            label += f" to {item.closes_at.strftime('%H:%M')}"
-        upcoming.append((starts, label))
-    labels = [label for _, label in sorted(upcoming)[:count]]
+        taken = 0
+        for day in session_dates(item, now.date(), now.date() + _HORIZON):
+            ends = item.closes_at or item.opens_at
+            if ends is not None and datetime.combine(day, ends) < now:
+                continue  # it finished earlier today
+            found.append((datetime.combine(day, item.opens_at or time.max), _label(day, item, now)))
+            taken += 1
+            if taken == count:
+                break
+    return sorted(found)[:count]
+
+
+def next_sessions(schedules: Sequence[Session], now: datetime, count: int = 2) -> list[str]:
+    """The next few sessions from ``now``, e.g. "Tue 2 Dec, 10:00 to 12:00"; "By appointment" if there are none."""
+    labels = [label for _, label in upcoming(schedules, now, count)]
     if not labels and any(s.by_appointment for s in schedules):
         labels = ["By appointment"]
     return labels
+
+
+def describe(item: Session) -> str:
+    """The rule in words: "Tuesdays", "Every 2 weeks on Monday", "First Tuesday of the month", "15th of each month"."""
+    if item.by_appointment:
+        return "By appointment"
+    interval = max(1, item.interval or 1)
+    day = vocab.WEEKDAYS.get(item.byday or "", "")
+    if (item.freq or "WEEKLY") == "MONTHLY":
+        every = "the month" if interval == 1 else f"every {interval} months"
+        if day and item.week_of_month:
+            text = f"{vocab.WEEKS_OF_MONTH.get(item.week_of_month, '').capitalize()} {day} of {every}"
+        elif item.bymonthday:
+            text = f"{_ordinal(item.bymonthday)} of {every}"
+        else:
+            text = f"{day}s"
+    elif interval == 1:
+        text = f"{day}s"
+    else:
+        text = f"Every other {day}" if interval == 2 else f"Every {interval} weeks on {day}"
+    if item.opens_at:
+        text += f", {item.opens_at.strftime('%H:%M')}"
+    if item.closes_at:
+        text += f" to {item.closes_at.strftime('%H:%M')}"
+    if item.valid_from:
+        text += f", from {item.valid_from.strftime('%-d %b %Y')}"
+    if item.valid_to:
+        text += f", until {item.valid_to.strftime('%-d %b %Y')}"
+    return text
+
+
+def _ordinal(number: int) -> str:
+    if number == -1:
+        return "Last day"
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

@@ -178,9 +178,16 @@ class ServiceArea(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Schedule(db.Model):  # type: ignore[name-defined,misc]
-    """A weekly session (byday, opens_at, closes_at) or an 'by appointment' note."""
+    """A recurring session, as an RFC 5545 rule in ORUK's terms, or an 'by appointment' note.
+
+    Weekly: ``byday`` every ``interval`` weeks (fortnightly counts from ``dtstart``). Monthly: the
+    ``week_of_month``-th ``byday`` (1..5, -1 the last), or day ``bymonthday`` of the month (-1 the last).
+    Sessions happen only between ``valid_from`` and ``valid_to`` and never on ``except_dates``
+    (ISO dates: holidays, a cancelled week). See listings/timetable.py.
+    """
 
     __tablename__ = "schedule"
+    __table_args__ = (allowed("freq", vocab.FREQUENCIES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
@@ -189,6 +196,14 @@ class Schedule(db.Model):  # type: ignore[name-defined,misc]
     closes_at: Mapped[time | None] = mapped_column(Time)
     by_appointment: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(String(255), default="")
+    freq: Mapped[str] = mapped_column(String(8), default="WEEKLY", server_default="WEEKLY")
+    interval: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    week_of_month: Mapped[int | None] = mapped_column(Integer)
+    bymonthday: Mapped[int | None] = mapped_column(Integer)
+    dtstart: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    except_dates: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class Contact(db.Model):  # type: ignore[name-defined,misc]

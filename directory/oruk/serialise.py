@@ -17,15 +17,18 @@ from typing import Any
 from scrapers.oruk import CATEGORY_TAXONOMY, EXTENSION, STATUS_OUT
 
 from ..core.validation import url_for_others
-from ..models import Location, Organization, Service, TaxonomyTerm
+from ..models import Location, Organization, Schedule, Service, TaxonomyTerm
 
-PROFILE = "https://github.com/openreferral/uk-profile"
-OPENAPI = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/openapi.json"
+# What the API root answers: the ORUK validator reads the profile from ``version`` ("HSDS-UK-3.0"; a feed that
+# says nothing is judged as version 1) and the OpenAPI description from ``openapi_url``.
+VERSION = "HSDS-UK-3.0"
+PROFILE = "https://openreferraluk.org/specifications/3.0/"
+OPENAPI = "https://openreferraluk.org/specifications/3.0/openapi.json"
 KINDS = {
     "service": "5e71", "organization": "0e9a", "location": "10ca", "service_at_location": "5a10",
     "schedule": "5c4e", "contact": "c0a7", "phone": "9407", "taxonomy_term": "7e12", "taxonomy": "7a40",
     "address": "addd", "service_area": "a4ea", "attribute": "a771", "funding": "f0d1", "cost_option": "c057",
-    "language": "1a96",
+    "language": "1a96", "accessibility": "acce",
 }  # fmt: skip
 UUID = re.compile(r"^([0-9a-f]{8})-([0-9a-f]{4})-8000-8000-([0-9a-f]{12})$")
 
@@ -93,6 +96,12 @@ def location_json(location: Location) -> dict[str, Any]:
     }
     if location.latitude is not None and location.longitude is not None:
         data["latitude"], data["longitude"] = location.latitude, location.longitude
+    if location.accessibility:
+        data["accessibility"] = [
+            {"id": oruk_id("accessibility", n, location.id), "location_id": oruk_id("location", location.id),
+             "description": note}
+            for n, note in enumerate(location.accessibility, start=1)
+        ]  # fmt: skip
     if location.address_1 or location.city or location.postcode:
         data["addresses"] = [
             {
@@ -124,6 +133,8 @@ def basic_service_json(service: Service) -> dict[str, Any]:
         data["url"] = url_for_others(service.url)
     if service.email:
         data["email"] = service.email
+    if service.eligibility_conditions:
+        data["eligibility_description"] = service.eligibility_conditions  # HSDS 3.0 core; extra in this profile
     if service.minimum_age is not None:
         data["minimum_age"] = service.minimum_age
     if service.maximum_age is not None:
@@ -155,21 +166,35 @@ def _extension(service: Service) -> dict[str, Any]:
     }
 
 
+def schedule_json(s: Schedule, sid: int) -> dict[str, Any]:
+    """A session as an ORUK schedule: the RFC 5545 rule in fields (freq, interval, byday such as 1TU or -1FR)."""
+    data: dict[str, Any] = {"id": oruk_id("schedule", s.id, sid), "service_id": oruk_id("service", sid)}
+    if s.by_appointment or not (s.byday or s.bymonthday):
+        data["notes"] = "By appointment"
+    else:
+        data.update({"freq": s.freq or "WEEKLY", "interval": s.interval or 1})
+        if s.byday:
+            data["byday"] = f"{s.week_of_month}{s.byday}" if s.freq == "MONTHLY" and s.week_of_month else s.byday
+        if s.bymonthday and s.freq == "MONTHLY":
+            data["bymonthday"] = str(s.bymonthday)
+    for name in ("dtstart", "valid_from", "valid_to"):
+        if (value := getattr(s, name)) is not None:
+            data[name] = value.isoformat()
+    if s.opens_at:
+        data["opens_at"] = s.opens_at.strftime("%H:%M")
+    if s.closes_at:
+        data["closes_at"] = s.closes_at.strftime("%H:%M")
+    data["description"] = s.description
+    if s.except_dates:
+        data[EXTENSION] = {"except_dates": list(s.except_dates)}
+    return data
+
+
 def service_json(service: Service) -> dict[str, Any]:
     """A fully nested ORUK service with only public fields."""
     sid = service.id
     data = basic_service_json(service)
-    data["schedules"] = [
-        {
-            "id": oruk_id("schedule", s.id, sid),
-            "service_id": oruk_id("service", sid),
-            **({"freq": "WEEKLY", "interval": 1, "byday": s.byday} if s.byday else {"notes": "By appointment"}),
-            **({"opens_at": s.opens_at.strftime("%H:%M")} if s.opens_at else {}),
-            **({"closes_at": s.closes_at.strftime("%H:%M")} if s.closes_at else {}),
-            "description": s.description,
-        }
-        for s in service.schedules
-    ]
+    data["schedules"] = [schedule_json(s, sid) for s in service.schedules]
     data["service_areas"] = [
         {
             "id": oruk_id("service_area", a.id, sid),

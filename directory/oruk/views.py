@@ -23,6 +23,7 @@ from .serialise import (
     EXPORT_COLUMNS,
     OPENAPI,
     PROFILE,
+    VERSION,
     basic_service_json,
     export_row,
     iso,
@@ -113,7 +114,14 @@ def _filtered() -> Select[Any]:
 @bp.get("/")
 def meta() -> Response:
     """What this API is: the HSDS version and the ORUK profile it follows."""
-    return jsonify({"version": "3.0", "profile": PROFILE, "openapi_url": OPENAPI})
+    return jsonify({"version": VERSION, "profile": PROFILE, "openapi_url": OPENAPI})
+
+
+@bp.after_request
+def _open_to_every_origin(response: Response) -> Response:
+    # ORUK compliance: a feed is public and read by browser apps on other origins (Access-Control-Allow-Origin: *).
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.get("/services")
@@ -137,25 +145,34 @@ def service(service_id: str) -> Response:
     return jsonify(service_json(found))
 
 
+def _taxonomy() -> dict[str, Any]:
+    return {
+        "id": oruk_id("taxonomy", 1),
+        "name": CATEGORY_TAXONOMY,
+        "description": "Categories of need used by social prescribing link workers in this directory.",
+        "version": "1",
+    }
+
+
 @bp.get("/taxonomies")
 def taxonomies() -> Response:
     """The one taxonomy we publish: the social prescribing categories of need."""
     page, per_page = _page_args()
-    items = [
-        {
-            "id": oruk_id("taxonomy", 1),
-            "name": CATEGORY_TAXONOMY,
-            "description": "Categories of need used by social prescribing link workers in this directory.",
-            "version": "1",
-        }
-    ]
-    shown = items if page == 1 else []
+    shown = [_taxonomy()] if page == 1 else []
     return jsonify(
         {
             "total_items": 1, "total_pages": 1, "page_number": page, "size": len(shown), "first_page": page == 1,
             "last_page": True, "empty": not shown, "contents": shown[:per_page],
         }
     )  # fmt: skip
+
+
+@bp.get("/taxonomies/<taxonomy_id>")
+def taxonomy(taxonomy_id: str) -> Response:
+    """The one taxonomy, by its id (or its name)."""
+    if taxonomy_id not in (oruk_id("taxonomy", 1), CATEGORY_TAXONOMY):
+        abort(404)
+    return jsonify(_taxonomy())
 
 
 @bp.get("/taxonomy_terms")

@@ -24,7 +24,7 @@ from ..listings import category_views
 from ..listings import views as listings_views
 from ..listings.checks import WAIT_CHOICES
 from ..listings.freshness import age_in_words, freshness, wait_is_current
-from ..listings.timetable import next_sessions
+from ..listings.timetable import describe, next_sessions
 from ..models import Service
 from ..oruk import views as oruk_views
 from ..search import basket_views, public_views, synonym_views
@@ -65,6 +65,9 @@ def init_app(app: Flask) -> None:
         age_in_words=age_in_words,
         next_sessions=next_sessions,
         utcnow=utcnow,
+        describe_session=describe,
+        # A listing page's next dates, from the clock the rest of the app reads (frozen in tests).
+        upcoming_sessions=lambda schedules, count=3: next_sessions(schedules, utcnow(), count),
         group_panel=_group_panel,
         open_follow_up_count=_open_follow_up_count,
         wait_is_current=lambda reported_at: wait_is_current(reported_at, current_app.config),

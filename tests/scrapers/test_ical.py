@@ -91,3 +91,23 @@ def test_a_busy_but_real_calendar_still_reads_every_session_in_the_window() -> N
     sessions = upcoming_sessions(calendar(daily, WEEKLY), now=NOW, weeks=8)
     assert len(sessions) == 8 * 7 + 8  # every day's drop-in and every Tuesday's group, nothing past the window
     assert all(session.starts < datetime(2026, 4, 27, 9, 0) for session in sessions)
+
+
+def test_monthly_and_fortnightly_calendar_sessions_keep_their_rhythm() -> None:
+    first_tuesday = event(
+        "m@x", "20260106T180000", "20260106T200000", "Carers' evening", "RRULE:FREQ=MONTHLY;BYDAY=1TU"
+    )
+    last_friday = event("l@x", "20260130T140000", "20260130T160000", "Memory cafe", "RRULE:FREQ=MONTHLY;BYDAY=-1FR")
+    fortnightly = event("f@x", "20260302T100000", "20260302T110000", "Walk", "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO")
+    [record] = ICalImporter(now=NOW, weeks=10).parse(calendar(first_tuesday, last_friday, fortnightly)).records
+    rules = [(s.byday, s.freq, s.interval, s.week_of_month, s.dtstart) for s in record.schedules or ()]
+    assert rules == [
+        ("MO", "WEEKLY", 2, None, "2026-03-02"),
+        ("TU", "MONTHLY", 1, 1, None),
+        ("FR", "MONTHLY", 1, -1, None),
+    ]
+    # One occurrence in a short window: the written rule still says monthly, so it is not a one-off.
+    [short] = ICalImporter(now=NOW, weeks=4).parse(calendar(first_tuesday)).records
+    assert [(s.freq, s.week_of_month, s.description) for s in short.schedules or ()] == [
+        ("MONTHLY", 1, "Carers' evening")
+    ]

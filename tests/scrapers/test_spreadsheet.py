@@ -202,3 +202,25 @@ def test_trailing_empty_columns_do_not_count_and_a_preview_keeps_only_the_first_
     headers, first, count = preview_table(rows.encode())
     assert headers[:2] == ["Name", "Postcode"] and count == 50
     assert [row[0] for row in first] == [f"Group {n}" for n in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("day", "sessions"),
+    [
+        ("First Tuesday of the month", [(1, "TU")]),
+        ("last Friday of each month", [(-1, "FR")]),
+        ("1st and 3rd Wednesday", [(1, "WE"), (3, "WE")]),
+        ("2nd Wed & 4th Wed", [(2, "WE"), (4, "WE")]),
+        ("Mondays and Thursdays", [(None, "MO"), (None, "TH")]),
+    ],
+)
+def test_a_monthly_day_in_words_becomes_a_monthly_session(day: str, sessions: list[tuple[int | None, str]]) -> None:
+    sheet = f"Group name,Day,Start time\nMemory cafe,{day},10:00\n"
+    [record] = SpreadsheetImporter().parse(sheet.encode()).records
+    got = [(s.week_of_month, s.byday, s.freq) for s in record.schedules or ()]
+    assert got == [(w, d, "MONTHLY" if w else "WEEKLY") for w, d in sessions]
+
+
+def test_a_week_of_the_month_without_a_day_is_named() -> None:
+    result = SpreadsheetImporter().parse(b"Group name,Day\nMemory cafe,first of the month\n")
+    assert [r.reason for r in result.rejected] == ["'first of the month' names a week of the month without its day"]

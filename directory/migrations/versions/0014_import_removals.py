@@ -2,14 +2,14 @@
 finds its nearest postcode by an index
 
 Revision ID: 0014_import_removals
-Revises: 0013_search_words
+Revises: 0014_age_denominators
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_import_removals"
-down_revision = "0013_search_words"
+down_revision = "0014_age_denominators"
 branch_labels = None
 depends_on = None
 

@@ -116,12 +116,27 @@ def listed(make_service: Callable[..., Any], session: Any) -> Any:
         funded_until="2027-03-31",
         categories=["arts-crafts", "loneliness"],
         service_areas=["E06000009"],
+        eligibility_conditions="Adults living in Blackpool; carers welcome",
         locations=[
-            {"name": "Central Library", "address_1": "Queen Street", "city": "Blackpool", "postcode": "FY1 1PX"}
+            {
+                "name": "Central Library",
+                "address_1": "Queen Street",
+                "city": "Blackpool",
+                "postcode": "FY1 1PX",
+                "accessibility": ["Step-free entrance from Queen Street", "Hearing loop: at the front desk"],
+            }
         ],
         schedules=[
             {"byday": "TU", "opens_at": "10:00", "closes_at": "12:00", "description": "Drop in"},
             {"by_appointment": True, "description": "Home visits"},
+            {
+                "byday": "FR",
+                "week_of_month": -1,
+                "opens_at": "14:00",
+                "valid_to": "2027-06-30",
+                "except_dates": ["2026-12-25"],
+            },
+            {"bymonthday": 15, "interval": 2, "dtstart": "2027-01-15", "opens_at": "18:00"},
         ],
         contacts=[{"name": "Ann Persona", "title": "Organiser", "phone": "01253 111111", "email": "ann@example.org"}],
         internal_notes="staff only secret",
@@ -134,7 +149,7 @@ def listed(make_service: Callable[..., Any], session: Any) -> Any:
 
 def test_the_root_says_what_the_api_is(client: FlaskClient) -> None:
     body = client.get("/api/oruk/").get_json()
-    assert body["version"] == "3.0" and body["profile"].startswith("https://")
+    assert body["version"] == "HSDS-UK-3.0" and body["profile"].startswith("https://")
 
 
 def test_every_endpoint_validates_against_the_published_schemas(
