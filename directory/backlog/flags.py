@@ -20,12 +20,12 @@ from sqlalchemy import or_, select
 
 from ..accounts.roles import require_role
 from ..core.db import DbSession
+from ..core.personal_data import Finding, describe, find_personal_data
 from ..core.validation import ValidationFailed
 from ..models import Service, TaxonomyTerm, User
 from ..models.backlog import OPEN_STATUSES, POPULATION_GROUPS, URGENCIES, BacklogItem, GapFlag
 from .areas import Area, area_from_point, area_from_postcode
 from .history import record_event
-from .pii import Finding, describe, find_personal_data
 
 CAN_FLAG = ("admin", "link-worker", "community-development")
 DESCRIPTION_MAX = 500

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from ..accounts.roles import roles_required
 from ..core.clock import utcnow
 from ..core.db import db
+from ..core.personal_data import KINDS, MAX_TEXT, find_personal_data
 from ..core.writes import NotPermitted
 from ..listings import queries as listings
 from ..models import Service, TaxonomyTerm, User
 from ..models.backlog import POPULATION_GROUPS, STATUSES, URGENCIES, BacklogItem
 from . import exports, flags, queries, workflow
 from .history import history
-from .pii import KINDS, MAX_TEXT, find_personal_data
 
 bp = Blueprint("backlog", __name__)
 

@@ -101,8 +101,8 @@ def test_personal_data_in_a_flag_is_refused_until_the_worker_confirms(
     text = "Mrs Smith needs a lift, ring 07700 900123."
     with pytest.raises(flags.FlagRefused) as refused:
         flag(people["worker"], category="specific-conditions", description=text)
-    assert [f.kind for f in refused.value.findings] == ["titled-name", "phone"]
-    assert "a name with a title and a phone number" in refused.value.errors["description"]
+    assert [f.kind for f in refused.value.findings] == ["name", "phone"]
+    assert "a person's name and a phone number" in refused.value.errors["description"]
     saved = flag(people["worker"], category="specific-conditions", description=text, confirm_pii="yes")
     assert saved.flag.pii_confirmed is True
 

@@ -97,7 +97,7 @@ def test_personal_data_is_shown_back_and_must_be_confirmed(signed_in: Callable[.
     assert [m.get_text() for m in page.select(".pii-warning mark")] == ["Mrs Smith", "07700 900123"]
     assert page.select_one("#confirm_pii") is not None
     assert page.select_one("#description").get_text() == text  # the worker's text is kept to edit
-    assert "a name with a title and a phone number" in page.select_one(".error-summary").get_text()
+    assert "a person's name and a phone number" in page.select_one(".error-summary").get_text()
     saved = post_flag(client, category="older-people", description=text, confirm_pii="yes")
     assert saved.status_code == 302
 
