@@ -19,7 +19,7 @@ from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..models import Service, User
 from ..models.backlog import OPEN_STATUSES, STATUSES, BacklogEvent, BacklogItem, GapFlag
-from .flags import CAN_FLAG, FlagRefused, check_text
+from .flags import CAN_FLAG, FlagRefused, check_text, keep_override
 from .history import record_event
 
 CAN_MANAGE = ("admin", "community-development")
@@ -143,11 +143,12 @@ def add_comment(session: DbSession, item_id: int, user: User, body: str, *, conf
         raise FlagRefused({"comment": "Write a comment first."})
     if len(text) > COMMENT_MAX:
         raise FlagRefused({"comment": f"Keep a comment to {COMMENT_MAX} characters (it has {len(text)})."})
-    errors, findings = check_text(text, confirmed=confirm_pii, field_name="comment")
-    if errors:
-        raise FlagRefused(errors, findings)
-    event = record_event(session, item, user, "comment", body=text)
+    screened = check_text(text, confirmed=confirm_pii, field_name="comment")
+    if screened.errors:
+        raise FlagRefused(screened.errors, screened.findings)
+    event = record_event(session, item, user, "comment", body=screened.text)
     session.flush()
+    keep_override(session, screened, user, field="backlog_event.body", record_id=event.id)
     return event
 
 
