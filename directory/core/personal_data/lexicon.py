@@ -99,7 +99,8 @@ hospital hospice surgery practice clinic centre center hall church chapel mosque
 school academy college university library house lodge club society trust foundation association charity project
 network partnership hub cafe café pub inn arms theatre cinema museum gallery stadium ground pool baths leisure
 sports gym end ends top bottom community health medical care council borough ward estate village town city
-street
+street uk england county trust advice aid action concern support services forum network alliance nhs hospitals
+teaching group groups line helpline team carers
 """)
 
 # Before a word: that word is the next part of an organisation or a place ("St Mary's", "Queen Victoria").

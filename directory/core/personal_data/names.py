@@ -37,7 +37,7 @@ _SURNAME_LIKE_VENUES = {
 }  # fmt: skip
 _STRONG_VENUES = VENUE_WORDS - _SURNAME_LIKE_VENUES
 
-_TITLE_ANY_CASE = r"(?i:mr|mrs|ms|mx)"
+_TITLE_ANY_CASE = r"(?i:mr|mrs|mx)|Ms|ms"  # not "MS": multiple sclerosis
 _TITLE_CAPITAL = r"Miss|Dr|Prof|Rev|Revd|Sir|Dame|Lady|Lord|Master|Mister"
 _NAME_WORD = r"(?i:mc|mac|o'|o’)?[A-Za-z][a-z]+(?:[-'’][A-Za-z][a-z]+)?"
 _TITLE = re.compile(rf"(?<![\w])(?:{_TITLE_ANY_CASE}|{_TITLE_CAPITAL})\.?\s+")
@@ -124,14 +124,19 @@ class _Scan:
     def sentence_start(self, i: int) -> bool:
         return i == 0 or self.word(i - 1) in _SENTENCE_END or self.word(i - 1) in {'"', "“", "("} and i == 1
 
+    def related(self, i: int) -> bool:
+        """A relation or role right before: "her son Jamal", "wife Rose", "my client Dave"."""
+        before = self.previous_words(i, 1)
+        return bool(before) and before[-1] in RELATIONS
+
     def cued(self, i: int, names_before: set[int]) -> bool:
-        before = self.previous_words(i, 4)
-        if before and before[-1] in RELATIONS:
+        """A relation, a verb of talking ("spoke to", "according to"), or "and" after a name ("ian and june")."""
+        if self.related(i):
             return True
+        before = self.previous_words(i, 4)
         joined = " ".join(before)
         if any(joined == cue or joined.endswith(" " + cue) for cue in TALK_CUES):
             return True
-        # "ian and june": a word after "and" that follows a name is a name too
         return bool(before) and before[-1] in {"and", "&"} and (i - 2) in names_before
 
     def starts_name(self, i: int, names_before: set[int]) -> bool:
@@ -139,13 +144,21 @@ class _Scan:
         key = _key(word)
         if not self.is_word(i) or len(key) < 2 or key in FUNCTION_WORDS and key not in self.first:
             return False
+        known, everyday = self.known(key)
+        if not known and not word[0].isupper():
+            return False  # most words: neither a known first name nor capitalised, so no cue can make a name
         before = self.previous_words(i, 1)
         if before and before[0] in NOT_BEFORE_NAMES:
             return False
-        known, everyday = self.known(key)
         if self.cued(i, names_before):
-            acronym = len(word) > 1 and word.isupper() and not known  # "call NHS 111", "rang PALS"
-            return known or (word[0].isupper() and not acronym and key not in VENUE_WORDS and key not in FUNCTION_WORDS)
+            if known:
+                return True
+            acronym = len(word) > 1 and word.isupper()  # "call NHS 111", "rang PALS"
+            if not word[0].isupper() or acronym or key in VENUE_WORDS or key in FUNCTION_WORDS or key in PLACE_NAMES:
+                return False
+            # After a relation any capitalised word is a name ("son Jamal"); after "spoke to" only a known
+            # surname is ("spoke to Hughes", not "spoke to Healthwatch", "rang Mind").
+            return self.related(i) or key in self.surnames
         if known and not everyday:
             return True
         # An everyday-word first name followed by a capitalised known surname: "Amber Hill", "Rose Ashworth"
@@ -192,7 +205,7 @@ class _Scan:
                 last = self.run_end(i)
                 after = self.word(last + 1)
                 venue = _key(after) in _STRONG_VENUES or after[:1].isupper() and _key(after) in VENUE_WORDS
-                if not venue or self.cued(i, names_at):
+                if not venue:
                     found.append((self.tokens[i][0], _name_end(self.tokens[last]), "name"))
                     names_at.add(last)
                 i = last + 1

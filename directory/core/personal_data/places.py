@@ -22,7 +22,7 @@ _STREETS = (
     r"Place|Pl|Walk|Rise|View|Park|Mews|Row|Square|Sq|Hill|Green|Parade|Promenade|Prom|Vale|Croft|Fold|Brow|"
     r"Gate|Bank|Meadows?|Boulevard|Wynd|Chase|Heights|Glade|Dene|Side|Brook|Fields?|End|Villas|Cottages"
 )
-_HOUSE = re.compile(rf"(?<![\w/.:-])(\d{{1,4}}[A-Za-z]?),?\s+((?:[A-Za-z][\w'’-]*\s+){{0,3}}?(?:{_STREETS}))\b",
+_HOUSE = re.compile(rf"(?<![\w/.:-])(\d{{1,4}}[A-Za-z]?),?\s+((?:[A-Za-z][\w'’-]*\s+){{0,3}}(?:{_STREETS}))\b",
                     re.IGNORECASE)  # fmt: skip
 _FLAT = re.compile(
     r"(?<!\w)(?:flat|apartment|apt|bedsit)\s+\d{1,4}[A-Za-z]?\b(?:,?\s+(?:\d{1,4}[A-Za-z]?\s+)?"

@@ -110,6 +110,8 @@ def test_names_addresses_spelled_emails_and_combinations_are_found(text: str, ex
         "Lots of older people with dementia on Mereside; capacity is 20 on Monday",
         "Only 4 places left, waited 14 weeks for the gym",
         "Sir Lancelot pub has a room free on Wednesdays",
+        "spoke to Age UK; rang Mind; spoke to Citizens Advice; visited Mereside Library",
+        "Nothing accessible for people with MS in the north",
     ],
 )
 def test_organisations_venues_helplines_and_places_raise_no_finding(text: str) -> None:
