@@ -87,7 +87,9 @@ knew lives lived living moved moving keeps kept takes took tried tries drives dr
 loved hates prefers cannot can't won't isn't wasn't doesn't didn't who which that whose where when today
 yesterday tomorrow tonight morning afternoon evening client clients carer carers group groups team staff worker
 workers volunteer volunteers service services mum dad son daughter wife husband partner brother sister friend
-neighbour family
+neighbour family ran run runs gave gives give took take left leaves stopped started sent brought helped attended
+joined booked cancelled missed lost found agreed declined refused uses used signed waited waits waiting hoping
+struggling
 """)
 
 # After a name: a place, a venue or an organisation, so the run was not a person ("Stanley Park", "Victoria
@@ -100,7 +102,7 @@ school academy college university library house lodge club society trust foundat
 network partnership hub cafe café pub inn arms theatre cinema museum gallery stadium ground pool baths leisure
 sports gym end ends top bottom community health medical care council borough ward estate village town city
 street uk england county trust advice aid action concern support services forum network alliance nhs hospitals
-teaching group groups line helpline team carers
+teaching group groups line helpline team carers room rooms suite wing building unit
 """)
 
 # Before a word: that word is the next part of an organisation or a place ("St Mary's", "Queen Victoria").

@@ -36,6 +36,7 @@ _SURNAME_LIKE_VENUES = {
     "house", "hall", "grange", "foster", "porter", "temple", "mason",
 }  # fmt: skip
 _STRONG_VENUES = VENUE_WORDS - _SURNAME_LIKE_VENUES
+_BUILDINGS = {"house", "hall", "court", "lodge", "grange"}
 
 _TITLE_ANY_CASE = r"(?i:mr|mrs|mx)|Ms|ms"  # not "MS": multiple sclerosis
 _TITLE_CAPITAL = r"Miss|Dr|Prof|Rev|Revd|Sir|Dame|Lady|Lord|Master|Mister"
@@ -205,6 +206,8 @@ class _Scan:
                 last = self.run_end(i)
                 after = self.word(last + 1)
                 venue = _key(after) in _STRONG_VENUES or after[:1].isupper() and _key(after) in VENUE_WORDS
+                # "Brian House", "Jean Hall": a building named after someone, unless a cue says a person
+                venue = venue or (last > i and _key(self.word(last)) in _BUILDINGS and not self.cued(i, names_at))
                 if not venue:
                     found.append((self.tokens[i][0], _name_end(self.tokens[last]), "name"))
                     names_at.add(last)

@@ -42,7 +42,8 @@ _HOME_CUE = re.compile(
 )
 _VENUE_BEFORE = re.compile(
     r"\b(?:meets?|meeting|met|held|runs?|running|based|starts?|starting|hosted|opens?|located|venue|moved"
-    r" to|relocated|takes place|now at|sessions?|group|class(?:es)?|club|hub|café|cafe)\b[^.;]{0,25}$",
+    r" to|relocated|takes place|now at|sessions?|group|class(?:es)?|club|hub|café|cafe|centre|center|hall|church|"
+    r"chapel|library|surgery|clinic|school|office|trust|charity)\b[^.;]{0,25}$",
     re.IGNORECASE,
 )
 _VENUE_AFTER = re.compile(
@@ -61,6 +62,7 @@ _AGE = re.compile(
     r"(?<=, )\d{1,3}(?=,))",
     re.IGNORECASE,
 )
+_AGE_RANGE = re.compile(r"\s*(?:-|–|to|and|or)\s*\d", re.IGNORECASE)
 _CONDITIONS = re.compile(
     r"\b(?:dementia|alzheimer'?s|parkinson'?s|\bms\b|mnd|motor neurone|copd|stroke|cancer|blind|sight loss|"
     r"partially sighted|macular|deaf|hearing loss|wheelchair|amputee|diabetes|diabetic|epilepsy|autism|autistic|"
@@ -112,6 +114,7 @@ def combination_spans(text: str) -> list[Span]:
     ages = [
         m for m in _AGE.finditer(text)
         if 0 < int(re.findall(r"\d+", m[0])[0]) <= 110
+        and not _AGE_RANGE.match(text, m.end())  # "aged 8 to 12" is an age band, not someone's age
         and (not m[0][0].isdigit() or text[max(0, m.start() - 3) : m.start()] != "is " or not _COUNT_IS.search(
             text[max(0, m.start() - 20) : m.start()]))
     ]  # fmt: skip

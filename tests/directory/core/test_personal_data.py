@@ -112,6 +112,9 @@ def test_names_addresses_spelled_emails_and_combinations_are_found(text: str, ex
         "Sir Lancelot pub has a room free on Wednesdays",
         "spoke to Age UK; rang Mind; spoke to Citizens Advice; visited Mereside Library",
         "Nothing accessible for people with MS in the north",
+        "Nothing for young carers aged 8 to 12 in Mereside",
+        "Tried Brian House children's hospice; forum in the Jean Stansfield Room",
+        "Blackpool Carers Centre, 1 Kirby Road, runs a Tuesday drop-in",
     ],
 )
 def test_organisations_venues_helplines_and_places_raise_no_finding(text: str) -> None:
