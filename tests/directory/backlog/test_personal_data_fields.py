@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from directory.core.db import db
 from directory.core.personal_data import PersonalDataOverride
 from directory.models import User
-from directory.models.backlog import BacklogEvent, GapFlag
+from directory.models.backlog import BacklogEvent, BacklogItem, GapFlag
 from tests.conftest import csrf_token, html
 
 pytestmark = pytest.mark.both_backends
@@ -94,4 +94,41 @@ def test_a_comment_about_a_person_needs_the_override_and_is_stored_masked(
         assert event.body == "Rang her daughter [name] on [phone]"
     assert [(k, r) for k, _by, r in overrides(app, "backlog_event.body", event.id)] == [
         ("name,phone", "community-development")
+    ]
+
+
+def data_reason(page: Any) -> str:
+    """The reason as the refused form gives it back, to submit again."""
+    return str(page.select_one("form[aria-label='Move to declined'] textarea[name=reason]").get_text())
+
+
+def test_a_reason_for_declining_is_guarded_like_a_comment(
+    app: Flask, signed_in: Callable[..., FlaskClient], postcodes_and_msoas: None
+) -> None:
+    client = signed_in("community-development")
+    created = post_flag(client, category="housing", description="No tenancy support for young people.")
+    item_id = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    page = html(client.get(f"/backlog/{item_id}"))
+    form = page.select_one("form[aria-label='Move to declined']")
+    data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    reason = "Only Mrs Okafor at 4 Warbreck Hill Road asked, and she has moved"
+    data["reason"] = reason
+    refused = client.post(form["action"], data=data)
+    assert refused.status_code == 422
+    shown = html(refused)
+    assert [m.get_text() for m in shown.select(".decline-warning mark")] == ["Mrs Okafor", "4 Warbreck Hill Road"]
+    with app.app_context():
+        assert db.session.get(BacklogItem, item_id).status == "new"
+    again = shown.select_one("form[aria-label='Move to declined']")
+    data = {i["name"]: i["value"] for i in again.select("input[type=hidden]")}
+    assert data_reason(shown) == reason  # given back as written, to rephrase
+    data.update({"reason": reason, "confirm_pii": "yes"})
+    saved = client.post(again["action"], data=data)
+    assert saved.status_code == 302
+    with app.app_context():
+        item = db.session.get(BacklogItem, item_id)
+        assert item.status == "declined"
+        assert item.decline_reason == "Only [name] at [address] asked, and she has moved"
+    assert [(k, r) for k, _by, r in overrides(app, "backlog_item.decline_reason", item_id)] == [
+        ("name,address", "community-development")
     ]
