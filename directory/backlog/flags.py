@@ -4,7 +4,8 @@ A link worker flags a gap ("couldn't find X for a client near Y"). The client's 
 the map) becomes an LSOA and MSOA (``areas``) and is then discarded. A flag joins the oldest open backlog
 item of the same category that already has a flag in the same MSOA (or, when the MSOA is unknown, the
 same LSOA); otherwise it opens a new item. Its description, like a comment on an item, passes the
-personal-data guard first (``check_text``).
+personal-data guard first (``check_text``): what it finds is refused unless the worker ticks "save
+anyway", and then saved masked ("spoke to [name]") with the override recorded.
 
 Functions take a session and plain values (and the acting ``User``); they flush, and the view or
 command that called them commits. Refusals are exceptions whose message a person can act on.
@@ -20,12 +21,12 @@ from sqlalchemy import or_, select
 
 from ..accounts.roles import require_role
 from ..core.db import DbSession
+from ..core.personal_data import Finding, Screened, overridden, record_override, screen
 from ..core.validation import ValidationFailed
 from ..models import Service, TaxonomyTerm, User
 from ..models.backlog import OPEN_STATUSES, POPULATION_GROUPS, URGENCIES, BacklogItem, GapFlag
 from .areas import Area, area_from_point, area_from_postcode
 from .history import record_event
-from .pii import Finding, describe, find_personal_data
 
 CAN_FLAG = ("admin", "link-worker", "community-development")
 DESCRIPTION_MAX = 500
@@ -46,14 +47,15 @@ class FlagSaved:
     joined: bool
 
 
-def check_text(text: str, *, confirmed: bool, field_name: str) -> tuple[dict[str, str], list[Finding]]:
-    """Run the personal-data guard; an unconfirmed finding is an error on ``field_name``."""
-    findings = find_personal_data(text)
-    if findings and not confirmed:
-        return {field_name: describe(findings) + " Remove it, or tick the box to confirm it is not about a person."}, (
-            findings
-        )
-    return {}, findings
+def check_text(text: str, *, confirmed: bool, field_name: str) -> Screened:
+    """Run the personal-data guard; an unconfirmed finding is an error on ``field_name``, a confirmed one is
+    masked in the text to save."""
+    return screen(text, override=confirmed, field_name=field_name)
+
+
+def keep_override(session: DbSession, screened: Screened, user: User, *, field: str, record_id: int) -> None:
+    """Record that ``user`` saved flagged text anyway (who, when, which kinds; the text itself is masked)."""
+    record_override(session, screened, field=field, record_id=record_id, user_id=user.id, by=user.email)
 
 
 def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, point_max_km: float = 1.0) -> FlagSaved:
@@ -82,9 +84,8 @@ def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, po
         errors["description"] = "Say in a sentence what was needed and could not be found."
     elif len(description) > DESCRIPTION_MAX:
         errors["description"] = f"Keep the description to {DESCRIPTION_MAX} characters (it has {len(description)})."
-    confirmed = str(values.get("confirm_pii", "")).lower() in {"1", "yes", "on", "true"}
-    guard_errors, findings = check_text(description, confirmed=confirmed, field_name="description")
-    errors.update({k: v for k, v in guard_errors.items() if k not in errors})
+    screened = check_text(description, confirmed=overridden(values.get("confirm_pii")), field_name="description")
+    errors.update({k: v for k, v in screened.errors.items() if k not in errors})
     area: Area | None = None
     postcode = str(values.get("postcode", "") or "").strip()
     latitude, longitude = values.get("latitude"), values.get("longitude")
@@ -108,7 +109,7 @@ def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, po
     if service_id is not None and session.get(Service, service_id) is None:
         service_id = None
     if errors:
-        raise FlagRefused(errors, findings)
+        raise FlagRefused(errors, screened.findings)
     assert area is not None and term is not None
     flag = GapFlag(
         category_code=term.code,
@@ -116,13 +117,13 @@ def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, po
         msoa_code=area.msoa_code,
         lad_code=area.lad_code,
         population_group=group,
-        description=description,
+        description=screened.text,
         urgency=urgency,
         raised_from=raised_from,
         service_id=service_id,
         flagged_by_id=user.id,
         team=(user.team or "")[:255],
-        pii_confirmed=bool(findings),
+        pii_confirmed=bool(screened.findings),
     )
     item = open_item_for(session, term.code, area)
     joined = item is not None
@@ -134,6 +135,7 @@ def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, po
     flag.item_id = item.id
     session.add(flag)
     session.flush()
+    keep_override(session, screened, user, field="gap_flag.description", record_id=flag.id)
     record_event(
         session, item, user, "flag-joined", flag_id=flag.id, body=f"Flag {flag.id} ({URGENCIES[urgency].lower()})"
     )

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from ..accounts.roles import roles_required
 from ..core.clock import utcnow
 from ..core.db import db
+from ..core.personal_data import KINDS, MAX_TEXT, find_personal_data
 from ..core.writes import NotPermitted
 from ..listings import queries as listings
 from ..models import Service, TaxonomyTerm, User
 from ..models.backlog import POPULATION_GROUPS, STATUSES, URGENCIES, BacklogItem
 from . import exports, flags, queries, workflow
 from .history import history
-from .pii import KINDS, MAX_TEXT, find_personal_data
 
 bp = Blueprint("backlog", __name__)
 
@@ -151,6 +151,8 @@ def _render_item(found: BacklogItem, status: int = 200, **overrides: Any) -> Any
         "services": _category_services(found.category_code),
         "comment": "",
         "findings": [],
+        "reason": "",
+        "reason_findings": [],
         "errors": {},
     }
     context.update(overrides)
@@ -203,6 +205,11 @@ def _act(item_id: int, action: Any, success: str) -> Any:
         db.session.rollback()
         flash(f"Not changed: {exc}", "error")
         return _render_item(_item_or_404(item_id), 409)
+    except flags.FlagRefused as exc:  # a reason for declining that identifies someone
+        db.session.rollback()
+        flash("Not changed: the reason for declining may hold personal data; see below.", "error")
+        return _render_item(_item_or_404(item_id), 422, reason=request.form.get("reason", ""),
+                            reason_findings=exc.findings, errors=exc.errors)  # fmt: skip
     db.session.commit()
     flash(success, "success")
     return redirect(url_for("backlog.item", item_id=item_id))
@@ -229,6 +236,7 @@ def move(item_id: int) -> Any:
             service_id=_id("service_id"),
             reason=request.form.get("reason", ""),
             expected_version=_version(),
+            confirm_pii=request.form.get("confirm_pii") == "yes",
         ),  # fmt: skip
         f"Item {item_id} is now {STATUSES.get(to_status, to_status).lower()}.",
     )

@@ -19,7 +19,7 @@ from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..models import Service, User
 from ..models.backlog import OPEN_STATUSES, STATUSES, BacklogEvent, BacklogItem, GapFlag
-from .flags import CAN_FLAG, FlagRefused, check_text
+from .flags import CAN_FLAG, FlagRefused, check_text, keep_override
 from .history import record_event
 
 CAN_MANAGE = ("admin", "community-development")
@@ -70,8 +70,12 @@ def transition(
     service_id: int | None = None,
     reason: str = "",
     expected_version: int | None = None,
+    confirm_pii: bool = False,
 ) -> BacklogItem:
-    """Move an item along new → triaged → in progress → resolved / declined; illegal moves are refused."""
+    """Move an item along new → triaged → in progress → resolved / declined; illegal moves are refused.
+
+    A reason for declining passes the personal-data guard like a comment (``FlagRefused`` with the findings
+    unless ``confirm_pii``; then it is kept masked and the override recorded)."""
     require_role(user, CAN_MANAGE, "move backlog items")
     item = get_item(session, item_id)
     _check_version(item, expected_version)
@@ -95,10 +99,15 @@ def transition(
         if service is None:
             raise BacklogRefused("Choose the service that now meets this need: a resolved item links to it.")
         item.resolved_service_id = service.id
+    screened = None
     if to_status == "declined":
         if not reason:
             raise BacklogRefused("Give a reason for declining: it is kept in the item's history.")
-        item.decline_reason = reason[:COMMENT_MAX]
+        screened = check_text(reason[:COMMENT_MAX], confirmed=confirm_pii, field_name="reason")
+        if screened.errors:
+            raise FlagRefused(screened.errors, screened.findings)
+        reason = screened.text
+        item.decline_reason = reason
     before = item.status
     item.status = to_status
     item.updated_at = utcnow()
@@ -107,6 +116,8 @@ def transition(
         body = f"Met by service {item.resolved_service_id}: {item.resolved_service.name}"
     record_event(session, item, user, "status", from_status=before, to_status=to_status, body=body)
     session.flush()
+    if screened is not None:
+        keep_override(session, screened, user, field="backlog_item.decline_reason", record_id=item.id)
     return item
 
 
@@ -143,11 +154,12 @@ def add_comment(session: DbSession, item_id: int, user: User, body: str, *, conf
         raise FlagRefused({"comment": "Write a comment first."})
     if len(text) > COMMENT_MAX:
         raise FlagRefused({"comment": f"Keep a comment to {COMMENT_MAX} characters (it has {len(text)})."})
-    errors, findings = check_text(text, confirmed=confirm_pii, field_name="comment")
-    if errors:
-        raise FlagRefused(errors, findings)
-    event = record_event(session, item, user, "comment", body=text)
+    screened = check_text(text, confirmed=confirm_pii, field_name="comment")
+    if screened.errors:
+        raise FlagRefused(screened.errors, screened.findings)
+    event = record_event(session, item, user, "comment", body=screened.text)
     session.flush()
+    keep_override(session, screened, user, field="backlog_event.body", record_id=event.id)
     return event
 
 

@@ -18,7 +18,7 @@
       var strong = document.createElement("strong");
       strong.textContent = "This text may hold personal data.";
       intro.appendChild(strong);
-      intro.appendChild(document.createTextNode(" Remove it before saving, or you will be asked to confirm it is not about a person. Found:"));
+      intro.appendChild(document.createTextNode(" Rephrase it before saving; if it is not about a person you can save anyway, and what was found is saved masked. Found:"));
       warning.appendChild(intro);
       var list = document.createElement("ul");
       list.className = "findings";

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..core import validation as v
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..core.personal_data import record_override, screen_or_refuse
 from ..core.writes import Actor, NotFound
 from ..listings import operations
 from ..models import Service
@@ -66,17 +67,26 @@ def unanswered_reminders(session: DbSession, service: Service) -> int:
     )
 
 
-def report_closed(session: DbSession, service_id: int, note: Any, *, reported_by: str) -> FollowUp:
+def report_closed(
+    session: DbSession, service_id: int, note: Any, *, reported_by: str, override: bool = False,
+    user_id: int | None = None,
+) -> FollowUp:  # fmt: skip
     """A link worker says the listing has stopped: one follow-up per reporter per day (so independent reports
-    count apart), then :func:`after_link_worker_report` decides whether it sinks or leaves default results."""
+    count apart), then :func:`after_link_worker_report` decides whether it sinks or leaves default results.
+
+    The note passes the personal-data guard: ``PersonalDataFound`` unless ``override``, and then it is
+    saved masked and the override recorded."""
     if session.get(Service, service_id) is None:
         raise NotFound(f"There is no service {service_id}.")
+    screened = screen_or_refuse(v.text(500)(note), override=override, field_name="note")
     reporter = hashlib.sha256(reported_by.encode()).hexdigest()[:8]
     cycle = f"{utcnow().date().isoformat()}:{reporter}"
-    detail = v.text(500)(note) or FOLLOW_UP_REASONS["reported-stopped"]
+    detail = screened.text or FOLLOW_UP_REASONS["reported-stopped"]
     queued = queue_follow_up(session, service_id, "reported-stopped", cycle=cycle, detail=detail,
                              reported_by=reported_by)  # fmt: skip
     if queued is not None:
+        record_override(session, screened, field="follow_up.detail", record_id=queued.id, user_id=user_id,
+                        by=reported_by)  # fmt: skip
         return queued
     return session.scalars(
         select(FollowUp).where(

@@ -14,6 +14,7 @@ from ..core import validation as v
 from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..core.personal_data import record_override, screen_or_refuse
 from ..listings import operations
 from ..models import Service
 from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS, FollowUp
@@ -46,17 +47,25 @@ def queue_follow_up(
 LISTING_REPORTS = ("reported-stopped", "details-wrong")
 
 
-def report_from_listing(session: DbSession, service_id: int, reason: str, note: Any, *, reported_by: str) -> FollowUp:
-    """A link worker says a listing has stopped or is wrong: queued for staff to check; the listing is unchanged."""
+def report_from_listing(
+    session: DbSession, service_id: int, reason: str, note: Any, *, reported_by: str, override: bool = False,
+    user_id: int | None = None,
+) -> FollowUp:  # fmt: skip
+    """A link worker says a listing has stopped or is wrong: queued for staff to check; the listing is unchanged.
+    The note passes the personal-data guard (``PersonalDataFound`` unless ``override``; then saved masked)."""
     service = session.get(Service, service_id)
     if service is None:
         raise writes.NotFound(f"There is no service {service_id}.")
     if reason not in LISTING_REPORTS:
         raise v.ValidationFailed({"reason": f"{reason!r} is not one of: {', '.join(LISTING_REPORTS)}."})
-    detail = v.text(500)(note) or FOLLOW_UP_REASONS[reason]
+    screened = screen_or_refuse(v.text(500)(note), override=override, field_name="note")
+    detail = screened.text or FOLLOW_UP_REASONS[reason]
     # One open report per reason per day is enough for staff to act on.
     follow_up = queue_follow_up(session, service.id, reason, cycle=utcnow().date().isoformat(), detail=detail,
                            reported_by=reported_by)  # fmt: skip
+    if follow_up is not None:
+        record_override(session, screened, field="follow_up.detail", record_id=follow_up.id, user_id=user_id,
+                        by=reported_by)  # fmt: skip
     if follow_up is None:
         existing = session.scalars(
             select(FollowUp).where(FollowUp.service_id == service_id, FollowUp.reason == reason)
@@ -80,9 +89,11 @@ def open_follow_ups(session: DbSession) -> list[FollowUp]:
 
 
 def resolve_follow_up(
-    session: DbSession, follow_up_id: int, resolution: str, *, staff: writes.Actor, note: Any = ""
-) -> FollowUp:
-    """Staff checked: still running (verified now, by phone), paused or closed. Written through operations."""
+    session: DbSession, follow_up_id: int, resolution: str, *, staff: writes.Actor, note: Any = "",
+    override: bool = False, user_id: int | None = None,
+) -> FollowUp:  # fmt: skip
+    """Staff checked: still running (verified now, by phone), paused or closed. Written through operations.
+    The outcome note passes the personal-data guard (``PersonalDataFound`` unless ``override``)."""
     follow_up = session.get(FollowUp, follow_up_id)
     if follow_up is None:
         raise writes.NotFound(f"There is no follow-up {follow_up_id}.")
@@ -90,6 +101,7 @@ def resolve_follow_up(
         raise writes.NotPermitted(f"Follow-up {follow_up_id} was already resolved by {follow_up.resolved_by}.")
     if resolution not in RESOLUTIONS:
         raise v.ValidationFailed({"resolution": f"Choose one of: {', '.join(RESOLUTIONS)}."})
+    screened = screen_or_refuse(v.text(2_000)(note), override=override, field_name="note")
     service = follow_up.service
     now = utcnow().replace(microsecond=0)
     changes: dict[str, Any] = {"last_verified_at": now, "verified_by": staff.label, "verified_how": "phone"}
@@ -102,9 +114,10 @@ def resolve_follow_up(
         action=f"follow-up: {RESOLUTIONS[resolution].lower()}",
     )  # fmt: skip
     follow_up.resolved_at, follow_up.resolved_by, follow_up.resolution = utcnow(), staff.label[:255], resolution
-    extra = v.text(2_000)(note)
-    if extra:
-        follow_up.detail = f"{follow_up.detail}\nStaff: {extra}".strip()
+    if screened.text:
+        follow_up.detail = f"{follow_up.detail}\nStaff: {screened.text}".strip()
+    record_override(session, screened, field="follow_up.detail", record_id=follow_up.id, user_id=user_id,
+                    by=staff.label)  # fmt: skip
     return follow_up
 
 

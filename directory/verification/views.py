@@ -16,6 +16,7 @@ from ..accounts.roles import STAFF_ROLES, actor_for, roles_required
 from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import db
+from ..core.personal_data import PersonalDataFound, overridden
 from ..core.validation import ValidationFailed
 from ..groups.links import TokenRefused, find_token
 from ..listings.checks import WAIT_CHOICES
@@ -169,14 +170,20 @@ def report(service_id: int) -> Any:
     """A link worker reports the listing has stopped or is wrong: a task for staff; the listing is unchanged."""
     if db.session.get(Service, service_id) is None:
         abort(404, f"There is no service {service_id}.")
+    reason, note, reporter = request.form.get("reason", ""), request.form.get("note", ""), actor_for(current_user)
+    guard = {"override": overridden(request.form.get("confirm_pii")), "user_id": current_user.id}
     try:
-        reason, note, reporter = request.form.get("reason", ""), request.form.get("note", ""), actor_for(current_user)
         if reason == "reported-stopped":  # independent reports count apart, and act at once (evidence.py)
-            row = evidence.report_closed(db.session, service_id, note, reported_by=reporter.label)
+            row = evidence.report_closed(db.session, service_id, note, reported_by=reporter.label, **guard)
         else:
             row = queue_of_follow_ups.report_from_listing(db.session, service_id, reason, note,
-                                                          reported_by=reporter.label)  # fmt: skip
+                                                          reported_by=reporter.label, **guard)  # fmt: skip
         hidden = row.reason == "reported-stopped" and evidence.after_link_worker_report(db.session, service_id)
+    except PersonalDataFound as exc:
+        db.session.rollback()
+        service = db.session.get(Service, service_id)
+        return _check_again(exc, note, f"Report on {service.name if service else 'this listing'}",
+                            url_for("verification.report", service_id=service_id), {"reason": reason})  # fmt: skip
     except ValidationFailed as exc:
         db.session.rollback()
         flash(f"Not reported: {exc}", "error")
@@ -209,14 +216,20 @@ def follow_ups() -> Any:
 @roles_required(*STAFF_ROLES)
 def resolve(follow_up_id: int) -> Any:
     """Staff checked the listing: still running, paused or closed."""
+    # A one-click button's value comes after the select's in the form: the button pressed wins.
+    resolution, note = (request.form.getlist("resolution") or [""])[-1], request.form.get("note", "")
     try:
         row = queue_of_follow_ups.resolve_follow_up(
-            # A one-click button's value comes after the select's in the form: the button pressed wins.
-            db.session, follow_up_id, (request.form.getlist("resolution") or [""])[-1], staff=actor_for(current_user),
-            note=request.form.get("note", ""),
+            db.session, follow_up_id, resolution, staff=actor_for(current_user), note=note,
+            override=overridden(request.form.get("confirm_pii")), user_id=current_user.id,
         )  # fmt: skip
     except writes.NotFound as exc:
         abort(404, str(exc))
+    except PersonalDataFound as exc:
+        db.session.rollback()
+        action = url_for("verification.resolve", follow_up_id=follow_up_id)
+        hidden = {"resolution": resolution, "weeks": request.form.get("weeks", "")}
+        return _check_again(exc, note, "Outcome of a follow-up", action, hidden)
     except (writes.NotPermitted, writes.StaleEdit, ValidationFailed, ValueError) as exc:
         db.session.rollback()
         reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
@@ -234,3 +247,10 @@ def resolve(follow_up_id: int) -> Any:
     db.session.commit()
     flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
     return redirect(url_for("verification.follow_ups"), 303)
+
+
+def _check_again(exc: PersonalDataFound, note: str, heading: str, action: str, hidden: dict[str, str]) -> Any:
+    """The note came back from the personal-data guard: show what it found, to rephrase or save anyway."""
+    page = render_template("verification/personal_data_check.html", heading=heading, action=action, hidden=hidden,
+                           note=note, findings=exc.findings, errors=exc.errors)  # fmt: skip
+    return page, 422

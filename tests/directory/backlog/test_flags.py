@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from directory.backlog import flags, queries, workflow
+from directory.core.personal_data import PersonalDataOverride
 from directory.core.writes import NotPermitted
 from directory.models.backlog import GapFlag
 
@@ -96,15 +97,23 @@ def test_bad_flags_are_refused_naming_the_field_and_nothing_is_written(
 
 
 def test_personal_data_in_a_flag_is_refused_until_the_worker_confirms(
-    flag: Callable[..., Any], people: dict[str, Any]
+    flag: Callable[..., Any], people: dict[str, Any], session: Any
 ) -> None:
     text = "Mrs Smith needs a lift, ring 07700 900123."
     with pytest.raises(flags.FlagRefused) as refused:
         flag(people["worker"], category="specific-conditions", description=text)
-    assert [f.kind for f in refused.value.findings] == ["titled-name", "phone"]
-    assert "a name with a title and a phone number" in refused.value.errors["description"]
+    assert [f.kind for f in refused.value.findings] == ["name", "phone"]
+    assert "a person's name and a phone number" in refused.value.errors["description"]
     saved = flag(people["worker"], category="specific-conditions", description=text, confirm_pii="yes")
     assert saved.flag.pii_confirmed is True
+    # Saved anyway: stored masked, and the override kept with who and which kinds (not the text found).
+    assert saved.flag.description == "[name] needs a lift, ring [phone]."
+    override = session.scalars(
+        select(PersonalDataOverride).where(PersonalDataOverride.field == "gap_flag.description",
+                                           PersonalDataOverride.record_id == saved.flag.id)
+    ).one()  # fmt: skip
+    assert (override.kinds, override.user_id, override.by) == ("name,phone", people["worker"].id,
+                                                               people["worker"].email)  # fmt: skip
 
 
 def test_a_map_point_takes_the_lsoa_of_the_nearest_postcode(session: Any, people: dict[str, Any]) -> None:

@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from directory.core.db import db
-from directory.models import Postcode
-from directory.models.backlog import BacklogItem, GapFlag
+from directory.core.personal_data import PersonalDataOverride
+from directory.models import Postcode, User
+from directory.models.backlog import BacklogEvent, BacklogItem, GapFlag
 from tests.conftest import csrf_token, html
 
 POSTCODES = (
@@ -97,7 +98,7 @@ def test_personal_data_is_shown_back_and_must_be_confirmed(signed_in: Callable[.
     assert [m.get_text() for m in page.select(".pii-warning mark")] == ["Mrs Smith", "07700 900123"]
     assert page.select_one("#confirm_pii") is not None
     assert page.select_one("#description").get_text() == text  # the worker's text is kept to edit
-    assert "a name with a title and a phone number" in page.select_one(".error-summary").get_text()
+    assert "a person's name and a phone number" in page.select_one(".error-summary").get_text()
     saved = post_flag(client, category="older-people", description=text, confirm_pii="yes")
     assert saved.status_code == 302
 
@@ -205,7 +206,7 @@ def test_merge_and_split_through_the_item_page(signed_in: Callable[..., FlaskCli
     assert bad.status_code == 422
 
 
-def test_comments_with_personal_data_need_confirming(signed_in: Callable[..., FlaskClient]) -> None:
+def test_comments_with_personal_data_need_confirming(signed_in: Callable[..., FlaskClient], app: Flask) -> None:
     client = signed_in("link-worker")
     item_id = item_id_from(post_flag(client, category="housing", description="No tenancy support."))
     token = csrf_token(client, f"/backlog/{item_id}")
@@ -216,7 +217,20 @@ def test_comments_with_personal_data_need_confirming(signed_in: Callable[..., Fl
                                                              "confirm_pii": "yes"})  # fmt: skip
     assert saved.status_code == 302
     page = html(client.get(f"/backlog/{item_id}"))
-    assert page.select("ol.history li.event-comment q")[-1].get_text() == "Email jo@example.org"
+    # Saved anyway: the address is masked, and the override is kept (who, which kinds, which comment).
+    assert page.select("ol.history li.event-comment q")[-1].get_text() == "Email [email]"
+    with app.app_context():
+        event = db.session.scalars(select(BacklogEvent).where(BacklogEvent.kind == "comment")
+                                   .order_by(BacklogEvent.id.desc())).first()  # fmt: skip
+        assert event is not None and event.body == "Email [email]"
+        override = db.session.scalars(
+            select(PersonalDataOverride).where(PersonalDataOverride.field == "backlog_event.body",
+                                               PersonalDataOverride.record_id == event.id)
+        ).one()  # fmt: skip
+        writer = db.session.get(User, override.user_id)
+        assert writer is not None and writer.role == "link-worker"
+        assert (override.kinds, override.by) == ("email", writer.email)
+        assert override.created_at is not None
 
 
 def test_board_and_list_filter_and_sort(signed_in: Callable[..., FlaskClient]) -> None:

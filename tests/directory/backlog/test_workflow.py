@@ -123,7 +123,7 @@ def test_comments_are_history_and_are_checked_for_personal_data(
     item = flag(people["worker"], category="education-skills", postcode="FY1 3AB").item
     with pytest.raises(flags.FlagRefused) as refused:
         workflow.add_comment(session, item.id, people["cdw"], "Spoke to Mr Jones about it")
-    assert refused.value.findings[0].kind == "titled-name"
+    assert refused.value.findings[0].kind == "name"
     workflow.add_comment(session, item.id, people["cdw"], "The library may host a group.")
     session.commit()
     assert history(session, item.id)[-1].body == "The library may host a group."

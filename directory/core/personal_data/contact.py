@@ -1,50 +1,18 @@
-"""The personal-data guard: find what looks like personal data in free text before it is saved.
+"""Contact details and dates: postcodes, phone numbers, email addresses (also spelled out), NHS numbers.
 
-Gap flags and comments are about needs and places, never about a person. Link workers type in a
-hurry, though, so before free text is saved it is checked for the things that identify a client:
-full UK postcodes, UK phone numbers, email addresses, NHS numbers (only those whose modulus-11
-check digit is right), dates (a full date, or a day and month after "born" / "DOB"), and names
-with a title ("Mrs Smith"). The guard warns; the worker edits the text or confirms it is fine.
-
-Each finding is a kind and a span (``start``/``end`` as Python string offsets), so the form can
-show the worker exactly what was found. Precision and recall on a labelled set of sentences are
-measured by ``tests/directory/test_pii.py`` and reported in ``docs/backlog.md``.
+Each function takes the text and returns ``(start, end, kind)`` spans; ``guard.find_personal_data`` merges
+them with the name and address recognisers. Numbers a service publishes (freephone and 03 numbers, a
+number named as a helpline, switchboard or office) are not a client's, so they are left alone.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
 
 from geo.postcodes import InvalidPostcode, normalise_postcode
 
-KINDS = {
-    "postcode": "a full postcode",
-    "phone": "a phone number",
-    "email": "an email address",
-    "nhs-number": "an NHS number",
-    "date": "a date (of birth?)",
-    "titled-name": "a name with a title",
-}
-MAX_TEXT = 20_000  # longer text is refused by the API; flag descriptions are far shorter
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    start: int
-    end: int
-    text: str
-
-    @property
-    def label(self) -> str:
-        return KINDS[self.kind]
-
-    def as_json(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if key != "text"}
-
+Span = tuple[int, int, str]
 
 # Candidates: an outward code (1-2 letters, a digit, an optional letter or digit), an optional space,
 # an inward code (a digit, two letters). ukpostcodeparser then decides whether it is a real shape.
@@ -58,7 +26,28 @@ _EMAIL = re.compile(
 # brackets; the digits are counted afterwards (10 or 11 nationally).
 _PHONE = re.compile(r"(?<![\w+])(?:\+44|0044|\(0\d{2,4}\)|0)[\d\s().-]{6,18}\d(?![\w])")
 
-_NHS = re.compile(r"(?<![\w-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w-])")
+# Ten digits in 3-3-4 groups, with spaces, hyphens, en dashes, dots or slashes (people type all of them).
+_NHS = re.compile(r"(?<![\w-])(\d{3})\s?[ ./\u2013-]?\s?(\d{3})\s?[ ./\u2013-]?\s?(\d{4})(?![\w-])")
+# After "NHS number" ten digits count even with a wrong check digit: a mistyped number still points at someone.
+_NHS_CUE = re.compile(r"\bnhs\s*(?:no\.?|number|num|#)?\s*(?:is\s*)?:?\s*$", re.IGNORECASE)
+
+# An address spelled out to get past filters: "sandra dot b at hotmail dot co dot uk", "jo (at) gmail.com".
+_DOT = r"(?:\s+dot\s+|\s*\(dot\)\s*|\s*\[dot\]\s*|\.)"
+_AT = r"(?:\s+at\s+|\s*\(at\)\s*|\s*\[at\]\s*|\s*@\s*)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.])[A-Za-z0-9_+-]+(?:{_DOT}[A-Za-z0-9_+-]+)*{_AT}([A-Za-z0-9-]+)((?:{_DOT}[A-Za-z0-9-]+)+)(?!\w)",
+    re.IGNORECASE,
+)
+_TLDS = {"com", "uk", "org", "net", "info", "me", "io", "biz", "eu", "ie", "co", "email", "online"}
+_MAIL_HOSTS = {"hotmail", "gmail", "googlemail", "yahoo", "outlook", "live", "btinternet", "aol", "icloud", "sky",
+               "virginmedia", "talktalk", "msn", "ntlworld", "nhs", "me", "mail", "protonmail", "tiscali"}  # fmt: skip
+# Numbers that belong to an organisation: freephone, 03 (non-geographic) and 084/087 lines.
+_SERVICE_PREFIXES = ("080", "03", "084", "087")
+_SERVICE_CUE = re.compile(
+    r"\b(?:helpline|help\s*line|infoline|advice\s*line|switchboard|reception|office|freephone|hotline|"
+    r"crisis\s*line|enquiries|council|surgery|practice|centre|center|charity|trust|service|team)\b[^.;\n]{0,25}$",
+    re.IGNORECASE,
+)
 
 _MONTHS = {
     name: number
@@ -180,43 +169,33 @@ def _dates(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def find_personal_data(text: str) -> list[Finding]:
-    """Everything in ``text`` that looks like personal data, in order of position.
+def _is_service_number(text: str, start: int, raw: str) -> bool:
+    digits = re.sub(r"\D", "", raw)
+    if digits.startswith("44"):
+        digits = "0" + digits[2:]
+    if digits.startswith("07"):  # a mobile is a person's, even when a worker at a service carries it
+        return False
+    return digits.startswith(_SERVICE_PREFIXES) or bool(_SERVICE_CUE.search(text[max(0, start - 40) : start]))
 
-    Overlapping candidates keep the first, longest one (a phone number is not also an NHS number).
-    """
-    text = text or ""
-    found: list[tuple[int, int, str]] = []
-    for match in _EMAIL.finditer(text):
-        found.append((match.start(), match.end(), "email"))
+
+def contact_spans(text: str) -> list[Span]:
+    """Emails (plain and spelled out), postcodes, a client's phone numbers, NHS numbers and dates."""
+    found: list[Span] = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+    for match in _SPELLED_EMAIL.finditer(text):
+        parts = [p for p in re.split(_DOT, match[2].lower()) if p]
+        if parts and parts[-1] in _TLDS and (match[1].lower() in _MAIL_HOSTS or len(parts) >= 2 or "@" in match[0]):
+            found.append((match.start(), match.end(), "email"))
     for match in _POSTCODE.finditer(text):
         if _valid_postcode(match[1], match[2]):
             found.append((match.start(), match.end(), "postcode"))
     for match in _PHONE.finditer(text):
         raw = _phone_prefix(match.group())
-        if raw:
+        if raw and not _is_service_number(text, match.start(), raw):
             found.append((match.start(), match.start() + len(raw), "phone"))
     for match in _NHS.finditer(text):
-        if nhs_number_is_valid(match[1] + match[2] + match[3]):
+        digits = match[1] + match[2] + match[3]
+        cued = bool(_NHS_CUE.search(text[max(0, match.start() - 20) : match.start()]))
+        if nhs_number_is_valid(digits) or (cued and len(set(digits)) > 1):
             found.append((match.start(), match.end(), "nhs-number"))
-    for start, end in _dates(text):
-        found.append((start, end, "date"))
-    for match in _TITLED.finditer(text):
-        first = match[1].split()[0].rstrip(".")
-        if first not in _NOT_SURNAMES:
-            found.append((match.start(), match.end(), "titled-name"))
-    findings: list[Finding] = []
-    for start, end, kind in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
-        if findings and start < findings[-1].end:
-            continue
-        findings.append(Finding(kind, start, end, text[start:end]))
-    return findings
-
-
-def describe(findings: list[Finding]) -> str:
-    """One sentence for a person: "This looks like it contains a phone number and a full postcode."."""
-    labels = list(dict.fromkeys(f.label for f in findings))
-    if not labels:
-        return ""
-    listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return f"This looks like it contains {listed}."
+    found.extend((start, end, "date") for start, end in _dates(text))
+    return found

@@ -1,0 +1,222 @@
+"""People's names, with or without a title, in any case.
+
+A word starts a name when it is a known first name that is not also an everyday word ("margaret",
+"Priya"), or when something before it says a person is meant: a relation or role ("her son Jamal",
+"wife Rose", "my client Dave"), a verb of talking ("spoke to grace"), a title ("Mrs T.", "mr o'brien"), or
+"and" after a name ("ian and june"). The run then takes in what looks like the rest of the name: capitalised
+words, single initials, and lower-case words that are known surnames. A run followed by a place or venue
+word ("Stanley Park", "Victoria Hospital", "Grace Church") or after "St" / "Queen" is a place, not a person.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lexicon import (
+    FUNCTION_WORDS,
+    NAMED_ORGANISATIONS,
+    NOT_BEFORE_NAMES,
+    PLACE_NAMES,
+    RELATIONS,
+    TALK_CUES,
+    VENUE_WORDS,
+    WORD_NAMES,
+    census_first_names,
+    census_surnames,
+)
+
+Span = tuple[int, int, str]
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?\.?|\d+|[^\w\s]")
+_SENTENCE_END = {".", "!", "?", ":", ";", "\n"}
+_SKIPPABLE = {"(", ",", "-", "–", '"', "“"}
+# Venue words that are also common surnames (Hill, Green, Wood): a venue only when another venue word follows.
+_SURNAME_LIKE_VENUES = {
+    "hill", "green", "bank", "lane", "gate", "court", "view", "rise", "way", "close", "walker", "brook", "brooks",
+    "house", "hall", "grange", "foster", "porter", "temple", "mason",
+}  # fmt: skip
+_STRONG_VENUES = VENUE_WORDS - _SURNAME_LIKE_VENUES
+_BUILDINGS = {"house", "hall", "court", "lodge", "grange"}
+
+_TITLE_ANY_CASE = r"(?i:mr|mrs|mx)|Ms|ms"  # not "MS": multiple sclerosis
+_TITLE_CAPITAL = r"Miss|Dr|Prof|Rev|Revd|Sir|Dame|Lady|Lord|Master|Mister"
+_NAME_WORD = r"(?i:mc|mac|o'|o’)?[A-Za-z][a-z]+(?:[-'’][A-Za-z][a-z]+)?"
+_TITLE = re.compile(rf"(?<![\w])(?:{_TITLE_ANY_CASE}|{_TITLE_CAPITAL})\.?\s+")
+_TITLED_NAME = re.compile(rf"(?:[A-Za-z]\.\s*)?{_NAME_WORD}(?:\s+{_NAME_WORD})?|[A-Z]\.|[A-Z](?![\w'])")
+_NOT_SURNAMES = {
+    "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "who", "chapel", "street", "road",
+    "lane", "surgery", "practice", "appointment", "appointments", "out", "men", "universe", "world", "saigon",
+    "is", "was", "has", "had", "said", "says", "will", "would", "can", "could", "did", "does", "from", "about",
+}  # fmt: skip
+
+
+def _key(word: str) -> str:
+    """The lookup form: lower case, no possessive, no apostrophe ("O'Neill's" -> "oneill")."""
+    word = word.lower().rstrip(".")
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word.replace("'", "").replace("’", "")
+
+
+def _name_end(token: tuple[int, int, str]) -> int:
+    start, end, word = token
+    for suffix in ("'s", "’s"):
+        if word.lower().endswith(suffix):
+            return end - len(suffix)
+    return end - 1 if word.endswith(".") and len(word) > 2 else end
+
+
+def _titled(text: str) -> list[Span]:
+    spans = []
+    for title in _TITLE.finditer(text):  # each title in turn, so "mr and mrs Hargreaves" reaches "mrs"
+        match = _TITLED_NAME.match(text, title.end())
+        if match is None:
+            continue
+        parts = list(re.finditer(r"\S+", match[0]))
+        words = [parts[0].group()]
+        if _key(words[0]) in _NOT_SURNAMES or words[0][0].islower() and title[0][0].lower() != "m":
+            continue
+        if any(text[title.start() : match.end() + 2].lower().startswith(org) for org in NAMED_ORGANISATIONS):
+            continue
+        end = match.start() + parts[0].end()
+        for part in parts[1:]:  # "Mrs Ellen Barker", "mrs j. smith"; not "Mrs T. says"
+            word = part.group()
+            if _key(word) in _NOT_SURNAMES or _key(word) in FUNCTION_WORDS:
+                break
+            if word[0].islower() and len(_key(words[-1])) != 1:  # lower case only after an initial: "mrs j. smith"
+                break
+            words.append(word)
+            end = match.start() + part.end()
+        following = text[end:].split(maxsplit=1)[:1]
+        if any(_key(w) in _STRONG_VENUES for w in words[1:] + following):
+            continue  # "Sir Lancelot pub", "Lady Margaret Hall"
+        spans.append((title.start(), end, "name"))
+    return spans
+
+
+class _Scan:
+    def __init__(self, text: str):
+        self.tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        self.first = census_first_names()
+        self.surnames = census_surnames()
+
+    def word(self, i: int) -> str:
+        return self.tokens[i][2] if 0 <= i < len(self.tokens) else ""
+
+    def is_word(self, i: int) -> bool:
+        return bool(self.word(i)) and self.word(i)[0].isalpha()
+
+    def previous_words(self, i: int, count: int) -> list[str]:
+        """Up to ``count`` words before token i, skipping brackets and commas, stopping at a sentence end."""
+        words: list[str] = []
+        j = i - 1
+        while j >= 0 and len(words) < count:
+            word = self.word(j)
+            if word in _SENTENCE_END:
+                break
+            if self.is_word(j):
+                words.insert(0, _key(word))
+            elif word not in _SKIPPABLE:
+                break
+            j -= 1
+        return words
+
+    def sentence_start(self, i: int) -> bool:
+        return i == 0 or self.word(i - 1) in _SENTENCE_END or self.word(i - 1) in {'"', "“", "("} and i == 1
+
+    def related(self, i: int) -> bool:
+        """A relation or role right before: "her son Jamal", "wife Rose", "my client Dave"."""
+        before = self.previous_words(i, 1)
+        return bool(before) and before[-1] in RELATIONS
+
+    def cued(self, i: int, names_before: set[int]) -> bool:
+        """A relation, a verb of talking ("spoke to", "according to"), or "and" after a name ("ian and june")."""
+        if self.related(i):
+            return True
+        before = self.previous_words(i, 4)
+        joined = " ".join(before)
+        if any(joined == cue or joined.endswith(" " + cue) for cue in TALK_CUES):
+            return True
+        return bool(before) and before[-1] in {"and", "&"} and (i - 2) in names_before
+
+    def starts_name(self, i: int, names_before: set[int]) -> bool:
+        word = self.word(i)
+        key = _key(word)
+        if not self.is_word(i) or len(key) < 2 or key in FUNCTION_WORDS and key not in self.first:
+            return False
+        known, everyday = self.known(key)
+        if not known and not word[0].isupper():
+            return False  # most words: neither a known first name nor capitalised, so no cue can make a name
+        before = self.previous_words(i, 1)
+        if before and before[0] in NOT_BEFORE_NAMES:
+            return False
+        if self.cued(i, names_before):
+            if known:
+                return True
+            acronym = len(word) > 1 and word.isupper()  # "call NHS 111", "rang PALS"
+            if not word[0].isupper() or acronym or key in VENUE_WORDS or key in FUNCTION_WORDS or key in PLACE_NAMES:
+                return False
+            # After a relation any capitalised word is a name ("son Jamal"); after "spoke to" only a known
+            # surname is ("spoke to Hughes", not "spoke to Healthwatch", "rang Mind").
+            return self.related(i) or key in self.surnames
+        if known and not everyday:
+            return True
+        # An everyday-word first name followed by a capitalised known surname: "Amber Hill", "Rose Ashworth"
+        return (
+            known and word[0].isupper() and self.surname_at(i + 1, capital_only=True)
+            and _key(self.word(i + 1)) in self.surnames
+        )  # fmt: skip
+
+    def known(self, key: str) -> tuple[bool, bool]:
+        """Whether ``key`` is a first name, and whether it is also an everyday word or place."""
+        parts = [key] if "-" not in key else [p for p in key.split("-") if p]
+        known = [p for p in parts if p in self.first]
+        everyday = all(p in WORD_NAMES or p in PLACE_NAMES for p in known)
+        return bool(known), everyday
+
+    def surname_at(self, i: int, *, capital_only: bool = False) -> bool:
+        if not self.is_word(i):
+            return False
+        word, key = self.word(i), _key(self.word(i))
+        if key in FUNCTION_WORDS or key in _STRONG_VENUES:
+            return False
+        if word[0].isupper():
+            return not (key in _SURNAME_LIKE_VENUES and _key(self.word(i + 1)) in VENUE_WORDS)
+        if capital_only:
+            return False
+        return len(key) == 1 or (key in self.surnames and key not in WORD_NAMES)
+
+    def run_end(self, i: int) -> int:
+        """The last token of the name starting at token i (up to two more words)."""
+        last = i
+        for j in (i + 1, i + 2):
+            if j - last == 1 and self.surname_at(j) and not self.word(last).lower().endswith(("'s", "’s")):
+                last = j
+            else:
+                break
+        return last
+
+    def spans(self) -> list[Span]:
+        found: list[Span] = []
+        names_at: set[int] = set()
+        i = 0
+        while i < len(self.tokens):
+            if self.starts_name(i, names_at):
+                last = self.run_end(i)
+                after = self.word(last + 1)
+                venue = _key(after) in _STRONG_VENUES or after[:1].isupper() and _key(after) in VENUE_WORDS
+                # "Brian House", "Jean Hall": a building named after someone, unless a cue says a person
+                venue = venue or (last > i and _key(self.word(last)) in _BUILDINGS and not self.cued(i, names_at))
+                if not venue:
+                    found.append((self.tokens[i][0], _name_end(self.tokens[last]), "name"))
+                    names_at.add(last)
+                i = last + 1
+            else:
+                i += 1
+        return found
+
+
+def name_spans(text: str) -> list[Span]:
+    """Names in ``text``: titled ones first, then untitled runs (overlaps are settled by the guard)."""
+    return _titled(text) + _Scan(text).spans()
