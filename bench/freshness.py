@@ -479,6 +479,7 @@ def main() -> None:
     parser.add_argument("--world", action="append", default=[], metavar="NAME=VALUE",
                         help="any other World parameter, e.g. --world pause=0.3")  # fmt: skip
     parser.add_argument("--no-baseline", action="store_true", help="skip the run with no reminders")
+    parser.add_argument("--baseline-only", action="store_true", help="only the run with no reminders")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a product setting for both runs, e.g. --set DECAY_HIDE_DAYS=120")  # fmt: skip
     parser.add_argument("--progress", action="store_true", help="print each week as it is measured")
@@ -497,6 +498,8 @@ def main() -> None:
     world = dataclasses.replace(World(), **changes)
     print(f"World: {world}; seed {args.seed}", flush=True)
     runs = [("product", True)] + ([] if args.no_baseline else [("no reminders (baseline)", False)])
+    if args.baseline_only:
+        runs = runs[1:] if len(runs) > 1 else [("no reminders (baseline)", False)]
     for label, reminders in runs:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as folder:

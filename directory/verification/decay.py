@@ -34,7 +34,7 @@ from .reminders import _send_one
 
 # Evidence a check settles, and evidence a listing sinks by (a listing with no email address only ages: not being
 # able to ask it is no evidence it closed).
-SETTLED_BY_A_CHECK = (*UNANSWERED, "funding-ended")
+SETTLED_BY_A_CHECK = (*UNANSWERED, "funding-ended", "reported-stopped")
 SINKS = ("no-reply", "funding-ended")
 
 

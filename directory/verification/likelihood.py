@@ -19,7 +19,7 @@ from ..core.db import DbSession
 from ..models import DemandEvent, Service, WaitingTimeReport
 from ..models.groups import GroupToken
 from ..models.verification import FollowUp, Reminder
-from .priority import FUNDING_END_CLOSES, closed_probability, unanswered_ratio
+from .priority import RATES, closed_probability, unanswered_ratio
 
 CLOSURE_REPORTS = ("reported-stopped", "group-stopped")
 # How often a running group answers a reminder is measured from the directory's own reminders (a closure's silence
@@ -28,7 +28,7 @@ ASSUMED_REPLY_RATE = 1 / 3
 ASSUMED_WEIGHT = 60
 ANSWER_DAYS = 14  # reminders younger than this may still be answered: not counted yet
 FEEDBACK_DAYS = 7  # a person sent to a closed group comes back within about a week
-FUNDING_WEIGHT = 20  # FUNDING_END_CLOSES counts as if from this many funding ends
+RATE_WEIGHT = 20  # each of priority.RATES counts as if from this many outcomes
 
 
 @dataclass(frozen=True)
@@ -66,19 +66,23 @@ def reply_rate(session: DbSession, *, now: datetime) -> float:
     return (answered + ASSUMED_REPLY_RATE * ASSUMED_WEIGHT) / (sent + ASSUMED_WEIGHT)
 
 
-def funding_closes(session: DbSession, *, now: datetime) -> float:
-    """The share of funding-ended follow-ups settled in the last two years that ended in a closure, shrunk towards
-    ``FUNDING_END_CLOSES`` while there are few."""
-    settled = dict(
-        session.execute(
-            select(FollowUp.resolution, func.count())
-            .where(FollowUp.reason == "funding-ended", FollowUp.resolved_at >= now - timedelta(days=730),
+def outcome_rates(session: DbSession, *, now: datetime) -> dict[str, float]:
+    """For each kind of evidence in ``priority.RATES``, the share of its follow-ups settled in the last two years
+    that ended in a closure, shrunk towards the stated rate while there are few."""
+    counts: dict[tuple[str, str], int] = {
+        (reason, resolution): int(n)
+        for reason, resolution, n in session.execute(
+            select(FollowUp.reason, FollowUp.resolution, func.count())
+            .where(FollowUp.reason.in_(tuple(RATES)), FollowUp.resolved_at >= now - timedelta(days=730),
                    FollowUp.resolution.in_(("still-running", "paused", "closed")))
-            .group_by(FollowUp.resolution)
-        ).all()
-    )  # fmt: skip
-    closed = int(settled.get("closed", 0))
-    return (closed + FUNDING_END_CLOSES * FUNDING_WEIGHT) / (sum(int(n) for n in settled.values()) + FUNDING_WEIGHT)
+            .group_by(FollowUp.reason, FollowUp.resolution)
+        )
+    }  # fmt: skip
+    rates = {}
+    for reason, stated in RATES.items():
+        settled = sum(n for (r, _), n in counts.items() if r == reason)
+        rates[reason] = (counts.get((reason, "closed"), 0) + stated * RATE_WEIGHT) / (settled + RATE_WEIGHT)
+    return rates
 
 
 def closure_likelihoods(session: DbSession, ids: Sequence[int], *, now: datetime) -> dict[int, Closure]:
@@ -110,26 +114,27 @@ def closure_likelihoods(session: DbSession, ids: Sequence[int], *, now: datetime
             heard[service_id] += 1
     signposted: dict[int, int] = defaultdict(int)
     earliest = min(since.values()).date()
-    for service_id, occurred_on in session.execute(
+    for signposted_id, occurred_on in session.execute(
         select(DemandEvent.service_id, DemandEvent.occurred_on).where(
             DemandEvent.kind == "signposting", DemandEvent.service_id.in_(ids), DemandEvent.occurred_on >= earliest
         )
     ):
         # A signposting counts once a person sent there has had FEEDBACK_DAYS to come back, with no closure
         # reported after it.
+        service_id = int(signposted_id or 0)
         after = max(since[service_id], reported.get(service_id, since[service_id])).date()
         if after < occurred_on <= (now - timedelta(days=FEEDBACK_DAYS)).date():
             signposted[service_id] += 1
     unanswered = unanswered_counts(session, ids)
     ratio = unanswered_ratio(reply_rate(session, now=now))
-    closes = funding_closes(session, now=now)
+    rates = outcome_rates(session, now=now)
     result = {}
     for service_id, verified in checked.items():
         days = (now - verified).days if verified else None
         count = unanswered.get(service_id, 0)
         probability = closed_probability(
             days, evidence[service_id], count, waits_heard=heard[service_id], signposted=signposted[service_id],
-            unanswered_ratio=ratio, funding_closes=closes,
+            unanswered_ratio=ratio, rates=rates,
         )  # fmt: skip
         result[service_id] = Closure(probability, count, heard[service_id], signposted[service_id])
     return result

@@ -12,7 +12,7 @@ These ratios are stated, not fitted: change them here, and ``docs/freshness.md``
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 YEARLY_CHANGE = 0.5
@@ -20,7 +20,7 @@ NEVER_CHECKED = 0.5
 # Odds multiplier for one piece of open evidence of each kind.
 LIKELIHOOD_RATIO = {
     "group-stopped": 50.0,  # the group itself says so; wrong only by mistake
-    "reported-stopped": 8.0,  # a link worker noticed; each independent report counts again
+    "reported-stopped": 8.0,  # a link worker noticed; each independent report counts again (the first: see RATES)
     "details-wrong": 6.0,
     "funding-ended": 1.0,  # not a ratio: it sets the chance of a closure itself (FUNDING_END_CLOSES)
     "website-failed": 2.0,
@@ -29,10 +29,11 @@ LIKELIHOOD_RATIO = {
     "no-email": 1.0,  # no evidence either way: it cannot be asked by email
 }
 UNANSWERED_RATIO = 1.5
-# A group whose funding ended has closed with about this chance, however recently it was checked (before the end):
-# the end, not the listing's age, is the reason to doubt it. ``likelihood.py`` measures it from staff's outcomes
-# for funding-ended follow-ups, starting from this.
-FUNDING_END_CLOSES = 0.3
+# Evidence that sets the chance of a closure itself, however recently the listing was checked: a group whose funding
+# ended has closed about this often, and a link worker's closure report (one person's) is right about this often.
+# ``likelihood.py`` measures both from staff's outcomes for those follow-ups, starting from these; each further
+# independent report still multiplies the odds by its ratio.
+RATES = {"funding-ended": 0.3, "reported-stopped": 0.7}
 
 # Whether a listing has closed (what decides that it sinks or leaves search) is a narrower question than whether
 # something about it is wrong: about a fifth of groups close in a year, so a listing starts from that.
@@ -78,7 +79,7 @@ def wrong_probability(
     evidence: Iterable[tuple[str, str]],
     unanswered_reminders: int,
     ratio: float = UNANSWERED_RATIO,
-    funding_closes: float = FUNDING_END_CLOSES,
+    rates: Mapping[str, float] = RATES,
 ) -> Likelihood:
     """P(the listing is wrong) from its age and open evidence ((reason, reported_by) pairs; a reason counts once
     per distinct reporter) and the reminders sent since its last check."""
@@ -89,15 +90,8 @@ def wrong_probability(
         why = [f"checked {days_since_check} days ago"]
     prior = min(max(prior, 0.01), 0.99)
     odds = prior / (1 - prior)
-    evidence = list(evidence)
-    if any(reason == "funding-ended" for reason, _ in evidence):
-        odds = max(odds, funding_closes / (1 - funding_closes))
-    seen = set()
-    for reason, reporter in evidence:
-        if (reason, reporter) in seen:
-            continue
-        seen.add((reason, reporter))
-        odds *= LIKELIHOOD_RATIO.get(reason, 1.0)
+    seen = set(evidence)
+    odds = _with_evidence(odds, seen, LIKELIHOOD_RATIO, rates)
     counted: dict[str, int] = {}
     for reason, _ in seen:
         counted[reason] = counted.get(reason, 0) + 1
@@ -106,6 +100,21 @@ def wrong_probability(
         odds *= ratio**unanswered_reminders
         why.append(f"{unanswered_reminders} reminder{'s' if unanswered_reminders != 1 else ''} unanswered")
     return Likelihood(odds / (1 + odds), why)
+
+
+def _with_evidence(
+    odds: float, evidence: set[tuple[str, str]], ratios: Mapping[str, float], rates: Mapping[str, float]
+) -> float:
+    """Odds after the evidence, each (reason, reporter) once: a kind with a measured rate sets the odds to at least
+    that rate's (its first piece), and every other piece multiplies them by its ratio."""
+    reasons = [reason for reason, _ in evidence]
+    for reason, rate in rates.items():
+        if reason in reasons:
+            odds = max(odds, rate / (1 - rate))
+            reasons.remove(reason)
+    for reason in reasons:
+        odds *= ratios.get(reason, 1.0)
+    return odds
 
 
 def _prior(days_since_check: int | None, yearly: float) -> float:
@@ -123,18 +132,14 @@ def closed_probability(
     waits_heard: int = 0,
     signposted: int = 0,
     unanswered_ratio: float = UNANSWERED_RATIO,
-    funding_closes: float = FUNDING_END_CLOSES,
+    rates: Mapping[str, float] = RATES,
 ) -> float:
     """P(the listing has closed) from the same evidence as :func:`wrong_probability`, starting from the yearly
     closure rate, less likely with each sign of life since the last check (waits heard, signpostings with no
     report after them)."""
     odds = _prior(days_since_check, YEARLY_CLOSE)
     odds /= 1 - odds
-    evidence = set(evidence)
-    if any(reason == "funding-ended" for reason, _ in evidence):
-        odds = max(odds, funding_closes / (1 - funding_closes))
-    for reason, _ in evidence:
-        odds *= CLOSURE_RATIO.get(reason, 1.0)
+    odds = _with_evidence(odds, set(evidence), CLOSURE_RATIO, rates)
     odds *= unanswered_ratio**unanswered_reminders
     odds *= WAIT_HEARD_RATIO**waits_heard * SIGNPOSTED_RATIO ** min(signposted, SIGNPOSTINGS_COUNTED)
     return odds / (1 + odds)

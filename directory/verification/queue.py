@@ -28,7 +28,7 @@ from ..core.db import DbSession
 from ..models import DemandEvent, Location, ServiceArea, service_at_location
 from ..models.gaps import Deprivation
 from ..models.verification import FollowUp
-from .likelihood import closure_likelihoods, funding_closes, reply_rate, unanswered_counts
+from .likelihood import closure_likelihoods, outcome_rates, reply_rate, unanswered_counts
 from .priority import questions, unanswered_ratio, wrong_probability
 
 UNKNOWN_DEPRIVATION = 0.5
@@ -96,7 +96,7 @@ def prioritised(
         by_listing[follow_up.service_id].append(follow_up)
     unanswered = unanswered_counts(session, ids)
     closure = closure_likelihoods(session, ids, now=now)
-    ratio, closes = unanswered_ratio(reply_rate(session, now=now)), funding_closes(session, now=now)
+    ratio, rates = unanswered_ratio(reply_rate(session, now=now)), outcome_rates(session, now=now)
     rows = []
     for service_id, evidence in by_listing.items():
         service = evidence[0].service
@@ -104,7 +104,7 @@ def prioritised(
         deprivation = (11 - decile) / 10 if decile else UNKNOWN_DEPRIVATION
         days = (now - service.last_verified_at).days if service.last_verified_at else None
         silences = unanswered.get(service_id, 0)
-        likely = wrong_probability(days, [(f.reason, f.reported_by) for f in evidence], silences, ratio, closes)
+        likely = wrong_probability(days, [(f.reason, f.reported_by) for f in evidence], silences, ratio, rates)
         probability = likely.probability
         if service.status == "closed" or any(f.sunk_at or f.reason == "reported-stopped" for f in evidence):
             probability = 1 - closure[service_id].probability  # hidden or sunk: wrong if it is running

@@ -23,10 +23,11 @@ from tests.directory.verification.test_freshness import (
     found,
     job,
     listing_with,
+    report_closed,
     round_of_reminders,
     row,
 )
-from tests.mailbox import Mailbox, db_session, smtp_mailbox, staff_client
+from tests.mailbox import Mailbox, db_session, link_to, smtp_mailbox, staff_client, submit
 
 pytestmark = pytest.mark.both_backends
 
@@ -167,3 +168,24 @@ def test_a_late_round_keeps_its_steps_a_week_apart(app: Flask, mailbox: Mailbox,
         with at(late + timedelta(days=offset)):
             job(app, "reminders")
         assert len(mailbox.to(contact)) == expected, offset  # the old catch-up sent them three days apart
+
+
+def test_a_groups_own_answer_after_a_link_worker_report_settles_it(
+    app: Flask, mailbox: Mailbox, contact: str, word: str
+) -> None:
+    service_id = listing_with(app, contact, word)
+    name = f"{word.title()} club"
+    with at(VERIFIED + timedelta(days=10)):
+        staff = staff_client(app)
+        assert report_closed(staff, service_id).status_code in (302, 303)
+        assert warning_of(staff, word, name) == "Reported closed by a link worker: staff are checking"
+    with at(FIRST):
+        job(app, "reminders")
+    [message] = mailbox.to(contact)
+    with at(FIRST + timedelta(hours=3)):
+        assert submit(app.test_client(), link_to(message, "/group/confirm/"), {"answer": "wait-2"}).status_code == 200
+    with at(FIRST + timedelta(days=1)):
+        assert warning_of(staff_client(app), word, name) == ""  # the group itself says it runs
+    with db_session(app) as session:
+        [report] = session.scalars(select(FollowUp).where(FollowUp.service_id == service_id)).all()
+        assert report.reason == "reported-stopped" and report.resolved_by.endswith("(answered)")
