@@ -45,12 +45,15 @@ class Priority:
     evidence: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
     why: tuple[str, ...] = ()
+    out_of_sight: bool = False  # sunk or out of default results by the evidence: wrong if it is running after all
 
     @property
     def reasons(self) -> str:
         reach = f"reaches IMD decile {self.decile}" if self.decile else "deprivation not known"
         return (
-            f"{round(100 * self.probability)}% likely wrong ({'; '.join(self.why)}); {reach}; "
+            f"{round(100 * self.probability)}% likely "
+            f"{'running after all, though sunk or out of search' if self.out_of_sight else 'wrong'} "
+            f"({'; '.join(self.why)}); {reach}; "
             f"signposted {self.signposted} times in a year"
         )
 
@@ -106,11 +109,12 @@ def prioritised(
         silences = unanswered.get(service_id, 0)
         likely = wrong_probability(days, [(f.reason, f.reported_by) for f in evidence], silences, ratio, rates)
         probability = likely.probability
-        if service.status == "closed" or any(f.sunk_at or f.reason == "reported-stopped" for f in evidence):
+        hidden = service.status == "closed" or any(f.sunk_at or f.reason == "reported-stopped" for f in evidence)
+        if hidden:
             probability = 1 - closure[service_id].probability  # hidden or sunk: wrong if it is running
         count = int(signposted.get(service_id, 0))
         harm = probability * (1 + math.log1p(count)) * deprivation
         reasons = tuple(dict.fromkeys(f.reason for f in evidence))
         rows.append(Priority(evidence[0], decile, days, count, round(harm, 4), probability, reasons,
-                             tuple(questions(reasons)), tuple(likely.why)))  # fmt: skip
+                             tuple(questions(reasons)), tuple(likely.why), hidden))  # fmt: skip
     return sorted(rows, key=lambda p: (-p.harm, p.follow_up.created_at, p.follow_up.id))
