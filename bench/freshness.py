@@ -36,6 +36,7 @@ from typing import Any
 
 import time_machine
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,6 +48,7 @@ from directory.core.writes import Actor  # noqa: E402
 from directory.jobs.registry import run_job  # noqa: E402
 from directory.listings import operations  # noqa: E402
 from directory.models import DemandEvent, Service, WaitingTimeReport  # noqa: E402
+from directory.models.verification import FollowUp  # noqa: E402
 from directory.ops.database import init_database  # noqa: E402
 from directory.search.engine import search  # noqa: E402
 from directory.search.query import parse_query  # noqa: E402
@@ -73,15 +75,17 @@ class World:
     answer_days: int = 5  # an answer comes within this many days of the email
     answer_with_wait: float = 0.7  # an answering group presses a wait button (else "still running, correct")
     no_email: float = 0.08  # listings with no email address (staff must phone)
-    report_closed_weekly: float = 0.10  # chance a week that link workers notice a closed listing still shown
+    report_closed_weekly: float = 0.05  # chance a week that link workers notice a closed listing still shown ...
+    signposting_feedback: float = 0.5  # ... and that a person sent to a closed group comes back to say so (reported)
+    feedback_days: int = 7  # within this many days of the signposting
     report_wrongly_yearly: float = 0.01  # a running listing wrongly reported closed
     workers: int = 12  # link workers reporting (independent reporters)
     wait_heard_weekly: float = 0.02  # chance a week a link worker records a wait heard for a listing
-    signpostings_weekly: int = 40  # signposting events a week (they weight the queue by use)
+    signpostings_weekly: int = 40  # signpostings a week, to listings a default search shows as live
     calls_per_300: int = 8  # staff follow-up calls a week per 300 listings
     initial_wait: float = 0.7  # share of listings with a wait at the start ...
     initial_wait_age: int = 200  # ... reported up to this many days before
-    initial_check_age: int = 150  # listings last checked up to this many days before the start
+    initial_check_age: int = 150  # listings last checked up to this many days before the start; some closed since
 
 
 @dataclass
@@ -105,8 +109,11 @@ class Truth:
         return next((end for start, end in self.pauses if start <= day < end), None)
 
 
-def make_world(world: World, n: int, days: int, seed: int) -> tuple[list[Truth], dict[int, date]]:
+def make_world(world: World, n: int, days: int, seed: int) -> tuple[list[Truth], dict[int, date], list[int]]:
+    """Each listing's year, its funding end date, and how many days before the start it was last checked (a
+    listing checked long ago may have closed since: the directory starts with what a real one holds)."""
     rng = random.Random(seed)
+    ages = [random.Random(seed + 3 + i).randrange(0, world.initial_check_age) for i in range(n)]
     rates = {"pause": world.pause, "change": world.change,
              # closures for other reasons than funding ending, so that all causes together make ``close``
              "close": max(0.0, world.close - world.funded * world.funding_closes)}  # fmt: skip
@@ -114,6 +121,8 @@ def make_world(world: World, n: int, days: int, seed: int) -> tuple[list[Truth],
     truths, funding = [], {}
     for i in range(n):
         closed_on = next((d for d in range(days) if rng.random() < daily["close"]), None)
+        if random.Random(seed + 5000 + i).random() < 1 - (1 - world.close) ** (ages[i] / 365):
+            closed_on = -1  # closed between its last check and the start
         if rng.random() < world.funded:
             ends = rng.randrange(30, days + 60)
             funding[i] = (START + timedelta(days=ends)).date()
@@ -129,7 +138,7 @@ def make_world(world: World, n: int, days: int, seed: int) -> tuple[list[Truth],
         email = None if rng.random() < world.no_email else f"group{i}@groups.example.org"
         changes = [d for d in range(days) if rng.random() < daily["change"]]
         truths.append(Truth(closed_on, pauses, rng.choice([0, 1, 2, 3, 6, 8, 12, 20, 30]), email, changes))
-    return truths, funding
+    return truths, funding, ages
 
 
 def submit(client: Any, path: str, changes: dict[str, str]) -> bool:
@@ -159,12 +168,13 @@ class Week:
     hidden_running: int
     emails: int
     dead_why: dict[str, int] = field(default_factory=dict)  # running listings not shown live, by how they show
+    live_why: dict[str, int] = field(default_factory=dict)  # closed listings shown live, by their open evidence
 
 
 class Simulation:
     def __init__(self, world: World, n: int, weeks: int, seed: int, *, reminders: bool, folder: Path) -> None:
         self.world, self.n, self.days, self.seed, self.reminders = world, n, weeks * 7, seed, reminders
-        self.truths, self.funding = make_world(world, n, self.days, seed)
+        self.truths, self.funding, self.check_ages = make_world(world, n, self.days, seed)
         self.rng = random.Random(seed + 1)  # people's choices; the same for both runs until they diverge
         self.folder = folder
         self.progress = False
@@ -172,6 +182,7 @@ class Simulation:
         self.ids: list[int] = []
         self.by_email: dict[str, int] = {}
         self.answers: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # day -> (listing, kind, path)
+        self.feedback: dict[int, list[int]] = defaultdict(list)  # day -> service ids a person found closed
         self.calls = 0
         self.emails = 0
         self.seen_messages = 0
@@ -216,7 +227,7 @@ class Simulation:
                 create_user(session, email_address=email, role="link-worker", password=PASSWORD)
             for i, truth in enumerate(self.truths):
                 org = operations.create(session, "organization", {"name": f"Group {i}"}, staff)
-                checked = START - timedelta(days=rng.randrange(0, self.world.initial_check_age))
+                checked = START - timedelta(days=self.check_ages[i])
                 values: dict[str, Any] = {
                     "organization_id": org.id, "name": f"Group {i} sessions", "description": "A community group.",
                     "categories": ["arts-crafts"], "last_verified_at": checked.isoformat(), "phone": "01253 400400",
@@ -318,25 +329,36 @@ class Simulation:
         def worker() -> Any:
             return self.client(f"worker{rng.randrange(world.workers)}@team.example.org", day)
 
+        def report(service_id: int) -> None:
+            client = worker()
+            page = BeautifulSoup(client.get(f"/staff/services/{service_id}").data, "html.parser")
+            form = page.select_one("form.report-form")
+            token = form.find("input", {"name": "csrf_token"})["value"]
+            client.post(form["action"], data={"csrf_token": token, "reason": "reported-stopped"})
+
+        came_back = set(self.feedback.pop(day, []))
         for service_id in shown:
             i = index[service_id]
             state = self.truths[i].state(day)
-            if (state == "closed" and rng.random() < daily_report) or (
-                state == "running" and rng.random() < daily_wrong
+            if (
+                service_id in came_back
+                or (state == "closed" and rng.random() < daily_report)
+                or (state == "running" and rng.random() < daily_wrong)
             ):
-                client = worker()
-                page = BeautifulSoup(client.get(f"/staff/services/{service_id}").data, "html.parser")
-                form = page.select_one("form.report-form")
-                token = form.find("input", {"name": "csrf_token"})["value"]
-                client.post(form["action"], data={"csrf_token": token, "reason": "reported-stopped"})
+                report(service_id)
             elif state == "running" and rng.random() < daily_wait:  # heard while signposting: one click
                 client = worker()
                 page = BeautifulSoup(client.get(f"/staff/services/{service_id}").data, "html.parser")
                 token = page.find("input", {"name": "csrf_token"})["value"]
                 client.post(f"/staff/services/{service_id}/waiting-time",
                             data={"csrf_token": token, "weeks": str(self.truths[i].wait_weeks)})  # fmt: skip
-        live = [sid for sid in shown if self.truths[index[sid]].state(day) != "closed"] or list(shown)
+        # People are sent to what a search shows as running (closed ones too, until the directory knows); one sent
+        # to a closed group often comes back to say so, and their link worker reports it.
+        live = [sid for sid, r in shown.items() if r.service.status == "active" and not r.warning] or list(shown)
         picks = [rng.choice(live) for _ in range(rng.randrange(world.signpostings_weekly * 2 // 7 + 1))]
+        for sid in picks:
+            if self.truths[index[sid]].state(day) == "closed" and rng.random() < world.signposting_feedback:
+                self.feedback[day + rng.randint(1, world.feedback_days)].append(sid)
         today = (START + timedelta(days=day)).date()
         with self.app.app_context():
             db.session.add_all(DemandEvent(kind="signposting", category_code="arts-crafts", service_id=sid,
@@ -378,7 +400,19 @@ class Simulation:
         index = {service_id: i for i, service_id in enumerate(self.ids)}
         live = [r for r in shown.values() if r.service.status == "active" and r.freshness.state in ("fresh", "due")
                 and not r.warning]  # type: ignore[attr-defined]  # fmt: skip
-        false_live = sum(self.truths[index[r.service.id]].state(day) == "closed" for r in live)
+        wrong = [r.service.id for r in live if self.truths[index[r.service.id]].state(day) == "closed"]
+        false_live = len(wrong)
+        with self.app.app_context():
+            open_reasons: dict[int, set[str]] = defaultdict(set)
+            for service_id, reason in db.session.execute(
+                select(FollowUp.service_id, FollowUp.reason).where(
+                    FollowUp.service_id.in_(wrong), FollowUp.resolved_at.is_(None)
+                )
+            ):
+                open_reasons[service_id].add(reason)
+        live_why: dict[str, int] = defaultdict(int)
+        for service_id in wrong:
+            live_why["+".join(sorted(open_reasons[service_id])) or "no evidence"] += 1
         ages = [(now - r.wait.reported_at).days for r in live if r.wait is not None]
         running = [i for i, t in enumerate(self.truths) if t.state(day) == "running"]
         live_ids = {r.service.id for r in live}
@@ -395,7 +429,7 @@ class Simulation:
             median_wait_days=statistics.median(ages) if ages else None,
             current_wait_share=sum(a <= 90 for a in ages) / len(live) if live else 0.0,
             false_dead=len(dead) / len(running) if running else 0.0, calls=self.calls, hidden_running=len(hidden),
-            emails=self.emails, dead_why=dict(why),
+            emails=self.emails, dead_why=dict(why), live_why=dict(live_why),
         )  # fmt: skip
         self.calls = 0
         self.emails = 0
@@ -415,14 +449,19 @@ def table(weeks: list[Week], title: str) -> str:
 def summary(weeks: list[Week], label: str) -> str:
     late = [w for w in weeks if w.week >= 4]
     medians = [w.median_wait_days for w in late if w.median_wait_days is not None]
-    return (
-        f"{label}: false live max {max(w.false_live for w in late):.1%} (weeks ≥ 4), mean "
-        f"{statistics.mean(w.false_live for w in late):.1%}; median wait age max {max(medians, default=math.nan):.0f} "
-        f"days, mean {statistics.mean(medians) if medians else math.nan:.0f}; waits ≤ 90 days min "
-        f"{min(w.current_wait_share for w in late):.0%}; false dead max {max(w.false_dead for w in late):.1%}, mean "
-        f"{statistics.mean(w.false_dead for w in late):.1%}; calls a week max {max(w.calls for w in weeks)}, mean "
-        f"{statistics.mean(w.calls for w in weeks):.1f}"
-    )
+    live = [w.false_live for w in late]
+    dead = [w.false_dead for w in weeks]
+    parts = [
+        f"false live (weeks ≥ 4) mean {statistics.mean(live):.1%}, max {max(live):.1%}, "
+        f"{sum(x > 0.02 for x in live)} of {len(live)} weeks over 2%",
+        f"false dead (every week) mean {statistics.mean(dead):.1%}, max {max(dead):.1%}, "
+        f"{sum(x > 0.02 for x in dead)} of {len(dead)} weeks over 2%",
+        f"median wait age (weeks ≥ 4) max {max(medians, default=math.nan):.0f} days, "
+        f"mean {statistics.mean(medians) if medians else math.nan:.0f}",
+        f"waits ≤ 90 days min {min(w.current_wait_share for w in late):.0%}",
+        f"calls a week max {max(w.calls for w in weeks)}, mean {statistics.mean(w.calls for w in weeks):.1f}",
+    ]
+    return f"{label}: " + "; ".join(parts)
 
 
 def _setting(pair: str) -> tuple[str, Any]:
@@ -435,15 +474,32 @@ def main() -> None:
     parser.add_argument("--listings", type=int, default=300)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--close-rate", type=float, help="share of groups closing in a year (World.close)")
+    parser.add_argument("--reply-rate", type=float, help="chance a running group answers a reminder")
+    parser.add_argument("--world", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other World parameter, e.g. --world pause=0.3")  # fmt: skip
     parser.add_argument("--no-baseline", action="store_true", help="skip the run with no reminders")
+    parser.add_argument("--baseline-only", action="store_true", help="only the run with no reminders")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a product setting for both runs, e.g. --set DECAY_HIDE_DAYS=120")  # fmt: skip
     parser.add_argument("--progress", action="store_true", help="print each week as it is measured")
     parser.add_argument("--markdown", action="store_true", help="print the weekly tables as Markdown")
     args = parser.parse_args()
-    world = World()
-    print(f"World: {world}", flush=True)
+    changes: dict[str, Any] = {}
+    for pair in args.world:
+        name, _, value = pair.partition("=")
+        if name not in {f.name for f in dataclasses.fields(World)}:
+            parser.error(f"--world {pair}: World has no parameter {name!r}")
+        changes[name] = type(getattr(World(), name))(value)
+    if args.close_rate is not None:
+        changes["close"] = args.close_rate
+    if args.reply_rate is not None:
+        changes["answer_running"] = args.reply_rate
+    world = dataclasses.replace(World(), **changes)
+    print(f"World: {world}; seed {args.seed}", flush=True)
     runs = [("product", True)] + ([] if args.no_baseline else [("no reminders (baseline)", False)])
+    if args.baseline_only:
+        runs = runs[1:] if len(runs) > 1 else [("no reminders (baseline)", False)]
     for label, reminders in runs:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as folder:

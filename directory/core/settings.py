@@ -103,8 +103,14 @@ SETTINGS: dict[str, Setting] = {
         90,
         int,
     ),
-    "DECAY_SINK_DAYS": Setting(
-        "days a no-reply follow-up may stay open before its listing sinks in search, marked as not answering", 14, int
+    "DECAY_SINK_LIKELIHOOD": Setting(
+        "percent: a listing with evidence against it (reminders unanswered, funding ended) sinks in search, with a"
+        " warning, while the evidence makes a closure at least this likely (50: likelier than not)",
+        50,
+        int,
+    ),
+    "DECAY_HIDE_LIKELIHOOD": Setting(
+        "percent: and leaves default search (kept, restorable) once a closure is at least this likely", 95, int
     ),
     "DECAY_HIDE_DAYS": Setting(
         "days a no-reply follow-up may stay open before its listing leaves default search (kept, restorable)",

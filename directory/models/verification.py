@@ -85,6 +85,8 @@ class FollowUp(db.Model):  # type: ignore[name-defined,misc]
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     resolved_by: Mapped[str] = mapped_column(String(255), default="")
     resolution: Mapped[str] = mapped_column(String(16), default="")
+    # Set while the evidence makes a closure likelier than not (verification/decay.py): search sinks the listing.
+    sunk_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     service = relationship("Service")
 

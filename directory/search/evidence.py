@@ -1,7 +1,7 @@
 """What a search needs from the verification evidence, read in one small query: which live listings carry a
-warning and sink (a link worker reported them closed; or reminders unanswered and no staff check for
-DECAY_SINK_DAYS; a listing with no email address is not silent, so it only ages), and from when a waiting time
-counts as current.
+warning and sink (a link worker reported them closed; or the evidence against them, reminders unanswered or
+funding ended, makes a closure likelier than not: ``verification/decay.py`` marks those follow-ups sunk each day),
+and from when a waiting time counts as current.
 
 Listings taken out of default results by evidence are already closed (``verification/evidence.py``), so the
 search's status filter leaves them out; this module only sinks and labels.
@@ -20,6 +20,7 @@ from ..models.verification import FollowUp
 
 REPORTED = "Reported closed by a link worker: staff are checking"
 NOT_ANSWERING = "Not answering our reminders: staff will phone"
+FUNDING_QUIET = "Funding ended and not answering: staff will phone"
 
 
 def warnings(session: DbSession, config: Mapping[str, Any], now: datetime) -> dict[int, str]:
@@ -27,18 +28,17 @@ def warnings(session: DbSession, config: Mapping[str, Any], now: datetime) -> di
 
     Reads the open follow-ups (a short list: staff's queue), never every listing.
     """
-    sink_after = now - timedelta(days=int(config.get("DECAY_SINK_DAYS", 28)))
     marks: dict[int, str] = {}
     rows = session.execute(
-        select(FollowUp.service_id, FollowUp.reason, FollowUp.created_at).where(
-            FollowUp.resolved_at.is_(None), FollowUp.reason.in_(("reported-stopped", "no-reply"))
+        select(FollowUp.service_id, FollowUp.reason, FollowUp.sunk_at).where(
+            FollowUp.resolved_at.is_(None), FollowUp.reason.in_(("reported-stopped", "no-reply", "funding-ended"))
         )
     ).all()
-    for service_id, reason, created_at in rows:
+    for service_id, reason, sunk_at in sorted(rows, key=lambda r: r.reason != "reported-stopped"):
         if reason == "reported-stopped":
             marks[service_id] = REPORTED
-        elif created_at <= sink_after:
-            marks.setdefault(service_id, NOT_ANSWERING)
+        elif sunk_at is not None:
+            marks.setdefault(service_id, NOT_ANSWERING if reason == "no-reply" else FUNDING_QUIET)
     return marks
 
 

@@ -1,11 +1,14 @@
 """Decay with a reason, and pauses that end by themselves; both run in the daily staleness job.
 
-- A listing whose reminders went unanswered is queued for staff to phone (``no-reply``). While that stays open it
-  sinks in search after ``DECAY_SINK_DAYS``, marked "not answering" (``search/evidence.py``), and after
-  ``DECAY_HIDE_DAYS`` it leaves default results (status closed, one revision saying why); staff restore it in one
-  click from the queue, and a group's answer settles the evidence first.
-- A no-reply follow-up queued before the listing was last checked (the group answered through another route, or
-  edited its listing) is settled by that check.
+- A listing with open evidence against it (reminders unanswered, funding ended) sinks in search, with a warning
+  (``search/evidence.py``), while the evidence makes a closure likelier than not (``DECAY_SINK_LIKELIHOOD``, from
+  ``likelihood.py``: its age, each unanswered reminder, reports, less each sign of life), and leaves default
+  results (status closed, one revision saying why) once a closure is all but certain (``DECAY_HIDE_LIKELIHOOD``)
+  or it has gone unanswered ``DECAY_HIDE_DAYS`` in the queue. Staff restore it in one click from the queue, and a
+  group's answer settles the evidence first. A sign of life (a wait heard, a signposting with no report after
+  it) floats a sunk listing back up.
+- A no-reply or funding-ended follow-up queued before the listing was last checked (the group answered through
+  another route, or edited its listing) is settled by that check.
 - A pause with a date ends on that date: the listing is shown as running again and the group gets a check email.
 """
 
@@ -26,11 +29,17 @@ from ..models.verification import FollowUp
 from .contacts import contact_email, opted_out
 from .evidence import EVIDENCE, UNANSWERED, take_out
 from .follow_ups import queue_follow_up
+from .likelihood import closure_likelihoods
 from .reminders import _send_one
+
+# Evidence a check settles, and evidence a listing sinks by (a listing with no email address only ages: not being
+# able to ask it is no evidence it closed).
+SETTLED_BY_A_CHECK = (*UNANSWERED, "funding-ended", "reported-stopped")
+SINKS = ("no-reply", "funding-ended")
 
 
 def decay_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, int]:
-    """Settle answered no-reply evidence, take out listings unanswered past DECAY_HIDE_DAYS, end due pauses.
+    """Settle answered evidence; sink, float and hide listings by how likely they closed; end due pauses.
     Reads only the open follow-ups and the paused listings. The caller commits, except that a pause's check email
     commits around itself (claimed, then sent), like every reminder."""
     now = now or utcnow()
@@ -39,19 +48,19 @@ def decay_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime 
     rows = session.execute(
         select(FollowUp, Service.last_verified_at, Service.status)
         .join(Service, Service.id == FollowUp.service_id)
-        .where(FollowUp.resolved_at.is_(None), FollowUp.reason.in_(UNANSWERED))
+        .where(FollowUp.resolved_at.is_(None), FollowUp.reason.in_(SETTLED_BY_A_CHECK))
         .order_by(FollowUp.id)
     ).all()
+    sinking: dict[int, list[FollowUp]] = {}
     for follow_up, verified_at, status in rows:
         if verified_at is not None and verified_at > follow_up.created_at:
             follow_up.resolved_at, follow_up.resolution = now, "still-running"
             follow_up.resolved_by = "directory: checked since (answered)"
             counts["settled"] += 1
-        elif follow_up.reason == "no-reply" and follow_up.created_at <= hide_before and status != "closed":
-            # Silence is evidence; having no email address is not (it waits for a call, ageing as before).
-            days = int(config["DECAY_HIDE_DAYS"])
-            take_out(session, session.get_one(Service, follow_up.service_id), f"hidden: no reply in {days} days")
-            counts["hidden"] += 1
+        elif follow_up.reason in SINKS and status != "closed":
+            sinking.setdefault(follow_up.service_id, []).append(follow_up)
+    session.flush()
+    _sink_or_hide(session, sinking, config, now, hide_before, counts)
     ending = session.scalars(
         select(Service).where(Service.status == "paused", Service.paused_until <= now.date()).order_by(Service.id)
     ).all()  # read first: each check email commits
@@ -65,6 +74,34 @@ def decay_sweep(session: DbSession, config: Mapping[str, Any], *, now: datetime 
         _check_after_pause(session, service, f"restart:{ended}", config, now, counts)
     session.flush()
     return dict(counts)
+
+
+def _sink_or_hide(
+    session: DbSession,
+    sinking: dict[int, list[FollowUp]],
+    config: Mapping[str, Any],
+    now: datetime,
+    hide_before: datetime,
+    counts: Counter[str],
+) -> None:
+    """Sink (or float back up) and hide listings by how likely the evidence makes a closure."""
+    sink, hide = int(config["DECAY_SINK_LIKELIHOOD"]) / 100, int(config["DECAY_HIDE_LIKELIHOOD"]) / 100
+    likely = closure_likelihoods(session, sorted(sinking), now=now)
+    for service_id, follow_ups in sinking.items():
+        closure = likely[service_id]
+        silent_too_long = any(f.reason == "no-reply" and f.created_at <= hide_before for f in follow_ups)
+        if closure.probability >= hide or silent_too_long:
+            why = (f"hidden: no reply in {config['DECAY_HIDE_DAYS']} days" if silent_too_long
+                   else f"hidden: {round(100 * closure.probability)}% likely closed")  # fmt: skip
+            take_out(session, session.get_one(Service, service_id), why)
+            counts["hidden"] += 1
+        for follow_up in follow_ups:
+            if closure.probability >= sink and follow_up.sunk_at is None:
+                follow_up.sunk_at = now
+                counts["sunk"] += 1
+            elif closure.probability < sink and follow_up.sunk_at is not None:
+                follow_up.sunk_at = None
+                counts["floated"] += 1
 
 
 def _check_after_pause(

@@ -30,8 +30,9 @@ from .follow_ups import queue_follow_up
 
 EVIDENCE = Actor(label="directory: evidence", source="system")
 UNANSWERED = ("no-reply", "no-email")
-# Evidence a group's own answer (still running, paused, running again) settles.
-ANSWERED_BY_GROUP = ("no-reply", "no-email")
+# Evidence a group's own answer (still running, paused, running again) settles: its silence, and a link worker's
+# closure report made before it (the group itself says it runs; the report stays as history).
+ANSWERED_BY_GROUP = ("no-reply", "no-email", "reported-stopped")
 
 
 def _open(session: DbSession, service_id: int, reasons: tuple[str, ...]) -> list[FollowUp]:

@@ -1,7 +1,10 @@
 """Which listings staff should check first: where a wrong listing would do most harm.
 
 expected harm = P(wrong) × use × deprivation reached, where
-- P(wrong) is how likely the listing is wrong, from the kind, number and age of the evidence (``priority.py``);
+- P(wrong) is how likely the listing is wrong as it is shown now, from the kind, number and age of the evidence
+  (``priority.py``): for a listing shown as running, that something about it changed or it closed; for one the
+  evidence already sank or took out of search, that it is running after all (1 − P(closed), ``likelihood.py``),
+  so a call goes where it would change what link workers see;
 - use is 1 + ln(1 + signpostings in the last year) (searches are not recorded per listing, signpostings are);
 - deprivation reached is (11 − the most deprived IMD decile among the LSOAs the service is in or covers) / 10,
   so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded).
@@ -19,13 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..core.db import DbSession
-from ..models import DemandEvent, Location, Service, ServiceArea, service_at_location
+from ..models import DemandEvent, Location, ServiceArea, service_at_location
 from ..models.gaps import Deprivation
-from ..models.verification import FollowUp, Reminder
-from .priority import questions, wrong_probability
+from ..models.verification import FollowUp
+from .likelihood import closure_likelihoods, outcome_rates, reply_rate, unanswered_counts
+from .priority import questions, unanswered_ratio, wrong_probability
 
 UNKNOWN_DEPRIVATION = 0.5
 
@@ -41,12 +45,15 @@ class Priority:
     evidence: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
     why: tuple[str, ...] = ()
+    out_of_sight: bool = False  # sunk or out of default results by the evidence: wrong if it is running after all
 
     @property
     def reasons(self) -> str:
         reach = f"reaches IMD decile {self.decile}" if self.decile else "deprivation not known"
         return (
-            f"{round(100 * self.probability)}% likely wrong ({'; '.join(self.why)}); {reach}; "
+            f"{round(100 * self.probability)}% likely "
+            f"{'running after all, though sunk or out of search' if self.out_of_sight else 'wrong'} "
+            f"({'; '.join(self.why)}); {reach}; "
             f"signposted {self.signposted} times in a year"
         )
 
@@ -90,31 +97,24 @@ def prioritised(
     by_listing: dict[int, list[FollowUp]] = defaultdict(list)
     for follow_up in sorted(follow_ups, key=lambda f: (f.created_at, f.id)):
         by_listing[follow_up.service_id].append(follow_up)
-    unanswered = _unanswered(session, ids)
+    unanswered = unanswered_counts(session, ids)
+    closure = closure_likelihoods(session, ids, now=now)
+    ratio, rates = unanswered_ratio(reply_rate(session, now=now)), outcome_rates(session, now=now)
     rows = []
     for service_id, evidence in by_listing.items():
         service = evidence[0].service
         decile = deciles.get(service_id)
         deprivation = (11 - decile) / 10 if decile else UNKNOWN_DEPRIVATION
         days = (now - service.last_verified_at).days if service.last_verified_at else None
-        likely = wrong_probability(days, [(f.reason, f.reported_by) for f in evidence], unanswered.get(service_id, 0))
+        silences = unanswered.get(service_id, 0)
+        likely = wrong_probability(days, [(f.reason, f.reported_by) for f in evidence], silences, ratio, rates)
+        probability = likely.probability
+        hidden = service.status == "closed" or any(f.sunk_at or f.reason == "reported-stopped" for f in evidence)
+        if hidden:
+            probability = 1 - closure[service_id].probability  # hidden or sunk: wrong if it is running
         count = int(signposted.get(service_id, 0))
-        harm = likely.probability * (1 + math.log1p(count)) * deprivation
+        harm = probability * (1 + math.log1p(count)) * deprivation
         reasons = tuple(dict.fromkeys(f.reason for f in evidence))
-        rows.append(Priority(evidence[0], decile, days, count, round(harm, 4), likely.probability, reasons,
-                             tuple(questions(reasons)), tuple(likely.why)))  # fmt: skip
+        rows.append(Priority(evidence[0], decile, days, count, round(harm, 4), probability, reasons,
+                             tuple(questions(reasons)), tuple(likely.why), hidden))  # fmt: skip
     return sorted(rows, key=lambda p: (-p.harm, p.follow_up.created_at, p.follow_up.id))
-
-
-def _unanswered(session: DbSession, ids: Sequence[int]) -> dict[int, int]:
-    """Service id -> reminders sent since it was last checked (an answer re-dates the check, so none answered)."""
-    rows = session.execute(
-        select(Reminder.service_id, func.count())
-        .join(Service, Service.id == Reminder.service_id)
-        .where(
-            Reminder.service_id.in_(ids), Reminder.status == "sent", Reminder.kind == "freshness",
-            or_(Service.last_verified_at.is_(None), Reminder.sent_at > Service.last_verified_at),
-        )
-        .group_by(Reminder.service_id)
-    ).all()  # fmt: skip
-    return {int(service_id): int(count) for service_id, count in rows}

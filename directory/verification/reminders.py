@@ -269,11 +269,19 @@ def _remind(
         return
     cycle = listing.cycle
     due = listing.cycle_start + timedelta(days=reminder_due_days(config, offsets))
+    ended = listing.funded_until
+    if ended is not None and listing.cycle_start.date() < ended <= now.date():
+        # Its funding ended since the last check: a round starts that day (is it carrying on?), and each silence
+        # counts as evidence, rather than waiting for the round its last check would bring.
+        due = min(due, datetime.combine(ended, datetime.min.time()) + timedelta(days=offsets[0] if offsets else 0))
     sent = listing.sent.get(("freshness", cycle), [])
     if len(sent) < len(offsets):
         step_at = due - timedelta(days=offsets[len(sent)])
         if sent:
-            step_at = max(step_at, sent[-1].sent_at + MIN_GAP)
+            # A round that starts late (a backlog at switch-on, an import) keeps its steps' spacing, so a week away
+            # does not look like three silences.
+            spacing = timedelta(days=offsets[len(sent) - 1] - offsets[len(sent)])
+            step_at = max(step_at, sent[-1].sent_at + max(MIN_GAP, spacing))
         if now >= step_at:
             if not listing.reachable:
                 why = "asked not to be emailed" if listing.address else "has no email address"

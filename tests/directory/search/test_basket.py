@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from directory.models import DemandEvent, Postcode
+from directory.core.db import db
+from directory.models import DemandEvent, Postcode, WaitingTimeReport
 from tests.conftest import csrf_token, html, table_dumps
 
 pytestmark = pytest.mark.both_backends
@@ -160,3 +161,18 @@ def test_add_to_the_sheet_from_the_staff_listing_page(signed_in: Any, make_servi
     response = client.post("/basket/add", data=data)
     assert response.status_code == 302 and response.headers["Location"] == f"/staff/services/{service.id}"
     assert "Men's shed" in html(client.get("/basket/")).select_one("ol.basket").get_text()
+
+
+def test_a_link_worker_records_a_wait_in_one_click_from_the_sheet(signed_in: Any, make_service: Any, app: Any) -> None:
+    service = make_service(name="Chair yoga", phone="01253 777888")
+    client = signed_in("link-worker")
+    _add(client, service.id)
+    sheet = html(_sheet(client, format="html"))
+    [form] = sheet.select("section.entry .no-print form.wait-buttons")  # on screen only: paper cannot be clicked
+    [button] = [b for b in form.select("button") if b.get_text() == "3 to 6 months"]
+    data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")} | {button["name"]: button["value"]}
+    response = client.post(form["action"], data=data)
+    assert response.status_code == 303 and response.headers["Location"] == "/basket/"
+    with app.app_context():
+        reports = db.session.scalars(select(WaitingTimeReport).where(WaitingTimeReport.service_id == service.id)).all()
+        assert [(r.weeks, r.source) for r in reports] == [(18, "link-worker")]

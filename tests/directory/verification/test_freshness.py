@@ -359,34 +359,6 @@ def round_of_reminders(app: Flask) -> datetime:
     return queued
 
 
-def test_unanswered_listings_sink_then_leave_default_search_on_the_schedule(
-    app: Flask, mailbox: Mailbox, contact: str, word: str
-) -> None:
-    service_id = listing_with(app, contact, word, name=f"{word.title()} silent")
-    later = (VERIFIED + timedelta(days=200)).isoformat()  # checked since: no reminders yet
-    listing_with(app, f"other-{contact}", word, name=f"{word.title()} checked", last_verified_at=later)
-    queued = round_of_reminders(app)
-    with db_session(app) as session:
-        [reason] = session.scalars(select(FollowUp.reason).where(FollowUp.service_id == service_id))
-        assert reason == "no-reply"
-    sink, hide = app.config["DECAY_SINK_DAYS"], app.config["DECAY_HIDE_DAYS"]
-    with at(queued + timedelta(days=sink - 1)):
-        staff = staff_client(app)
-        assert all(r["warning"] == "" for r in found(staff, word))
-    with at(queued + timedelta(days=sink)):
-        results = found(staff, word)
-        assert [r["name"] for r in results] == [f"{word.title()} checked", f"{word.title()} silent"]
-        assert results[-1]["warning"] == "Not answering our reminders: staff will phone"
-    with at(queued + timedelta(days=hide - 1)):
-        job(app, "staleness")
-        assert f"{word.title()} silent" in [r["name"] for r in found(staff, word)]
-    with at(queued + timedelta(days=hide)):
-        counts = job(app, "staleness")
-        assert counts.get("hidden", 0) >= 1
-        assert f"{word.title()} silent" not in [r["name"] for r in found(staff, word)]
-    assert actions(app, service_id)[-1] == f"hidden: no reply in {hide} days"
-
-
 def test_a_late_answer_settles_the_no_reply_evidence(app: Flask, mailbox: Mailbox, contact: str, word: str) -> None:
     service_id = listing_with(app, contact, word)
     queued = round_of_reminders(app)

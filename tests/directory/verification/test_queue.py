@@ -8,7 +8,8 @@ from typing import Any
 from directory.core.clock import utcnow
 from directory.models import DemandEvent, Postcode
 from directory.models.gaps import Deprivation
-from directory.verification.follow_ups import report_from_listing
+from directory.verification.evidence import after_link_worker_report, report_closed
+from directory.verification.follow_ups import queue_follow_up, report_from_listing
 from directory.verification.queue import prioritised
 from tests.conftest import html
 
@@ -67,3 +68,37 @@ def test_the_follow_up_page_shows_the_priority_and_why(signed_in: Any, make_serv
     page = html(signed_in("community-development").get("/staff/follow-ups"))
     row = next(tr for tr in page.select("tbody tr") if "Priority shown" in tr.get_text())
     assert "reaches IMD decile 1" in row.get_text() and "signposted 0 times" in row.get_text()
+
+
+def test_a_call_goes_where_it_would_change_what_link_workers_see(
+    signed_in: Any, make_service: Any, session: Any
+) -> None:
+    """A listing two link workers reported closed is already out of sight: the call that matters more is to a listing
+    shown as running whose funding ended, unanswerable by email."""
+    _place(session)
+    now = utcnow()
+    recent = (now - timedelta(days=20)).isoformat(timespec="seconds")
+    here = [{"name": "Hall", "postcode": "FY1 1QA"}]
+    reported = make_service(name="Reported by two workers", locations=here, last_verified_at=recent)
+    ended = make_service(
+        name="Funding ended, no email",
+        locations=here,
+        last_verified_at=recent,
+        funding_status="time-limited",
+        funded_until=(now - timedelta(days=2)).date().isoformat(),
+    )
+    for worker in ("w1", "w2"):
+        report_closed(session, reported.id, "", reported_by=f"staff: {worker}@example.org")
+    assert after_link_worker_report(session, reported.id)  # two independent reports: out of default results
+    queue_follow_up(session, ended.id, "funding-ended", cycle="ended", detail="Funding ended.")
+    session.commit()
+    page = html(signed_in("community-development").get("/staff/follow-ups"))
+    rows = [tr.get_text(" ", strip=True) for tr in page.select("tbody tr")]
+    order = [name for text in rows for name in ("Funding ended, no email", "Reported by two workers") if name in text]
+    # Funding ended: at least 30% likely closed while shown as running. Reported: a first report sets the odds of a
+    # closure to 70:30, a second independent one multiplies them by 8 (95%), so 5% likely running after all. Same
+    # use and deprivation, so the funding end comes first.
+    assert order == ["Funding ended, no email", "Reported by two workers"]
+    [reported_row] = [text for text in rows if "Reported by two workers" in text]
+    assert "5% likely running after all" in reported_row
+    assert "likely running after all, though sunk or out of search" in reported_row
