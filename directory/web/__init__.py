@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts import views as accounts_views
 from ..backlog import views as backlog_views
 from ..core import process_cache, vocab
+from ..core.clock import utcnow
 from ..core.db import db
 from ..core.meta import read_meta
 from ..gaps import views as gaps_views
@@ -22,6 +23,7 @@ from ..listings import category_views
 from ..listings import views as listings_views
 from ..listings.checks import WAIT_CHOICES
 from ..listings.freshness import age_in_words, freshness, wait_is_current
+from ..listings.funding import Funding, funding
 from ..listings.timetable import next_sessions
 from ..models import Service
 from ..oruk import views as oruk_views
@@ -59,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         vocab=vocab,
         freshness=_freshness,
+        funding_of=_funding_of,
         age_in_words=age_in_words,
         next_sessions=next_sessions,
         group_panel=_group_panel,
@@ -75,6 +78,10 @@ def init_app(app: Flask) -> None:
 
 def _freshness(verified_at: Any) -> Any:
     return freshness(verified_at, current_app.config)
+
+
+def _funding_of(service: Service) -> Funding:
+    return funding(service.funding_status, service.funded_until, utcnow().date())
 
 
 def _group_panel(service: Service) -> dict[str, Any]:
