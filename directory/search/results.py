@@ -99,16 +99,15 @@ def results_map(outcome: Outcome) -> dict[str, Any] | None:
         return None
     points = []
     for number, result in enumerate(outcome.results, start=1):
-        placed = [
-            (haversine_km(origin.latitude, origin.longitude, loc.latitude, loc.longitude), loc)
+        places = [
+            (float(loc.latitude), float(loc.longitude))
             for loc in result.service.locations
             if loc.latitude is not None and loc.longitude is not None
         ]
-        if not placed:
+        if not places:
             continue
-        _km, nearest = min(placed, key=lambda pair: pair[0])
-        points.append([number, round(float(nearest.latitude), 5), round(float(nearest.longitude), 5),
-                       result.service.name, result.service.id])  # fmt: skip
+        latitude, longitude = min(places, key=lambda p: haversine_km(origin.latitude, origin.longitude, *p))
+        points.append([number, round(latitude, 5), round(longitude, 5), result.service.name, result.service.id])
     if not points:
         return None
     return {
