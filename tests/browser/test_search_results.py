@@ -28,7 +28,8 @@ ROW_MAX_PX = 120
 
 @pytest.fixture(scope="module")
 def placed(live_site: LiveSite) -> dict[str, int]:
-    """Two more placed services: one whose funding ended (though its status still says funded), one ending soon."""
+    """Two more placed services: one whose funding ended (though its status still says funded), one ending soon;
+    both further from FY1 3AB than the seeded craft circle, which other modules expect to be the nearest."""
     ended = live_site.make_service(
         name="Harbour Lunch Club", categories=["loneliness"], funding_status="funded",
         funded_until=(date.today() - timedelta(days=30)).isoformat(),
@@ -39,7 +40,7 @@ def placed(live_site: LiveSite) -> dict[str, int]:
     ending = live_site.make_service(
         name="Seafront Men's Shed", categories=["loneliness"], funding_status="time-limited",
         funded_until=(date.today() + timedelta(days=21)).isoformat(),
-        locations=[{"name": "The Shed", "address_1": "3 Promenade", "city": "Blackpool", "postcode": "FY1 3AB"}],
+        locations=[{"name": "The Shed", "address_1": "3 Promenade", "city": "Blackpool", "postcode": "FY1 2AA"}],
     )  # fmt: skip
     return {"ended": ended, "ending": ending}
 
