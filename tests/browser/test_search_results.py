@@ -59,7 +59,7 @@ def test_results_are_compact_rows_beside_a_map_that_draws_them(
     if os.environ.get("SCREENSHOT_DIR"):
         page.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "search.png"))
     heights = [rows.nth(i).bounding_box()["height"] for i in range(rows.count())]  # type: ignore[index]
-    assert max(heights) <= ROW_MAX_PX, heights
+    assert max(heights) <= ROW_MAX_PX, (heights, [rows.nth(i).inner_text() for i in range(rows.count())])
     drawn = wait_for(page, "() => Number(document.getElementById('results-map').getAttribute('data-drawn'))")
     placed_rows = page.locator("#results-map .results-map-marker")
     assert drawn >= 3 and placed_rows.count() == drawn
