@@ -65,6 +65,25 @@ def category_names(session: DbSession) -> dict[str, str]:
     return dict(session.execute(select(TaxonomyTerm.code, TaxonomyTerm.name).order_by(TaxonomyTerm.name)).all())
 
 
+def largest_gap(session: DbSession, lads: Sequence[str]) -> str | None:
+    """The category whose gap scores are highest, on average, over the LSOAs of these authorities (the need a
+    map opens on); None before any scores are computed."""
+    run = latest_run(session)
+    edition = page_edition(session)
+    if run is None or edition is None or not lads:
+        return None
+    mean = func.avg(GapScore.score)
+    found = session.execute(
+        select(GapScore.category_code, mean)
+        .join(Lsoa, (Lsoa.code == GapScore.lsoa_code) & (Lsoa.edition == edition))
+        .where(GapScore.run_id == run.id, GapScore.score.is_not(None), Lsoa.lad_code.in_(list(lads)))
+        .group_by(GapScore.category_code)
+        .order_by(mean.desc(), GapScore.category_code)
+        .limit(1)
+    ).first()
+    return None if found is None else str(found[0])
+
+
 @dataclass
 class AreaRow:
     """One LSOA as the map, table and exports show it, for one category."""

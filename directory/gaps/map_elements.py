@@ -60,7 +60,8 @@ class GapData(MacroElement):
             return palette.colours[bin(v, palette.breaks)];
           };
           g.style = function (feature, key) {
-            return {color: "#444", weight: 0.6, fillOpacity: 0.7, fillColor: g.colour(feature.properties, key)};
+            var fill = g.colour(feature.properties, key);
+            return {color: "#444", weight: 0.6, fillOpacity: g.fillOpacity, fillColor: fill};
           };
           function line(parent, text) {
             var div = document.createElement("div");
@@ -81,18 +82,30 @@ class GapData(MacroElement):
             line(box, "Live " + g.category + " services placed here: " + p.v);
             if (p.f !== null) { line(box, "Gap flags: " + p.f); }
             if (p.k) { line(box, "Deprivation carried from the other LSOA edition for " + p.k + " LSOAs"); }
-            line(box, "Click for its map of LSOAs");
             return box;
           }
-          g.open = function (p) {
-            window.location.href = (g.level === "authority" ? g.authorityUrl : g.areaUrl) + encodeURIComponent(p.c);
-          };
-          g.tip = function (p) {
+          function link(box, href, text) {
+            var a = document.createElement("a");
+            a.setAttribute("href", href);
+            a.textContent = text;
+            box.appendChild(a);
+          }
+          g.name = function (p) {
             var box = document.createElement("div");
+            box.textContent = p.n + " (" + p.c + "): click for its figures";
+            return box;
+          };
+          g.figures = function (p) {
+            var box = document.createElement("div");
+            box.className = "gap-figures";
             var head = document.createElement("strong");
             head.textContent = p.n + " (" + p.c + ")";
             box.appendChild(head);
-            if (g.level === "authority") { return tipAuthority(p, box); }
+            if (g.level === "authority") {
+              tipAuthority(p, box);
+              link(box, g.authorityUrl + encodeURIComponent(p.c), "Open its map of LSOAs");
+              return box;
+            }
             line(box, "IMD decile: " + (p.d === null ? "not known" : p.d + " of 10 (1 = most deprived)" +
                  (p.k ? ", carried from the other LSOA edition" : "")));
             line(box, "Nearest " + g.category + ": " +
@@ -100,6 +113,7 @@ class GapData(MacroElement):
             line(box, "Within " + g.radiusKm + " km: " + (p.w === null ? "-" : p.w) +
                  (p.p === null ? "" : " (" + p.p.toFixed(1) + " per 1,000 residents)"));
             line(box, "Gap score: " + (p.s === null ? "not scored" : Math.round(p.s) + " of 100"));
+            link(box, g.areaUrl + encodeURIComponent(p.c), "Open the area page");
             return box;
           };
           g.popup = function (s) {
@@ -135,12 +149,14 @@ class AreaLayer(Layer):
         {% macro script(this, kwargs) %}
         // Built when first shown: only the colouring on screen costs the browser anything.
         var {{ this.get_name() }} = L.layerGroup();
+        {{ this.get_name() }}.gapKey = {{ this.key|tojson }};  // the legend shows this layer's key
         {{ this.get_name() }}.once("add", function () {
           {{ this.get_name() }}.addLayer(L.geoJSON({{ this.data.get_name() }}.areas, {
             style: function (f) { return {{ this.data.get_name() }}.style(f, {{ this.key|tojson }}); },
             onEachFeature: function (f, layer) {
-              layer.bindTooltip(function () { return {{ this.data.get_name() }}.tip(f.properties); }, {sticky: true});
-              layer.on("click", function () { {{ this.data.get_name() }}.open(f.properties); });
+              layer.bindTooltip(function () { return {{ this.data.get_name() }}.name(f.properties); }, {sticky: true});
+              layer.bindPopup(function () { return {{ this.data.get_name() }}.figures(f.properties); },
+                              {maxWidth: 320});
             }
           }));
         });
@@ -218,41 +234,99 @@ class FlagLayer(Layer):
 
 
 class Legend(MacroElement):
-    """The key to the colours, as plain HTML (escaped), moved into a map control by the script."""
+    """The key to the colours of the layer on show (one section per area layer, the others hidden), as plain
+    HTML (escaped) that the page places beside the map, never over it (see ``maps.render_parts``)."""
 
     _template = Template(
         """
         {% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}
         {% macro script(this, kwargs) %}
         (function () {
-          var legend = L.control({position: "bottomright"});
-          legend.onAdd = function () {
-            var box = document.getElementById({{ this.get_name()|tojson }});
-            box.hidden = false;
-            box.querySelectorAll("[data-colour]").forEach(function (swatch) {
-              swatch.style.background = swatch.getAttribute("data-colour");
+          var box = document.getElementById({{ this.get_name()|tojson }});
+          if (!box) { return; }
+          // The colour is set here (CSSOM), since a strict CSP refuses style attributes in markup.
+          box.querySelectorAll("[data-colour]").forEach(function (swatch) {
+            swatch.style.background = swatch.getAttribute("data-colour");
+          });
+          {{ this._parent.get_name() }}.on("baselayerchange", function (event) {
+            var key = event.layer && event.layer.gapKey;
+            if (!key) { return; }
+            box.querySelectorAll("[data-layer]").forEach(function (section) {
+              section.hidden = section.getAttribute("data-layer") !== key;
             });
-            L.DomEvent.disableClickPropagation(box);
-            L.DomEvent.disableScrollPropagation(box);
-            return box;
-          };
-          legend.addTo({{ this._parent.get_name() }});
+          });
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]], note: str = "") -> None:
+    def __init__(
+        self, sections: Sequence[tuple[str, str, Sequence[tuple[str, str]]]], *, shown: str, note: str = ""
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
-        parts = [f'<div class="gap-legend" id="{self.get_name()}" hidden>']
+        parts = [f'<div class="gap-legend" id="{self.get_name()}" role="group" aria-label="Key to the colours">']
         if note:
             parts.append(f'<p class="gap-legend-note">{escape(note)}</p>')
-        for title, keys in sections:
+        for key, title, keys in sections:
+            hidden = "" if key == shown else " hidden"
+            parts.append(f'<div class="gap-legend-section" data-layer="{escape(key)}"{hidden}>')
             parts.append(f'<p class="gap-legend-title">{escape(title)}</p><ul>')
             for colour, label in keys:
-                # The colour is set by the script (CSSOM), since a strict CSP refuses style attributes in markup.
                 parts.append(f'<li><span class="gap-swatch" data-colour="{escape(colour)}"></span>{escape(label)}</li>')
-            parts.append("</ul>")
+            parts.append("</ul></div>")
         parts.append("</div>")
         self.markup = Markup("".join(parts))  # noqa: S704 - every piece above is escaped
+
+
+class Outlines(Layer):
+    """Local authority outlines and names drawn above the area colourings, in a pane that never takes clicks,
+    so a map without a base map still says where it is."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (map, group, data) {
+          var pane = map.getPane("gapOutlines") || map.createPane("gapOutlines");
+          pane.style.zIndex = 450;
+          pane.style.pointerEvents = "none";
+          group.addLayer(L.geoJSON(data.outlines, {pane: "gapOutlines", interactive: false,
+            style: function () { return {color: "#1b1b1b", weight: 2.5, opacity: 0.9, fill: false}; }}));
+          data.labels.forEach(function (place) {
+            var text = document.createElement("span");
+            text.textContent = place[2];
+            group.addLayer(L.tooltip({permanent: true, direction: "center", className: "gap-place-label",
+                                      interactive: false, content: text}).setLatLng([place[0], place[1]]));
+          });
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.data.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: GapData, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "Outlines"
+        self.data = data
+
+
+class ControlsBeside(MacroElement):
+    """Moves the layer chooser out of the map into the page element with id ``slot`` (when the page has one),
+    so no control sits over the drawn areas."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var slot = document.getElementById({{ this.slot|tojson }});
+          if (slot) { slot.appendChild({{ this.control.get_name() }}.getContainer()); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: MacroElement, slot: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ControlsBeside"
+        self.control = control
+        self.slot = slot

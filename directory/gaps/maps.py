@@ -25,7 +25,7 @@ from geo.crs import to_wgs84
 
 from .areas import AreaRow
 from .authorities import AuthorityRow
-from .map_elements import AreaLayer, Assets, FlagLayer, GapData, Legend, ServiceLayer
+from .map_elements import AreaLayer, Assets, ControlsBeside, FlagLayer, GapData, Legend, Outlines, ServiceLayer
 
 NO_DATA = "#d9d9d9"
 # IMD decile 1 (most deprived) .. 10: dark purple to pale (ColorBrewer PuRd, reversed; colour-blind safe).
@@ -40,6 +40,12 @@ SCORE_LABELS = ["0 to 20", "20 to 40", "40 to 60", "60 to 80", "80 to 100"]
 # Local authority maps colour shares of their LSOAs (per cent).
 SHARE_BREAKS = [10, 25, 50, 75]
 SHARE_LABELS = ["under 10%", "10 to 25%", "25 to 50%", "50 to 75%", "75% or more"]
+#: The page element the layer chooser is moved into (beside the map, not over it).
+CONTROLS_SLOT = "gap-controls"
+#: Pixels kept clear around the drawn areas when the map is fitted to them.
+FIT_PADDING = (16, 16)
+#: Authority names are drawn as labels on maps of at most this many authorities (more would be clutter).
+MAX_LABELS = 30
 DEPRIVED_SHARE_COLOURS = ["#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043"]
 
 
@@ -56,10 +62,11 @@ class MapParts:
     html: str
     script: str
     layers: list[str]
+    legend: str = ""  # placed beside the map by the page, so it never covers an area
 
     @property
     def size(self) -> int:
-        return sum(len(part.encode()) for part in (*self.links, self.html, self.script))
+        return sum(len(part.encode()) for part in (*self.links, self.html, self.script, self.legend))
 
 
 def simplify_for_map(rows: Sequence[AreaRow]) -> list[Any]:
@@ -72,6 +79,14 @@ def simplify_for_map(rows: Sequence[AreaRow]) -> list[Any]:
     decimals = 5 if len(rows) <= 6000 else 4
     geometries = shapely.transform(geometries, lambda xy: xy.round(decimals)) if len(rows) else geometries
     return [json.loads(text) for text in shapely.to_geojson(geometries)] if len(rows) else []
+
+
+def _finish(fmap: folium.Map, legend: Legend) -> None:
+    """The layer chooser (moved beside the map by the page) and the one legend, for the layer on show."""
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(fmap)
+    fmap.add_child(ControlsBeside(control, CONTROLS_SLOT))
+    fmap.add_child(legend)
 
 
 def _base_map(assets: Assets, tiles: str, attribution: str, *, zoom: int, centre: tuple[float, float]) -> folium.Map:
@@ -98,8 +113,10 @@ def build_map(
     service_url: str,
     tiles: str = "",
     attribution: str = "",
+    authorities: Sequence[tuple[str, Any, float, float]] = (),
 ) -> folium.Map:
-    """A folium map of the given LSOAs, services and flags (see the module docstring)."""
+    """A folium map of the given LSOAs, services and flags (see the module docstring), with the outlines and
+    names of ``authorities`` (name, GeoJSON geometry, latitude and longitude of its label) drawn on top."""
     fmap = _base_map(assets, tiles, attribution, zoom=11, centre=(53.8, -2.6))
     geometries = simplify_for_map(rows)
     features = []
@@ -132,7 +149,12 @@ def build_map(
         "level": "lsoa",
         "areaUrl": area_url,
         "serviceUrl": service_url,
-    }
+        "fillOpacity": 0.55 if tiles else 0.75,
+        "outlines": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": geometry, "properties": {}} for _n, geometry, _la, _lo in authorities
+        ]},
+        "labels": [[round(la, 5), round(lo, 5), name] for name, _g, la, lo in authorities[:MAX_LABELS]],
+    }  # fmt: skip
     data = GapData(payload)
     fmap.add_child(data)
     has_deprivation = any(row.imd_decile is not None for row in rows)
@@ -150,27 +172,23 @@ def build_map(
         fmap.add_child(FlagLayer(data, "Gap flags"))
     if resolved:
         fmap.add_child(FlagLayer(data, "Gaps resolved", key="resolved"))
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.add_child(
-        Legend(
-            [
-                (
-                    "IMD decile",
-                    [
-                        (DECILE_COLOURS[0], "1: most deprived 10%"),
-                        (DECILE_COLOURS[4], "5"),
-                        (DECILE_COLOURS[9], "10: least deprived 10%"),
-                        (NO_DATA, "no figures"),
-                    ],
-                ),  # fmt: skip
-                (f"Nearest {category_name} service", list(zip(DISTANCE_COLOURS, DISTANCE_LABELS, strict=True))),
-                ("Gap score", [*zip(SCORE_COLOURS, SCORE_LABELS, strict=True), (NO_DATA, "not scored")]),
-            ]
-        )
-    )
+    if authorities:
+        fmap.add_child(Outlines(data, "Local authority boundaries and names"))
+    legend = Legend(
+        [
+            ("d", "IMD decile", [(DECILE_COLOURS[0], "1: most deprived 10%"), (DECILE_COLOURS[4], "5"),
+                                 (DECILE_COLOURS[9], "10: least deprived 10%"), (NO_DATA, "no figures")]),
+            ("m", f"Nearest {category_name} service", list(zip(DISTANCE_COLOURS, DISTANCE_LABELS, strict=True))),
+            ("s", f"Gap score: {category_name} (higher: a larger gap)",
+             [*zip(SCORE_COLOURS, SCORE_LABELS, strict=True), (NO_DATA, "not scored")]),
+        ],
+        shown=shown,
+    )  # fmt: skip
+    _finish(fmap, legend)
     if rows:
-        lon, lat = centre_wgs84(rows)
-        fmap.fit_bounds([[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]])
+        # Fitted to the outlines, not the centres, so every area is whole on the first screen.
+        west, south, east, north = shapely.total_bounds(shapely.from_geojson([row.geometry for row in rows]))
+        fmap.fit_bounds([[float(south), float(west)], [float(north), float(east)]], padding=FIT_PADDING)
     return fmap
 
 
@@ -181,6 +199,12 @@ def simplify_authorities(rows: Sequence[AuthorityRow]) -> list[Any]:
         geometries = shapely.simplify(geometries, 0.0003, preserve_topology=True)  # degrees, about 20 to 30 m
         geometries = shapely.transform(geometries, lambda xy: xy.round(4))
     return [None if g is None else json.loads(shapely.to_geojson(g)) for g in geometries]
+
+
+def _labels(rows: Sequence[AuthorityRow]) -> list[list[Any]]:
+    placed = [row for row in rows if row.x is not None and row.y is not None]
+    lon, lat = to_wgs84([float(row.x or 0) for row in placed], [float(row.y or 0) for row in placed])
+    return [[round(float(la), 5), round(float(lo), 5), row.name] for row, lo, la in zip(placed, lon, lat, strict=True)]
 
 
 def build_authority_map(
@@ -225,6 +249,9 @@ def build_authority_map(
         "radiusKm": radius_km,
         "level": "authority",
         "authorityUrl": authority_url,
+        "fillOpacity": 0.55 if tiles else 0.75,
+        "outlines": {"type": "FeatureCollection", "features": []},
+        "labels": _labels(rows) if len(rows) <= MAX_LABELS else [],
     }
     data = GapData(payload)
     fmap.add_child(data)
@@ -240,33 +267,25 @@ def build_authority_map(
         fmap.add_child(AreaLayer(data, key, name, show=key == shown))
     if flags is not None:
         fmap.add_child(FlagLayer(data, "Gap flags"))
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.add_child(
-        Legend(
-            [
-                (
-                    "Share of LSOAs in the most deprived 10%",
-                    list(zip(DEPRIVED_SHARE_COLOURS, SHARE_LABELS, strict=True)),
-                ),
-                (
-                    f"Share of LSOAs with no {category_name} service within {radius_km} km",
-                    list(zip(DISTANCE_COLOURS, SHARE_LABELS, strict=True)),
-                ),
-                (
-                    "Mean gap score of its LSOAs (population-weighted where known)",
-                    [*zip(SCORE_COLOURS, SCORE_LABELS, strict=True), (NO_DATA, "not scored")],
-                ),
-            ],  # fmt: skip
-            note=(
-                "Aggregated to local authorities: each authority shows figures over its LSOAs. "
-                "Click one for its map of LSOAs."
-            ),
-        )
-    )
+    if payload["labels"]:
+        fmap.add_child(Outlines(data, "Local authority names"))
+    legend = Legend(
+        [
+            ("d", "Share of LSOAs in the most deprived 10%",
+             list(zip(DEPRIVED_SHARE_COLOURS, SHARE_LABELS, strict=True))),
+            ("m", f"Share of LSOAs with no {category_name} service within {radius_km} km",
+             list(zip(DISTANCE_COLOURS, SHARE_LABELS, strict=True))),
+            ("s", "Mean gap score of its LSOAs (population-weighted where known)",
+             [*zip(SCORE_COLOURS, SCORE_LABELS, strict=True), (NO_DATA, "not scored")]),
+        ],
+        shown=shown,
+        note="Aggregated to local authorities: each shows figures over its LSOAs. Click one for its figures and map.",
+    )  # fmt: skip
+    _finish(fmap, legend)
     drawn = [row.geometry for row in rows if row.geometry]
     if drawn:
         west, south, east, north = shapely.total_bounds(shapely.from_geojson(drawn))
-        fmap.fit_bounds([[float(south), float(west)], [float(north), float(east)]])
+        fmap.fit_bounds([[float(south), float(west)], [float(north), float(east)]], padding=FIT_PADDING)
     return fmap
 
 
@@ -275,10 +294,14 @@ def render_parts(fmap: folium.Map) -> MapParts:
     root = cast(Figure, fmap.get_root())
     root.render()
     links = [child.render() for child in root.header._children.values() if isinstance(child, JavascriptLink | CssLink)]
-    html = root.html.render()
+    legends = {child.get_name() for child in fmap._children.values() if isinstance(child, Legend)}
+    placed = root.html._children.items()
+    html = "".join(str(child.render()) for name, child in placed if name not in legends)
+    legend = "".join(str(child.render()) for name, child in placed if name in legends)
     script = root.script.render()
     layers = [child.layer_name for child in fmap._children.values() if isinstance(child, Layer) and child.control]
-    return MapParts(links=[str(link).strip() for link in links], html=str(html), script=str(script), layers=layers)
+    return MapParts(links=[str(link).strip() for link in links], html=html, script=str(script), layers=layers,
+                    legend=legend)  # fmt: skip
 
 
 def standalone_html(parts: MapParts, title: str = "Gap map") -> str:
@@ -288,6 +311,7 @@ def standalone_html(parts: MapParts, title: str = "Gap map") -> str:
         + "".join(parts.links)
         + "<style>.folium-map{height:90vh}</style></head><body>"
         + parts.html
+        + parts.legend
         + "<script>"
         + parts.script
         + "</script></body></html>"

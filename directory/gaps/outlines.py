@@ -99,3 +99,21 @@ def ensure_outlines(session: DbSession, edition: str) -> int:
     have = set(session.scalars(select(LadOutline.lad_code).where(LadOutline.edition == edition)))
     held = session.scalars(select(Lsoa.lad_code).where(Lsoa.edition == edition, Lsoa.lad_code.is_not(None)).distinct())
     return build_outlines(session, edition, sorted({lad for lad in held if lad} - have))
+
+
+def read_outlines(session: DbSession, edition: str, lads: Sequence[str]) -> list[tuple[str, str, float, float]]:
+    """(code, GeoJSON geometry, x, y) of the stored outlines of these authorities; x, y (British National Grid
+    metres) is a point inside each, where its name goes on a map."""
+    found: list[tuple[str, str, float, float]] = []
+    lads = list(lads)
+    for start in range(0, len(lads), 500):
+        chunk = lads[start : start + 500]
+        found += [
+            (str(code), str(geometry), float(x), float(y))
+            for code, geometry, x, y in session.execute(
+                select(LadOutline.lad_code, LadOutline.geometry, LadOutline.x, LadOutline.y)
+                .where(LadOutline.edition == edition, LadOutline.lad_code.in_(chunk))
+                .order_by(LadOutline.lad_code)
+            )
+        ]
+    return found

@@ -5,6 +5,7 @@ aggregated. ``RenderedMap`` is what the page caches (see ``cache.py``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -15,9 +16,11 @@ from ..core.db import DbSession
 from .areas import area_rows
 from .authorities import authority_rows
 from .demand import gap_flag_counts, resolved_counts
+from .editions import page_edition
 from .live_services import live_services
 from .map_elements import Assets
 from .maps import MapParts, build_authority_map, build_map, centre_wgs84, render_parts
+from .outlines import read_outlines
 
 
 @dataclass
@@ -43,9 +46,24 @@ class MapUrls:
     authority: str
 
 
+def _authorities(
+    session: DbSession, lads: Sequence[str], names: Mapping[str, str]
+) -> list[tuple[str, Any, float, float]]:
+    """The chosen authorities' outlines and where their names go, for drawing over their LSOAs."""
+    edition = page_edition(session)
+    if edition is None:
+        return []
+    outlines = read_outlines(session, edition, lads)
+    lon, lat = to_wgs84([x for _c, _g, x, _y in outlines], [y for _c, _g, _x, y in outlines])
+    return [
+        (names.get(code, code), json.loads(geometry), float(la), float(lo))
+        for (code, geometry, _x, _y), lo, la in zip(outlines, lon, lat, strict=True)
+    ]
+
+
 def render_lsoa_map(
     session: DbSession, config: Mapping[str, Any], lads: Sequence[str], category: str, category_name: str,
-    assets: Assets, urls: MapUrls,
+    assets: Assets, urls: MapUrls, names: Mapping[str, str] | None = None,
 ) -> RenderedMap:  # fmt: skip
     """The map of every LSOA of the authorities, with live services of the category, gap flags and resolved gaps."""
     rows = area_rows(session, lads, category)
@@ -79,6 +97,7 @@ def render_lsoa_map(
         rows, markers, flags, resolved=resolved, category_name=category_name,
         radius_m=float(config["GAP_RADIUS_M"]), assets=assets, area_url=urls.area, service_url=urls.service,
         tiles=config["GAP_MAP_TILES"], attribution=config["GAP_MAP_ATTRIBUTION"],
+        authorities=_authorities(session, lads, names or {}),
     )  # fmt: skip
     return RenderedMap(render_parts(fmap), len(rows), False, has_deprivation)
 

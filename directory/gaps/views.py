@@ -16,7 +16,16 @@ from ..accounts.roles import STAFF_ROLES, roles_required
 from ..accounts.users import area_codes
 from ..core.db import db
 from .area_data import DOMAIN_NAMES
-from .areas import AreaRow, area_rows, category_names, default_areas, explain_area, local_authorities, ranked
+from .areas import (
+    AreaRow,
+    area_rows,
+    category_names,
+    default_areas,
+    explain_area,
+    largest_gap,
+    local_authorities,
+    ranked,
+)
 from .authorities import AuthorityRow, authority_rows
 from .cache import data_stamp, render_cache
 from .editions import coverage, latest_run
@@ -92,8 +101,11 @@ def _choices() -> dict[str, Any]:
         lads = own_area or default_areas(session, areas)
     categories = category_names(session)
     category = request.args.get("category", "")
-    if category not in categories:
-        category = next(iter(categories), "")
+    defaulted = category not in categories
+    if defaulted:
+        # Open on the need with the largest gap here, not the first alphabetically.
+        largest = _cached(("largest-gap", stamp, tuple(lads)), lambda: largest_gap(session, lads), 200)
+        category = largest if largest in categories else next(iter(categories), "")
     lsoas = sum(known[code] for code in lads)
     return {
         "stamp": stamp,
@@ -107,6 +119,7 @@ def _choices() -> dict[str, Any]:
         "unknown": [code for code in asked if code not in known],
         "categories": categories,
         "category": category,
+        "category_defaulted": defaulted and bool(category),
         "run": latest_run(session),
         "coverage": _cached(("coverage", stamp), lambda: coverage(session)),
     }
@@ -148,11 +161,11 @@ def map_page() -> Any:
     rendered = cache.get(key)
     if rendered is None:
         urls, assets = _map_urls(category), map_assets()
+        names = {code: label for code, label, _count in choice["areas"]}
         if aggregated:
-            names = {code: label for code, label, _count in choice["areas"]}
             rendered = render_authority_map(db.session, config, lads, category, name, names, assets, urls)
         else:
-            rendered = render_lsoa_map(db.session, config, lads, category, name, assets, urls)
+            rendered = render_lsoa_map(db.session, config, lads, category, name, assets, urls, names)
         cache.put(key, rendered, rendered.size)
     return render_template(
         "gaps/map.html", parts=rendered.parts, mapped=rendered.areas, aggregated=rendered.aggregated,
@@ -245,6 +258,21 @@ def area(code: str) -> Any:
     return render_template(
         "gaps/area.html", area=explained, domain_names=DOMAIN_NAMES, flag_url=flag_url,
         radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000,
+    )  # fmt: skip
+
+
+@bp.get("/score")
+@roles_required(*STAFF_ROLES)
+def score() -> Any:
+    """How the gap score is made, in plain words, with the weights of the scores on show."""
+    config = current_app.config
+    run = latest_run(db.session)
+    weights = dict(run.weights) if run is not None and run.weights else {}
+    for part in ("deprivation", "provision", "demand"):
+        weights.setdefault(part, float(config[f"GAP_WEIGHT_{part.upper()}"]))
+    return render_template(
+        "gaps/score.html", run=run, weights=weights, radius_km=float(config["GAP_RADIUS_M"]) / 1000,
+        distance_scale_km=float(config["GAP_DISTANCE_SCALE_M"]) / 1000,
     )  # fmt: skip
 
 

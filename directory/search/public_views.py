@@ -18,7 +18,7 @@ from ..models import Organization, Service
 from .engine import Outcome, record_unmet_need
 from .fallback import never_blank
 from .query import RADII_KM, SORTS, TIMES_OF_DAY, SearchError, parse_query
-from .results import result_json, understood_json
+from .results import result_json, results_map, understood_json
 
 bp = Blueprint("public", __name__)
 
@@ -63,6 +63,9 @@ def index() -> Any:
         times=TIMES_OF_DAY,
         now=utcnow(),
         staff=_is_staff(),
+        results_map=results_map(outcome) if outcome is not None else None,
+        tiles=current_app.config["GAP_MAP_TILES"],
+        attribution=current_app.config["GAP_MAP_ATTRIBUTION"],
     ), (422 if error else 200)
 
 

@@ -7,7 +7,10 @@ from typing import Any
 
 from flask import current_app, url_for
 
+from geo.distance import haversine_km
+
 from ..listings.freshness import age_in_words, wait_is_current
+from ..listings.funding import funding
 from ..listings.timetable import next_sessions
 from .engine import Outcome, Result
 
@@ -36,6 +39,7 @@ def result_json(result: Result, *, staff: bool, now: datetime) -> dict[str, Any]
         "capacity": service.capacity,
         "funding_status": service.funding_status,
         "funded_until": service.funded_until.isoformat() if service.funded_until else None,
+        "funding": funding(service.funding_status, service.funded_until, now.date()).full,
         "freshness": result.freshness.state,
         "freshness_label": result.freshness.label,
         "is_free": service.is_free,
@@ -84,3 +88,30 @@ def understood_json(outcome: Outcome, *, staff: bool, now: datetime) -> dict[str
             "by_phone_or_online": [result_json(r, staff=staff, now=now) for r in fallback.remote],
         }
     return data
+
+
+def results_map(outcome: Outcome) -> dict[str, Any] | None:
+    """What the results map draws: the client's postcode, the search radius and each numbered result at its
+    place nearest the postcode (results with no place, such as phone lines, are left off). None without a
+    postcode, or when no result has a place: then there is nothing to draw around."""
+    origin = outcome.origin
+    if origin is None:
+        return None
+    points = []
+    for number, result in enumerate(outcome.results, start=1):
+        places = [
+            (float(loc.latitude), float(loc.longitude))
+            for loc in result.service.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ]
+        if not places:
+            continue
+        latitude, longitude = min(places, key=lambda p: haversine_km(origin.latitude, origin.longitude, *p))
+        points.append([number, round(latitude, 5), round(longitude, 5), result.service.name, result.service.id])
+    if not points:
+        return None
+    return {
+        "origin": [round(origin.latitude, 5), round(origin.longitude, 5), origin.postcode],
+        "radiusKm": outcome.query.radius_km,
+        "points": points,
+    }

@@ -24,6 +24,7 @@ from ..listings import category_views
 from ..listings import views as listings_views
 from ..listings.checks import WAIT_CHOICES
 from ..listings.freshness import age_in_words, freshness, wait_is_current
+from ..listings.funding import Funding, funding
 from ..listings.timetable import describe, next_sessions
 from ..models import Service
 from ..oruk import views as oruk_views
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         vocab=vocab,
         freshness=_freshness,
+        funding_of=_funding_of,
         age_in_words=age_in_words,
         next_sessions=next_sessions,
         utcnow=utcnow,
@@ -83,6 +85,10 @@ def init_app(app: Flask) -> None:
 
 def _freshness(verified_at: Any) -> Any:
     return freshness(verified_at, current_app.config)
+
+
+def _funding_of(service: Service) -> Funding:
+    return funding(service.funding_status, service.funded_until, utcnow().date())
 
 
 def _group_panel(service: Service) -> dict[str, Any]:

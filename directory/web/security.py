@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 from flask_limiter import Limiter
@@ -30,6 +32,16 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return str(g.csp_nonce)
+
+
+def tile_origin(template: str) -> str:
+    """The origin of a basemap tile URL template, as a CSP source: ``https://{s}.tile.example.org/{z}/{x}/{y}.png``
+    gives ``https://*.tile.example.org`` (its subdomains); "" for none or a template without a host."""
+    parts = urlsplit(template.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = re.sub(r"\{[a-z]+\}", "*", parts.netloc)
+    return f"{parts.scheme}://{host}"
 
 
 def content_security_policy(nonce: str, tiles: str = "") -> str:
@@ -66,7 +78,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        tiles = app.config.get("MAP_TILE_ORIGIN") or ""
+        # A configured basemap (DIRECTORY_GAP_MAP_TILES) may load its images, and nothing else from its host.
+        tiles = tile_origin(str(app.config.get("GAP_MAP_TILES") or ""))
         headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), tiles))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")

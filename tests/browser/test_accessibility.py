@@ -56,6 +56,8 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "forbidden": ("group-editor", "/admin/users"),
     # pages: gaps (issue 4)
     "gap map": ("community-development", "/gaps/map"),
+    "gap score explained": ("community-development", "/gaps/score"),
+    "search results by postcode, with their map": ("link-worker", "/?postcode=FY1+3AB&radius=10"),
     "gap table": ("community-development", "/gaps/table"),
     "funding risk": ("community-development", "/gaps/funding-risk"),
     "gap map, all of England by local authority": ("community-development", "/gaps/map?scope=england"),

@@ -75,7 +75,7 @@ def test_the_map_draws_polygons_and_markers_with_no_network_beyond_loopback(
     assert page.locator(".folium-map path.leaflet-interactive").count() == 3
     assert wait_for(page, "() => document.querySelectorAll('.folium-map .leaflet-marker-icon').length > 0")
     assert page.locator(".leaflet-control-layers-base input[type=radio]").count() == 3
-    assert page.locator(".gap-legend.leaflet-control").is_visible()
+    assert page.locator(".gap-legend").is_visible()
     assert errors == [] and refused == []
 
 
@@ -127,11 +127,96 @@ def test_the_map_of_local_authorities_draws_and_opens_an_authoritys_own_map(
     assert page.locator(".gap-legend-note").is_visible()
     assert page.locator(".folium-map .leaflet-marker-icon").count() == 0  # figures per authority, not markers
     blackpool = page.locator(".folium-map path.leaflet-interactive").first
-    blackpool.hover()
-    tip = page.locator(".leaflet-tooltip")
-    tip.wait_for()
-    assert "Aggregated from its" in tip.inner_text() and tip.locator("img").count() == 0
     blackpool.click()
+    figures = page.locator(".leaflet-popup-content .gap-figures")
+    figures.wait_for()
+    assert "Aggregated from its" in figures.inner_text() and figures.locator("img").count() == 0
+    figures.get_by_role("link", name="Open its map of LSOAs").click()
     page.wait_for_url("**/gaps/map?category=carers&la=*")
     assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
     assert errors == [] and refused == []
+
+
+SCREEN = {"width": 1280, "height": 900}
+
+
+def _boxes(page: Page, selector: str) -> list[dict[str, float]]:
+    return [box for box in (element.bounding_box() for element in page.locator(selector).all()) if box]
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])  # fmt: skip
+
+
+def test_at_1280x900_the_map_is_above_the_fold_with_one_legend_that_covers_no_area(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext]
+) -> None:
+    context = new_context("community-development", viewport=SCREEN)
+    refused = loopback_only(context, gap_site)
+    page = context.new_page()
+    page.goto(MAP)
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
+    box = page.locator(".folium-map").bounding_box()
+    assert box is not None
+    assert box["y"] < SCREEN["height"] / 3 and box["y"] + box["height"] <= SCREEN["height"], box  # the whole map
+    assert box["width"] > SCREEN["width"] / 2 and box["height"] > 400, box
+    areas = _boxes(page, ".folium-map path.leaflet-interactive")
+    assert len(areas) == 3
+    # The map is fitted to the areas: each is whole inside the map's box.
+    assert all(box["x"] <= a["x"] and a["x"] + a["width"] <= box["x"] + box["width"] and box["y"] <= a["y"]
+               and a["y"] + a["height"] <= box["y"] + box["height"] for a in areas), (box, areas)  # fmt: skip
+
+    def legends() -> list[dict[str, float]]:
+        shown = [legend for legend in page.locator(".gap-legend").all() if legend.is_visible()]
+        assert len(shown) == 1, "exactly one legend on show"
+        sections = [s for s in shown[0].locator("[data-layer]").all() if s.is_visible()]
+        assert len(sections) == 1, "the legend keys the one colouring on show"
+        return _boxes(page, ".gap-legend")
+
+    legend = legends()
+    assert page.locator(".gap-legend [data-layer=s]").is_visible()
+    assert not any(_overlap(legend[0], area) for area in areas), (legend, areas)
+    # No control sits over the areas either: the layer chooser is beside the map.
+    chooser = page.locator(".leaflet-control-layers").bounding_box()
+    assert chooser is not None and not any(_overlap(chooser, area) for area in areas), (chooser, areas)
+    page.get_by_label("Deprivation (IMD decile)").check()
+    assert wait_for(page, "() => !document.querySelector('.gap-legend [data-layer=d]').hidden")
+    legend = legends()
+    assert page.locator(".gap-legend [data-layer=d]").is_visible()
+    assert not any(_overlap(legend[0], area) for area in _boxes(page, ".folium-map path.leaflet-interactive"))
+    assert refused == []
+
+
+def test_clicking_an_area_opens_its_figures_and_a_link_to_its_page(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext]
+) -> None:
+    context = new_context("community-development", viewport=SCREEN)
+    loopback_only(context, gap_site)
+    page = context.new_page()
+    page.goto(MAP)
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
+    page.locator(".folium-map path.leaflet-interactive").nth(1).click()
+    figures = page.locator(".leaflet-popup-content .gap-figures")
+    figures.wait_for()
+    text = figures.inner_text()
+    code = next(c for c in gap_world.CODES if c in text)
+    assert "IMD decile" in text and "Gap score" in text and "Nearest Carers" in text
+    link = figures.get_by_role("link", name="Open the area page")
+    assert link.get_attribute("href") == f"/gaps/areas/{code}"
+    link.click()
+    page.wait_for_url(f"**/gaps/areas/{code}")
+
+
+def test_the_authority_outline_and_its_name_are_drawn_over_the_areas(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext]
+) -> None:
+    context = new_context("community-development", viewport=SCREEN)
+    loopback_only(context, gap_site)
+    page = context.new_page()
+    page.goto(MAP)
+    assert wait_for(page, "() => document.querySelectorAll('.leaflet-gapOutlines-pane path').length >= 1")
+    label = page.locator(".gap-place-label")
+    assert label.count() == 1 and label.inner_text() == "Blackpool"
+    # The outline never takes a click meant for an area.
+    assert page.locator(".leaflet-gapOutlines-pane path.leaflet-interactive").count() == 0

@@ -1,14 +1,14 @@
 """a follow-up records when its evidence made a closure likelier than not, so search sinks the listing
 
 Revision ID: 0014_evidence_sink
-Revises: 0013_search_words
+Revises: 0014_personal_data
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_evidence_sink"
-down_revision = "0013_search_words"
+down_revision = "0014_personal_data"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """the personal-data guard's overrides: who saved flagged text anyway, when, where, and which kinds
 
 Revision ID: 0014_personal_data
-Revises: 0013_search_words
+Revises: 0014_schedule_rules
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_personal_data"
-down_revision = "0013_search_words"
+down_revision = "0014_schedule_rules"
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from directory.accounts.users import create_user
 from directory.backlog.flags import record_flag
@@ -22,7 +23,7 @@ from directory.backlog.workflow import transition
 from directory.core.db import db
 from directory.gaps.area_data import import_boundaries
 from directory.gaps.compute import compute_gaps
-from directory.models import Service, User
+from directory.models import DemandEvent, GapScore, Service, User
 from tests.conftest import PASSWORD, built_app, html, sign_in
 from tests.directory.gaps import gap_world
 from tests.directory.gaps.gap_world import CODES, HOSTILE, NAMES
@@ -63,11 +64,17 @@ def test_the_map_has_its_layers_legend_and_data(staff: FlaskClient) -> None:
     for name in ("Deprivation (IMD decile)", "Distance to nearest Carers service", "Gap score: Carers"):
         assert json.dumps(name) in script.split("base_layers")[1].split("overlays")[0]
     assert '"Live services"' in script.split("overlays")[1]
-    legend = page.find("div", class_="gap-legend")
-    assert legend is not None
+    legends = page.find_all("div", class_="gap-legend")
+    assert len(legends) == 1
+    legend = legends[0]
     titles = [p.get_text() for p in legend.find_all("p", class_="gap-legend-title")]
-    assert titles == ["IMD decile", "Nearest Carers service", "Gap score"]
+    assert titles == ["IMD decile", "Nearest Carers service", "Gap score: Carers (higher: a larger gap)"]
     assert len(legend.find_all("span", class_="gap-swatch")) == 4 + 5 + 6
+    # One section per colouring; only the one on show (the gap score) is not hidden.
+    shown = [s["data-layer"] for s in legend.find_all(attrs={"data-layer": True}) if not s.has_attr("hidden")]
+    assert shown == ["s"]
+    # Beside the map, never inside it.
+    assert legend.find_parent("section", class_="gap-map") is None and legend.find_parent(class_="gap-side")
     data = json.loads(re.search(r"var gap_data_\w+ = (\{.*?\});\n", script).group(1))
     features = {f["properties"]["c"]: f["properties"] for f in data["areas"]["features"]}
     assert set(features) == set(CODES)
@@ -227,3 +234,75 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
             db.session.commit()
         flags, resolved, overlays = layers()
         assert [(r[2], r[3]) for r in resolved] == [(1, NAMES[0])] and '"Gaps resolved"' in overlays
+
+
+def test_the_map_opens_on_the_need_with_the_largest_gap_not_the_first_alphabetically(
+    tmp_path: Path, backend: str
+) -> None:
+    """Every need but carers has no service in the hand-worked world; demand recorded for food makes its gap the
+    largest, so the map opens on food rather than on animals (first by name) or carers."""
+    with built_app(backend, tmp_path) as app:
+        with app.app_context():
+            gap_world.seed(db.session, app.config, tmp_path)
+            for code in CODES:
+                db.session.add(DemandEvent(kind="signposting", category_code="food", lsoa_code=code,
+                                           occurred_on=date.today() - timedelta(days=5)))  # fmt: skip
+            compute_gaps(db.session, app.config)
+            create_user(db.session, email_address="cd@example.org", role="community-development", password=PASSWORD)
+            db.session.commit()
+            means = dict(
+                db.session.execute(
+                    select(GapScore.category_code, func.avg(GapScore.score)).group_by(GapScore.category_code)
+                ).all()
+            )
+        assert max(means, key=means.__getitem__) == "food" and means["food"] > means["animals"] > means["carers"]
+        client = app.test_client()
+        sign_in(client, "cd@example.org")
+        page = html(client.get("/gaps/map?la=E06000009"))
+        assert page.find("select", id="category").find("option", selected=True)["value"] == "food"
+        table = html(client.get("/gaps/table?la=E06000009"))
+        assert table.find("select", id="category").find("option", selected=True)["value"] == "food"
+        asked = html(client.get("/gaps/map?la=E06000009&category=animals"))
+        assert asked.find("select", id="category").find("option", selected=True)["value"] == "animals"
+
+
+def test_the_map_draws_the_authority_outline_and_its_name(staff: FlaskClient) -> None:
+    _page, script = map_page(staff)
+    data = json.loads(re.search(r"var gap_data_\w+ = (\{.*?\});\n", script).group(1))
+    assert [label[2] for label in data["labels"]] == ["Blackpool"]
+    assert len(data["outlines"]["features"]) == 1
+    assert data["outlines"]["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert '"Local authority boundaries and names"' in script.split("overlays")[1]
+
+
+def test_the_score_is_explained_on_a_page_of_the_app(staff: FlaskClient) -> None:
+    page = html(staff.get("/gaps/map?la=E06000009&category=carers"))
+    link = page.find("a", string="How the gap score is made")
+    assert link is not None and link["href"] == "/gaps/score"
+    assert "docs/gap-score.md" not in page.get_text()
+    explained = html(staff.get(link["href"]))
+    assert explained.find("h1").get_text() == "How the gap score is made"
+    text = " ".join(explained.get_text().split())
+    assert "deprivation × 0.4 + provision gap × 0.4 + demand × 0.2" in text
+    assert "It is not a measure of need." in text
+    area = html(staff.get(f"/gaps/areas/{CODES[1]}"))
+    assert area.find("a", href="/gaps/score") is not None and "docs/gap-score.md" not in area.get_text()
+
+
+def test_a_configured_base_map_draws_under_the_areas_with_its_attribution_and_csp(tmp_path: Path, backend: str) -> None:
+    tiles = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    with built_app(backend, tmp_path, GAP_MAP_TILES=tiles, GAP_MAP_ATTRIBUTION="© Example <contributors>") as app:
+        with app.app_context():
+            gap_world.seed(db.session, app.config, tmp_path)
+            create_user(db.session, email_address="cd@example.org", role="community-development", password=PASSWORD)
+            db.session.commit()
+        client = app.test_client()
+        sign_in(client, "cd@example.org")
+        response = client.get("/gaps/map?la=E06000009&category=carers")
+    script = "\n".join(s.get_text() for s in html(response).find_all("script") if not s.get("src"))
+    assert json.dumps(tiles) in script.split("L.tileLayer(")[1]
+    # The operator's attribution (Leaflet reads it as HTML, so links work), never closing the script early.
+    assert '"attribution": "\\u00a9 Example \\u003ccontributors\\u003e"' in script
+    assert '"fillOpacity":0.55' in script  # areas let the base map show through
+    sources = next(p for p in response.headers["Content-Security-Policy"].split("; ") if p.startswith("img-src"))
+    assert sources.split() == ["img-src", "'self'", "data:", "https://*.tiles.example.org"]

@@ -67,6 +67,7 @@ ACCESS: dict[str, str] = {
     "gaps.table": STAFF_ONLY,
     "gaps.area": STAFF_ONLY,
     "gaps.funding_risk": STAFF_ONLY,
+    "gaps.score": STAFF_ONLY,
     "gaps.asset": PUBLIC,  # Leaflet's own files
     "backlog.pii_check": STAFF_ONLY,
     "backlog.flag": STAFF_ONLY,
