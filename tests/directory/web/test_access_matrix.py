@@ -121,6 +121,7 @@ ACCESS: dict[str, str] = {
     "oruk.meta": PUBLIC,
     "oruk.services": PUBLIC,
     "oruk.service": PUBLIC,
+    "oruk.taxonomy": PUBLIC,
     "oruk.taxonomies": PUBLIC,
     "oruk.taxonomy_terms": PUBLIC,
     "oruk.taxonomy_term": PUBLIC,
@@ -209,7 +210,7 @@ def test_each_route_allows_exactly_the_roles_it_should(app: Flask, world: dict[s
         values = {**world["ids"], "filename": "leaflet.js", "package": "leaflet", "code": "E01012671",
                   "token": "not-a-real-token", "item_id": 1, "change_id": 1, "link_id": 1, "follow_up_id": 1,
                   "run_id": 1, "source_id": 1, "term_id": "x", "pair_id": "x", "name": "rf-none.pdf",
-                  "request_id": 999, "claim_id": 999}  # fmt: skip
+                  "request_id": 999, "claim_id": 999, "taxonomy_id": "x"}  # fmt: skip
         for name, value in values.items():
             path = (path.replace(f"<int:{name}>", str(value)).replace(f"<path:{name}>", str(value))
                     .replace(f"<{name}>", str(value)))  # fmt: skip
