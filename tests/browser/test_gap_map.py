@@ -161,6 +161,9 @@ def test_at_1280x900_the_map_is_above_the_fold_with_one_legend_that_covers_no_ar
     assert box is not None
     assert box["y"] < SCREEN["height"] / 3 and box["y"] + box["height"] <= SCREEN["height"], box  # the whole map
     assert box["width"] > SCREEN["width"] / 2 and box["height"] > 400, box
+    # Leaflet animates the zoom to the fitted view (about a quarter of a second): measure once it has settled.
+    assert wait_for(page, "() => !document.querySelector('.leaflet-zoom-anim')")
+    time.sleep(0.5)
     areas = _boxes(page, ".folium-map path.leaflet-interactive")
     assert len(areas) == 3
     # The map is fitted to the areas: each is whole inside the map's box.
