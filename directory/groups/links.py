@@ -36,6 +36,11 @@ class TokenRefused(Exception):
         self.reason = reason
 
     @property
+    def renewable(self) -> bool:
+        """A link that once worked (used or expired, not withdrawn) may ask for a new one (``renewals.py``)."""
+        return self.reason in ("used", "expired")
+
+    @property
     def status(self) -> int:
         """410 Gone for a link that once worked, 404 for one that never did."""
         return 410 if self.reason in ("expired", "used", "revoked") else 404

@@ -40,12 +40,6 @@ def listed_addresses(organization: Organization) -> list[str]:
     return list(seen.values())
 
 
-def renewable(session: DbSession, token: str) -> GroupToken | None:
-    """The old link's row when a new one may be asked for from it (it once worked and was not withdrawn)."""
-    row = session.scalars(select(GroupToken).where(GroupToken.token_hash == token_hash(token or ""))).first()
-    return None if row is None or row.revoked_at is not None else row
-
-
 def renew(
     session: DbSession, token: str, *, days: int, gap_minutes: int, now: datetime | None = None
 ) -> tuple[str, GroupToken]:

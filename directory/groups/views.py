@@ -55,8 +55,7 @@ def _require_access() -> groups.GroupAccess:
 
 
 def _refused(exc: groups.TokenRefused, token: str) -> Any:
-    renew = token if exc.reason in ("used", "expired") else ""  # a link that once worked can ask for a new one
-    return render_template("groups/refused.html", message=str(exc), renew=renew), exc.status
+    return render_template("groups/refused.html", message=str(exc), renew=token if exc.renewable else ""), exc.status
 
 
 # --- group contacts ----------------------------------------------------------------------------------

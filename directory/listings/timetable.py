@@ -84,15 +84,17 @@ def session_dates(item: Session, start: date, end: date) -> Iterator[date]:
             yield day
 
 
+def _hours(item: Session) -> str:
+    """ ", 10:00 to 12:00", ", 10:00" or nothing: the part of a session's words that gives its times."""
+    text = f", {item.opens_at.strftime('%H:%M')}" if item.opens_at else ""
+    return text + (f" to {item.closes_at.strftime('%H:%M')}" if item.closes_at else "")
+
+
 def _label(day: date, item: Session, now: datetime) -> str:
     label = day.strftime("%a %-d %b")
     if (day - now.date()).days > 300:
         label += f" {day.year}"
-    if item.opens_at:
-        label += f", {item.opens_at.strftime('%H:%M')}"
-    if item.closes_at:
-        label += f" to {item.closes_at.strftime('%H:%M')}"
-    return label
+    return label + _hours(item)
 
 
 def upcoming(schedules: Sequence[Session], now: datetime, count: int = 2) -> list[tuple[datetime, str]]:
@@ -137,10 +139,7 @@ def describe(item: Session) -> str:
         text = f"{day}s"
     else:
         text = f"Every other {day}" if interval == 2 else f"Every {interval} weeks on {day}"
-    if item.opens_at:
-        text += f", {item.opens_at.strftime('%H:%M')}"
-    if item.closes_at:
-        text += f" to {item.closes_at.strftime('%H:%M')}"
+    text += _hours(item)
     if item.valid_from:
         text += f", from {item.valid_from.strftime('%-d %b %Y')}"
     if item.valid_to:

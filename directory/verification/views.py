@@ -32,8 +32,7 @@ bp = Blueprint("verification", __name__)
 
 
 def _refused(exc: TokenRefused, token: str) -> Any:
-    renew = token if exc.reason in ("used", "expired") else ""  # a link that once worked can ask for a new one
-    return render_template("groups/refused.html", message=str(exc), renew=renew), exc.status
+    return render_template("groups/refused.html", message=str(exc), renew=token if exc.renewable else ""), exc.status
 
 
 # A one-click link's secret is exchanged, on first opening, for the contact's signed session and a clean

@@ -66,7 +66,6 @@ def init_app(app: Flask) -> None:
         funding_of=_funding_of,
         age_in_words=age_in_words,
         next_sessions=next_sessions,
-        utcnow=utcnow,
         describe_session=describe,
         # A listing page's next dates, from the clock the rest of the app reads (frozen in tests).
         upcoming_sessions=lambda schedules, count=3: next_sessions(schedules, utcnow(), count),
