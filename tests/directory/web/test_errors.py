@@ -13,6 +13,7 @@ import sqlalchemy
 from sqlalchemy import event
 
 from directory.core.db import db
+from directory.models import Organization
 from tests.conftest import POSTGRES_ENV, built_app, csrf_token, html, sign_in
 
 
@@ -78,3 +79,32 @@ def test_a_full_disk_gets_a_clear_page_and_a_log_line_that_names_it(
         assert full, [r.status_code for r in responses]
         assert "disk its database is on is full" in html(full[0]).get_text()
         assert any("The disk holding the database is full" in record.getMessage() for record in caplog.records)
+
+
+def test_after_postgresql_drops_every_connection_the_next_page_and_save_just_work(tmp_path: Path) -> None:
+    """What a fast restart does to a running app: every pooled connection is dead. Neither the next page nor
+    the next save may fail for it (the pool checks a connection before lending it), and the save is kept."""
+    if not os.environ.get(POSTGRES_ENV):
+        pytest.skip(f"needs a PostgreSQL server ({POSTGRES_ENV})")
+    with built_app("postgresql", tmp_path) as app:
+        staff = _staff(app)
+        assert staff.get("/staff/").status_code == 200  # the pool now holds a live connection
+        name = sqlalchemy.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+        admin = sqlalchemy.create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            ended = connection.exec_driver_sql(
+                f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}'"
+            ).scalar()
+        admin.dispose()
+        assert ended >= 1
+        assert staff.get("/staff/").status_code == 200
+        token = csrf_token(staff, "/staff/organisations/new")
+        with admin.connect() as connection:  # and again, between the form and its save
+            connection.exec_driver_sql(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            )
+        admin.dispose()
+        form = {"csrf_token": token, "name": "Kept through a restart", "sector": "community"}
+        assert staff.post("/staff/organisations/new", data=form).status_code in (302, 303)
+        with app.app_context():
+            assert db.session.query(Organization).filter_by(name="Kept through a restart").count() == 1
