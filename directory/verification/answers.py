@@ -15,6 +15,7 @@ from ..core import validation as v
 from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..core.personal_data import record_override, screen_or_refuse
 from ..groups import links as groups
 from ..listings import checks
 from ..models import Service
@@ -81,16 +82,24 @@ def confirm_still_running(session: DbSession, token: str, *, now: datetime | Non
     return answer(session, token, "same", now=now)
 
 
-def report_stopped(session: DbSession, token: str, note: Any, *, now: datetime | None = None) -> FollowUp:
+def report_stopped(
+    session: DbSession, token: str, note: Any, *, override: bool = False, now: datetime | None = None
+) -> FollowUp:
     """The group says it has stopped: out of default results at once, and a follow-up for staff to confirm or
-    restore (nothing is deleted)."""
+    restore (nothing is deleted).
+
+    The note passes the personal-data guard as staff notes do ("our leader Margaret Hughes has died"):
+    ``PersonalDataFound`` unless ``override``, and then it is kept masked and the override recorded."""
     now = now or utcnow()
     row = groups.find_token(session, token, "stopped", now=now)
     service = service_for_token(session, token, "stopped", now=now)
-    detail = v.text(2_000)(note) or "The group used the 'we have stopped' link."
+    screened = screen_or_refuse(v.text(2_000)(note), override=override, field_name="note")
+    detail = screened.text or "The group used the 'we have stopped' link."
     row.used_at = now
-    follow_up = queue_follow_up(session, service.id, "group-stopped", detail=detail, reported_by=f"group: {row.email}")
+    by = f"group: {row.email}"
+    follow_up = queue_follow_up(session, service.id, "group-stopped", detail=detail, reported_by=by)
     assert follow_up is not None
+    record_override(session, screened, field="follow_up.detail", record_id=follow_up.id, user_id=None, by=by)
     # The token proved whose listing it is; a status is otherwise staff's to set.
     take_out(session, service, "reported closed by the group", actor=writes.Actor(f"group: {row.email}", "group"))
     return follow_up

@@ -122,11 +122,17 @@ def _stopped(token: str) -> Any:
     except TokenRefused as exc:
         return _refused(exc, token)
     if request.method == "POST":
+        note = request.form.get("note", "")
         try:
-            answers.report_stopped(db.session, token, request.form.get("note", ""))
+            answers.report_stopped(db.session, token, note, override=overridden(request.form.get("confirm_pii")))
         except TokenRefused as exc:
             db.session.rollback()
             return _refused(exc, token)
+        except PersonalDataFound as exc:
+            db.session.rollback()
+            page = render_template("verification/stopped.html", service=service, errors=exc.errors, note=note,
+                                   findings=exc.findings)  # fmt: skip
+            return page, 422
         except ValidationFailed as exc:
             db.session.rollback()
             return render_template("verification/stopped.html", service=service, errors=exc.errors), 422

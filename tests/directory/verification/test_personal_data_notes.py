@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from directory.core.personal_data import PersonalDataOverride
+from directory.groups.links import issue_token
 from directory.models import Service
 from directory.models.verification import FollowUp
 from tests.conftest import built_app, html
@@ -115,3 +116,35 @@ def test_a_follow_up_outcome_note_is_guarded_before_anything_changes(app: Flask)
         assert follow_up.resolution == "still-running"
         assert follow_up.detail.endswith("Staff: spoke to [email], still running")
     assert [kinds for kinds, _by in recorded(app, follow_up_id)] == ["email"]
+
+
+def test_a_groups_we_have_stopped_note_naming_someone_is_shown_back_and_sent_only_masked(app: Flask) -> None:
+    service_id = make_listing(app)
+    with db_session(app) as session:
+        organization_id = session.get_one(Service, service_id).organization_id
+        token, _ = issue_token(session, kind="stopped", organization_id=organization_id, email="sec@club.example",
+                               days=30, service_id=service_id)  # fmt: skip
+        session.commit()
+    client = app.test_client()
+    opened = client.get(f"/group/stopped/{token}", follow_redirects=True)  # the link is exchanged for the session
+    form = html(opened).select_one("main form")
+    note = "Our leader Margaret Hughes died in May, ring her husband on 07700 900123"
+    data = {"csrf_token": form.find("input", attrs={"name": "csrf_token"})["value"], "note": note}
+    action = opened.request.full_path  # the clean address the link was exchanged for (/group/stopped?link=...)
+    refused = client.post(action, data=data)
+    assert refused.status_code == 422
+    page = html(refused)
+    assert [m.get_text() for m in page.select(".pii-warning mark")] == ["Margaret Hughes", "07700 900123"]
+    assert page.select_one("textarea#note").get_text() == note
+    assert follow_ups(app, service_id) == []  # nothing sent: the listing untouched, the link still unused
+    with db_session(app) as session:
+        assert session.get_one(Service, service_id).status == "active"
+
+    sent = client.post(action, data=data | {"confirm_pii": "yes"})
+    assert sent.status_code == 200
+    [(reason, detail)] = follow_ups(app, service_id)
+    assert (reason, detail) == ("group-stopped", "Our leader [name] died in May, ring her husband on [phone]")
+    with db_session(app) as session:
+        follow_up_id = session.scalars(select(FollowUp.id).where(FollowUp.service_id == service_id)).one()
+        [row] = session.scalars(select(PersonalDataOverride).where(PersonalDataOverride.record_id == follow_up_id))
+        assert (row.kinds, row.by, row.user_id) == ("name,phone", "group: sec@club.example", None)
