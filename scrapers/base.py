@@ -51,6 +51,10 @@ class LocationRecord:
     latitude: float | None = None
     longitude: float | None = None
     accessibility: tuple[str, ...] = ()  # what the place offers, in words ("Step-free entrance")
+    # The areas the feed says the place is in (this directory's own export gives them): used when the
+    # directory cannot place it from its own postcode table.
+    lsoa_code: str | None = None
+    lad_code: str | None = None
 
 
 @dataclass(frozen=True)

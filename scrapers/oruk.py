@@ -32,7 +32,7 @@ from .base import (
     as_text,
     collect,
 )
-from .points import outside, point
+from .points import area_codes, outside, point
 
 EXTENSION = "x_asset_directory"
 CATEGORY_TAXONOMY = "social-prescribing-needs"
@@ -310,6 +310,8 @@ def _locations(item: dict[str, Any], where: str, notices: list[str]) -> tuple[Lo
             notices.append(f"{named}: {outside(location.get('latitude'), location.get('longitude'))}")
         if latitude is None and not as_text(address.get("postal_code")):
             notices.append(f"{named}: no coordinates and no postcode, so it cannot be shown on the map")
+        areas, refused = area_codes(location.get(EXTENSION))
+        notices += [f"{named}: {why}" for why in refused]
         found.append(
             LocationRecord(
                 name=as_text(location.get("name")),
@@ -319,6 +321,7 @@ def _locations(item: dict[str, Any], where: str, notices: list[str]) -> tuple[Lo
                 latitude=latitude,
                 longitude=longitude,
                 accessibility=_access_notes(location),
+                **areas,
             )
         )
     return tuple(found)

@@ -9,10 +9,14 @@ placed from its postcode instead.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 UK_LATITUDE = (49.8, 60.9)
 UK_LONGITUDE = (-8.7, 1.8)
+# The areas a place lies in, as the directory's own export gives them: an English LSOA (2011 or 2021) and a
+# local authority district (unitary, district, metropolitan or London borough).
+AREA_CODES = {"lsoa_code": re.compile(r"^E01\d{6}$"), "lad_code": re.compile(r"^E0[6-9]\d{6}$")}
 
 
 def _number(value: Any) -> float | None:
@@ -44,3 +48,22 @@ def outside(latitude: Any, longitude: Any) -> str:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return f"coordinates {given} are out of range; placed from its postcode instead"
     return f"coordinates {given} are outside the UK; placed from its postcode instead"
+
+
+def area_codes(given: Any) -> tuple[dict[str, str], list[str]]:
+    """A place's LSOA and local authority codes from a feed's extension object, each kept only if well formed;
+    and, for the run's notes, why any given code was not kept."""
+    kept: dict[str, str] = {}
+    refused: list[str] = []
+    if not isinstance(given, dict):
+        return kept, refused
+    for name, pattern in AREA_CODES.items():
+        value = given.get(name)
+        if value in (None, ""):
+            continue
+        if isinstance(value, str) and pattern.match(value.strip()):
+            kept[name] = value.strip()
+        else:
+            what = "neighbourhood (LSOA)" if name == "lsoa_code" else "local authority"
+            refused.append(f"{what} code {str(value)[:40]!r} is not an English code; placed from its postcode instead")
+    return kept, refused

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from email_validator import EmailNotValidError, validate_email
 
 from geo.postcodes import InvalidPostcode, normalise_postcode
+from scrapers.points import AREA_CODES
 
 from . import vocab
 
@@ -30,6 +31,9 @@ class ValidationFailed(ValueError):
 Cleaner = Callable[[Any], Any]
 
 LAD_CODE = re.compile(r"^E0[6-9]\d{6}$")
+# A place's areas as another directory gives them (its ORUK export): hints for placing it when this directory's
+# own postcode table cannot, never a part of the listing's own details.
+AREA_HINTS = AREA_CODES
 # A number, and an extension if it has one ("+44 (0)1253 477 477 ext. 204"): switchboards need it.
 PHONE = re.compile(r"^[0-9 +()\-]{6,32}(?: ?(?:ext\.?|extension|x) ?\d{1,6})?$", re.IGNORECASE)
 
@@ -363,6 +367,19 @@ def _access_notes(value: Any) -> list[str]:
     return [note for note in notes if note][:20]
 
 
+def _area_hints(item: dict[str, Any]) -> dict[str, str]:
+    hints = {}
+    for name, pattern in AREA_HINTS.items():
+        code = item.get(name)
+        if _blank(code):
+            continue
+        if not (isinstance(code, str) and pattern.match(code)):
+            what = "neighbourhood (LSOA) code" if name == "lsoa_code" else "local authority code"
+            raise ValueError(f"{str(code)[:40]!r} is not an English {what}.")
+        hints[name] = code
+    return hints
+
+
 def locations(value: Any) -> list[dict[str, Any]]:
     cleaned = []
     for number, item in enumerate(_as_list(value), start=1):
@@ -375,6 +392,7 @@ def locations(value: Any) -> list[dict[str, Any]]:
                 "accessibility": _access_notes(item.get("accessibility")),
             }
             location.update(_point(item.get("latitude"), item.get("longitude")))
+            location.update(_area_hints(item))
         except ValueError as exc:
             raise ValueError(f"Location {number}: {exc}") from exc
         if any(location.values()):

@@ -54,6 +54,7 @@ def service_values(
                 "accessibility": list(loc.accessibility),
             }
             | ({"latitude": loc.latitude, "longitude": loc.longitude} if loc.latitude is not None else {})
+            | {name: code for name in v.AREA_HINTS if (code := getattr(loc, name))}
             for loc in record.locations
         ]
     if record.schedules is not None:
@@ -115,9 +116,13 @@ def changed_fields(values: dict[str, Any], cleaned: dict[str, Any], before: dict
 
 def same_places(cleaned: list[dict[str, Any]], rows: list[Any]) -> bool:
     """Whether a record's cleaned places are the listing's place rows, coordinates included (the listing's
-    snapshot leaves them out, so a place whose feed coordinates moved is a change, and one whose did not is not)."""
+    snapshot leaves them out, so a place whose feed coordinates moved is a change, and one whose did not is not).
+    A feed's area codes are hints: they change a place only when it has no areas of its own yet."""
     ordered = sorted(rows, key=lambda row: row.id or 0)
     return len(cleaned) == len(ordered) and all(
-        all(getattr(row, name) == value for name, value in place.items())
+        all(
+            getattr(row, name) is not None if name in v.AREA_HINTS else getattr(row, name) == value
+            for name, value in place.items()
+        )
         for place, row in zip(cleaned, ordered, strict=True)
     )

@@ -239,7 +239,7 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
     if not first:
         return {}
     columns = (Location.id, Location.name, Location.address_1, Location.city, Location.postcode, Location.accessibility,
-               Location.latitude, Location.longitude)  # fmt: skip
+               Location.lad_code, Location.latitude, Location.longitude)  # fmt: skip
     found: dict[Place, dict[str, Any]] = {}
     posted = [key for key in first if key[2] is not None]
     unposted = [key[:2] for key in first if key[2] is None]
@@ -251,12 +251,14 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
         for piece in in_pieces(unposted)
     ]
     for query in queries:
-        for location_id, name, address, city, postcode, access, *point in session.execute(query.order_by(Location.id)):
+        for location_id, name, address, city, postcode, access, lad, *point in session.execute(
+            query.order_by(Location.id)
+        ):
             place = {"id": location_id, "name": name, "address_1": address, "city": city, "postcode": postcode}
             place["accessibility"] = list(access or [])
             if _place(place) not in found:  # the oldest, as find_or_make_location's first match
                 found[_place(place)] = place
-                _keep_own_point(session, location_id, first[_place(place)], tuple(point))
+                _keep_own_point(session, location_id, first[_place(place)], tuple(point), lad)
     new = [key for key in first if key not in found]
     if new:
         points = _points(session, {str(key[2]).replace(" ", "") for key in new if key[2]})
@@ -275,13 +277,20 @@ def _places(session: DbSession, wanted: list[dict[str, Any]]) -> dict[Place, dic
     return found
 
 
-def _keep_own_point(session: DbSession, location_id: int, wanted: dict[str, Any], point: tuple[Any, ...]) -> None:
-    """A reused place takes the coordinates a record gives for it (a feed's own), as ``find_or_make_location``."""
+def _keep_own_point(
+    session: DbSession, location_id: int, wanted: dict[str, Any], point: tuple[Any, ...], lad: str | None
+) -> None:
+    """A reused place takes the coordinates a record gives for it (a feed's own), and the areas it gives when the
+    place has none, as ``find_or_make_location``."""
+    rows = _table(Location)
     if wanted.get("latitude") is None or point == (wanted["latitude"], wanted["longitude"]):
+        if lad is None and wanted.get("lad_code"):
+            hints = {"lsoa_code": wanted.get("lsoa_code"), "lad_code": wanted["lad_code"]}
+            session.execute(update(rows).where(rows.c.id == location_id).values(**hints))
         return
     postcode = str(wanted["postcode"] or "").replace(" ", "")
     values = own_point(session, wanted, _points(session, {postcode}).get(postcode) if postcode else None)
-    session.execute(update(_table(Location)).where(_table(Location).c.id == location_id).values(**values))
+    session.execute(update(rows).where(rows.c.id == location_id).values(**values))
 
 
 def _points(session: DbSession, keys: set[str]) -> dict[str, dict[str, Any]]:

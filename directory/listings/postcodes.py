@@ -124,10 +124,15 @@ def areas_near(session: DbSession, latitude: float, longitude: float) -> tuple[s
 
 def own_point(session: DbSession, fields: dict[str, Any], from_postcode: dict[str, Any] | None) -> dict[str, Any]:
     """A place's point and areas: its own coordinates (a feed's) when given, else its postcode's; its areas from
-    its postcode, else from the postcode nearest its own point."""
+    its postcode, else the areas its record gives (another directory's export), else from the postcode nearest its
+    own point."""
     placed = dict(from_postcode or {})
     if fields.get("latitude") is not None and fields.get("longitude") is not None:
         placed["latitude"], placed["longitude"] = fields["latitude"], fields["longitude"]
-        if not placed.get("lad_code"):
+    if not placed.get("lad_code"):
+        if fields.get("lad_code") or fields.get("lsoa_code"):
+            # Areas the record's own directory worked out from the place's postcode beat a nearest-centroid guess.
+            placed["lsoa_code"], placed["lad_code"] = fields.get("lsoa_code"), fields.get("lad_code")
+        elif fields.get("latitude") is not None and fields.get("longitude") is not None:
             placed["lsoa_code"], placed["lad_code"] = areas_near(session, fields["latitude"], fields["longitude"])
     return placed

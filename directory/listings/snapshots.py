@@ -139,6 +139,8 @@ def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Locatio
         # A place's accessibility belongs to the place: the newest word on it stands for every service there.
         if "accessibility" in fields and list(existing.accessibility or []) != fields["accessibility"]:
             existing.accessibility = list(fields["accessibility"])
+        if existing.lad_code is None and fields.get("lad_code"):
+            existing.lsoa_code, existing.lad_code = fields.get("lsoa_code"), fields["lad_code"]
         return existing
     from_postcode = None
     if fields["postcode"]:

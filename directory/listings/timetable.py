@@ -144,7 +144,24 @@ def describe(item: Session) -> str:
         text += f", from {item.valid_from.strftime('%-d %b %Y')}"
     if item.valid_to:
         text += f", until {item.valid_to.strftime('%-d %b %Y')}"
+    if skipped := _dates_off(item.except_dates):
+        text += f", not on {skipped}"
     return text
+
+
+def _dates_off(values: Sequence[str] | None) -> str:
+    """Dates a session does not run, in words: "25 Dec 2026 or 1 Jan 2027" (they are kept as ISO dates)."""
+    days = sorted({date.fromisoformat(v) for v in values or [] if _is_date(v)})
+    words = [d.strftime("%-d %b %Y") for d in days]
+    return ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else "".join(words)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _ordinal(number: int) -> str:

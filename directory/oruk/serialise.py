@@ -16,7 +16,7 @@ from typing import Any
 
 from scrapers.oruk import CATEGORY_TAXONOMY, EXTENSION, STATUS_OUT
 
-from ..core.validation import url_for_others
+from ..core.validation import AREA_HINTS, url_for_others
 from ..models import Location, Organization, Schedule, Service, TaxonomyTerm
 
 # What the API root answers: the ORUK validator reads the profile from ``version`` ("HSDS-UK-3.0"; a feed that
@@ -96,6 +96,9 @@ def location_json(location: Location) -> dict[str, Any]:
     }
     if location.latitude is not None and location.longitude is not None:
         data["latitude"], data["longitude"] = location.latitude, location.longitude
+    areas = {name: code for name in AREA_HINTS if (code := getattr(location, name))}
+    if areas:  # what a directory without this one's postcode table needs to place it (scrapers.points.area_codes)
+        data[EXTENSION] = areas
     if location.accessibility:
         data["accessibility"] = [
             {"id": oruk_id("accessibility", n, location.id), "location_id": oruk_id("location", location.id),

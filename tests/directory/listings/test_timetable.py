@@ -119,3 +119,11 @@ def test_a_bad_rule_is_refused_naming_the_session(fields: dict[str, Any], messag
     with pytest.raises(ValueError, match="Session 1: ") as raised:
         clean_schedules([fields])
     assert message in str(raised.value)
+
+
+def test_dates_off_are_told_in_words_not_as_iso_dates() -> None:
+    holidays = session(byday="TU", except_dates="2027-01-01, 2026-12-29")
+    assert describe(holidays) == "Tuesdays, 10:00 to 12:00, not on 29 Dec 2026 or 1 Jan 2027"
+    assert describe(session(byday="TU", except_dates="2026-12-29")).endswith(", not on 29 Dec 2026")
+    three = session(byday="TU", except_dates="2026-12-22, 2026-12-29, 2027-01-05")
+    assert describe(three).endswith("not on 22 Dec 2026, 29 Dec 2026 or 5 Jan 2027")

@@ -26,6 +26,7 @@ from directory.listings.snapshots import SERVICE_SCALARS, service_snapshot
 from directory.models import Postcode, Service
 from directory.models.imports import ExternalRecord
 from directory.oruk import serialise as oruk
+from scrapers.points import area_codes
 from tests.conftest import STAFF, built_app
 from tests.directory.oruk.test_api import assert_page, assert_valid, oruk_dir, validator
 
@@ -203,20 +204,30 @@ def test_a_fresh_instance_imports_the_feed_over_http_with_every_public_field_equ
         db.session.remove()
 
 
-def test_the_fresh_instance_keeps_the_places_coordinates(
+def test_the_fresh_instance_keeps_the_places_coordinates_and_areas(
     feed: str, published: list[int], session: Any, backend: str, tmp_path: Path
 ) -> None:
     places = sorted(session.get(Service, published[0]).locations, key=lambda p: p.id)
     want = [(p.latitude, p.longitude, p.lad_code, p.lsoa_code) for p in places]
-    assert all(lat is not None for lat, *_ in want)
+    assert all(lat is not None and lad is not None for lat, _, lad, _ in want)
     with built_app(backend, tmp_path / "second") as other, other.app_context():
         _, copies = _imported(other, feed, published)
         got = [(p.latitude, p.longitude, p.lad_code, p.lsoa_code) for p in sorted(copies[published[0]].locations,
                                                                                   key=lambda p: p.id)]  # fmt: skip
         db.session.remove()
-    # The points come through exactly. The area codes do not yet: the export does not carry them, and a fresh
-    # instance with no postcode table has nothing to derive them from (left open on issue 20).
-    assert [g[:2] for g in got] == [w[:2] for w in want]
+    # A fresh instance has no postcode table: the points and the areas it has are the ones the feed carried.
+    assert got == want
+
+
+def test_area_codes_in_a_feed_are_checked_and_a_bad_one_named() -> None:
+    assert area_codes({"lsoa_code": "E01012681", "lad_code": "E06000009"}) == (
+        {"lsoa_code": "E01012681", "lad_code": "E06000009"},
+        [],
+    )
+    kept, refused = area_codes({"lsoa_code": "<script>", "lad_code": "W06000015"})
+    assert kept == {}
+    assert ["'<script>'" in refused[0], "'W06000015'" in refused[1]] == [True, True]
+    assert area_codes("E01012681") == ({}, [])
 
 
 def test_the_feed_carries_the_places_coordinates(client: FlaskClient, published: list[int]) -> None:
