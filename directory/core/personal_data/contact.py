@@ -252,7 +252,7 @@ def contact_spans(text: str) -> list[Span]:
     found: list[Span] = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text) if not _role_inbox(m[0])]
     for match in _SPELLED_EMAIL.finditer(text):
         parts = [p for p in re.split(_DOT, match[2].lower()) if p]
-        if _role_inbox(re.sub(r"\s", "", match[0])):
+        if _role_inbox("@".join(re.split(_AT, match[0].lower(), maxsplit=1))):
             continue
         if parts and parts[-1] in _TLDS and (match[1].lower() in _MAIL_HOSTS or len(parts) >= 2 or "@" in match[0]):
             found.append((match.start(), match.end(), "email"))
