@@ -64,8 +64,11 @@ _SERVICE_CUE = re.compile(
 )
 
 # A cue in brackets right after the number: "01253 478222 (council leisure)".
-_SERVICE_AFTER = re.compile(r"\s*\((?:[^)]{0,20}\s)?(?:council|surgery|practice|centre|office|reception|charity|"
-                            r"helpline|leisure|library|service|team|trust)\b", re.IGNORECASE)
+_SERVICE_AFTER = re.compile(
+    r"\s*\((?:[^)]{0,20}\s)?(?:council|surgery|practice|centre|office|reception|charity|"
+    r"helpline|leisure|library|service|team|trust)\b",
+    re.IGNORECASE,
+)
 
 _MONTHS = {
     name: number
@@ -236,9 +239,7 @@ def _is_service_number(text: str, start: int, raw: str) -> bool:
     before = _EMAIL.sub("email", text[max(0, start - 70) : start])
     after = text[start + len(raw) : start + len(raw) + 30]
     return (
-        digits.startswith(_SERVICE_PREFIXES)
-        or bool(_SERVICE_CUE.search(before))
-        or bool(_SERVICE_AFTER.match(after))
+        digits.startswith(_SERVICE_PREFIXES) or bool(_SERVICE_CUE.search(before)) or bool(_SERVICE_AFTER.match(after))
     )
 
 

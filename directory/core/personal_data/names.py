@@ -41,7 +41,9 @@ _HOMES = {"house", "home", "flat", "room", "rooms", "garden", "gardens", "bungal
 # Words of a place name joined by hyphens: "Poulton-le-Fylde", "Stratford-upon-Avon", "Stockton-on-Tees".
 _PLACE_JOINS = {"le", "la", "on", "upon", "in", "by", "under", "super", "sur", "en", "the", "de"}
 # An initial and a known surname: "J. Whittaker", "K Ashworth", "w. hargreaves"; and "roberts, s.".
-_INITIAL_SURNAME = re.compile(r"(?<![\w.'’@])(?:([A-HJ-Z])\.?|([a-z])\.)\s?\s([A-Za-z][a-z]+(?:[-'’][A-Za-z][a-z]+)?)(?![\w@])")
+_INITIAL_SURNAME = re.compile(
+    r"(?<![\w.'’@])(?:([A-HJ-Z])\.?|([a-z])\.)\s{1,2}([A-Za-z][a-z]+(?:[-'’][A-Za-z][a-z]+)?)(?![\w@])"
+)
 _SURNAME_INITIAL = re.compile(r"(?<![\w.'’@])([A-Za-z][a-z]+),\s+([A-Za-z])\.(?!\w)")
 # A social media handle, unless the words before say it is an organisation's ("the club's instagram").
 _HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])")
@@ -55,7 +57,9 @@ _TITLE_ANY_CASE = r"(?i:mr|mrs|mx|cllr|councillor)|Ms|ms"  # not "MS": multiple 
 _TITLE_CAPITAL = r"Miss|Dr|Prof|Rev|Revd|Sir|Dame|Lady|Lord|Master|Mister"
 _NAME_WORD = r"(?i:mc|mac|o'|o’)?[A-Za-z][a-z]+(?:[-'’][A-Za-z][a-z]+)?"
 _TITLE = re.compile(rf"(?<![\w])(?:{_TITLE_ANY_CASE}|{_TITLE_CAPITAL})\.?\s+")
-_TITLED_NAME = re.compile(rf"(?:[A-Za-z]\.\s*|[A-Za-z]\s+(?=[A-Za-z]{{2}}))?{_NAME_WORD}(?:\s+{_NAME_WORD})?|[A-Z]\.|[A-Z](?![\w'])")
+_TITLED_NAME = re.compile(
+    rf"(?:[A-Za-z]\.\s*|[A-Za-z]\s+(?=[A-Za-z]{{2}}))?{_NAME_WORD}(?:\s+{_NAME_WORD})?|[A-Z]\.|[A-Z](?![\w'])"
+)
 _NOT_SURNAMES = {
     "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "who", "chapel", "street", "road",
     "lane", "surgery", "practice", "appointment", "appointments", "out", "men", "universe", "world", "saigon",
