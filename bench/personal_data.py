@@ -1,6 +1,6 @@
 """Recall, precision and speed of the personal-data guard on labelled link-worker notes (issue 19).
 
-    python bench/personal_data.py                 # the tuning set and the held-out set
+    python bench/personal_data.py                 # the tuning sets, the held-out set and the independent set
     python bench/personal_data.py --misses        # also list misses and false alarms on the tuning sets
     python bench/personal_data.py tests/data/other.jsonl
 
@@ -26,7 +26,17 @@ sys.path.insert(0, str(ROOT))
 
 from directory.core.personal_data import find_personal_data  # noqa: E402
 
-SETS = [ROOT / f"tests/data/personal_data_{name}.jsonl" for name in ("eval", "old", "heldout")]
+SETS = [ROOT / f"tests/data/personal_data_{name}.jsonl" for name in ("eval", "old", "heldout", "independent")]
+# How the independent set is labelled (docs/personal-data.md has the same rule): a living person's name,
+# handle, home address, home postcode (full, or district and sector), own phone or email, NHS number, date
+# of birth, or an exact age with a condition and a street or estate is personal data, whoever the person
+# is (client, relative, volunteer, named staff). An organisation's name (even a person's: Dr Barnardo's,
+# Marie Curie), a venue or street where a service runs, a helpline or an organisation's landline or shared
+# inbox (info@, referrals@), a role without a name, a town or ward, a session date, and an age band are not.
+LABELLING_RULE = (
+    "independent set: a named or contactable person is personal data; organisations, venues, "
+    "helplines, shared inboxes, roles, places, session dates and age bands are not"
+)
 
 
 def load(path: Path) -> list[dict]:
@@ -99,6 +109,7 @@ def main() -> None:
     find_personal_data("warm up: spoke to margaret")
     print(f"{platform.machine()}, Python {platform.python_version()}; word lists loaded in "
           f"{(time.perf_counter() - start) * 1000:.0f} ms")  # fmt: skip
+    print(f"labelling rule of the {LABELLING_RULE}")
     for path in args.sets:
         rows = load(path)
         identifying = sum(1 for r in rows if r["pii"])

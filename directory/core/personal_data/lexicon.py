@@ -59,7 +59,7 @@ sally sandy sang savanna scarlet season see shad sherry shin so sol son song son
 sterling stormy summer sun sung sunny sunshine tad tam tanner tawny temple tiny trinity troy valentine van
 velvet vi victor viola violet viva wade walker wan ward warren wen will willow windy winter yen yon young april
 august january july march may september october november december monday friday sunday tuesday wednesday
-thursday saturday sue dot tel mo les del shell val nan sal kit viv barb chance easter christmas
+thursday saturday jan sue dot tel mo les del shell val nan sal kit viv barb chance easter christmas
 """)
 
 # Places and bodies whose names are also first names, and words that end a name's run.
@@ -112,7 +112,9 @@ st saint st. princess prince queen king royal lady lord sir duke duchess
 
 # Organisations named after a person, which the titled-name rule would otherwise flag.
 NAMED_ORGANISATIONS = frozenset({"dr barnardo's", "dr barnardos", "dr barnardo’s", "barnardo's", "st john's",
-                                 "sir john moores", "lord street", "lady chapel"})  # fmt: skip
+                                 "sir john moores", "lord street", "lady chapel",
+                                 "marie curie", "sue ryder", "florence nightingale", "joseph rowntree",
+                                 "john lewis", "anthony nolan", "william hill"})  # fmt: skip
 
 # Words before a name that say a person is meant: family, roles, verbs of talking.
 RELATIONS = _words("""
@@ -127,7 +129,7 @@ TALK_CUES = (
     "spoke to", "spoke with", "speak to", "speaking to", "talked to", "talked with", "met with", "met", "called",
     "named", "rang", "phoned", "visited", "saw", "according to", "reported by", "referred by", "contact",
     "left message with", "left a message with", "left a voicemail for", "message for", "emailed", "texted",
-    "ring", "call", "asked",
+    "ring", "call", "asked", "referral for", "referal for", "referred", "refer",
 )  # fmt: skip
 
 

@@ -37,12 +37,29 @@ _SURNAME_LIKE_VENUES = {
 }  # fmt: skip
 _STRONG_VENUES = VENUE_WORDS - _SURNAME_LIKE_VENUES
 _BUILDINGS = {"house", "hall", "court", "lodge", "grange"}
+_HOMES = {"house", "home", "flat", "room", "rooms", "garden", "gardens", "bungalow", "place"}
+# Words of a place name joined by hyphens: "Poulton-le-Fylde", "Stratford-upon-Avon", "Stockton-on-Tees".
+_PLACE_JOINS = {"le", "la", "on", "upon", "in", "by", "under", "super", "sur", "en", "the", "de"}
+# An initial and a known surname: "J. Whittaker", "K Ashworth", "w. hargreaves"; and "roberts, s.".
+_INITIAL_SURNAME = re.compile(
+    r"(?<![\w.'’@])(?:([A-HJ-Z])\.?|([a-z])\.)\s{1,2}([A-Za-z][a-z]+(?:[-'’][A-Za-z][a-z]+)?)(?![\w@])"
+)
+_SURNAME_INITIAL = re.compile(r"(?<![\w.'’@])([A-Za-z][a-z]+),\s+([A-Za-z])\.(?!\w)")
+# A social media handle, unless the words before say it is an organisation's ("the club's instagram").
+_HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])")
+_ORG_BEFORE = re.compile(
+    r"\b(?:club|group|charity|centre|center|trust|service|council|organisation|organization|shed|project|"
+    r"foundation|society|team|page|church|library|cafe|café|hub)(?:'s|’s)?\b[^.;\n]{0,25}$",
+    re.IGNORECASE,
+)
 
-_TITLE_ANY_CASE = r"(?i:mr|mrs|mx)|Ms|ms"  # not "MS": multiple sclerosis
+_TITLE_ANY_CASE = r"(?i:mr|mrs|mx|cllr|councillor)|Ms|ms"  # not "MS": multiple sclerosis
 _TITLE_CAPITAL = r"Miss|Dr|Prof|Rev|Revd|Sir|Dame|Lady|Lord|Master|Mister"
 _NAME_WORD = r"(?i:mc|mac|o'|o’)?[A-Za-z][a-z]+(?:[-'’][A-Za-z][a-z]+)?"
 _TITLE = re.compile(rf"(?<![\w])(?:{_TITLE_ANY_CASE}|{_TITLE_CAPITAL})\.?\s+")
-_TITLED_NAME = re.compile(rf"(?:[A-Za-z]\.\s*)?{_NAME_WORD}(?:\s+{_NAME_WORD})?|[A-Z]\.|[A-Z](?![\w'])")
+_TITLED_NAME = re.compile(
+    rf"(?:[A-Za-z]\.\s*|[A-Za-z]\s+(?=[A-Za-z]{{2}}))?{_NAME_WORD}(?:\s+{_NAME_WORD})?|[A-Z]\.|[A-Z](?![\w'])"
+)
 _NOT_SURNAMES = {
     "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "who", "chapel", "street", "road",
     "lane", "surgery", "practice", "appointment", "appointments", "out", "men", "universe", "world", "saigon",
@@ -75,7 +92,7 @@ def _titled(text: str) -> list[Span]:
             continue
         parts = list(re.finditer(r"\S+", match[0]))
         words = [parts[0].group()]
-        if _key(words[0]) in _NOT_SURNAMES or words[0][0].islower() and title[0][0].lower() != "m":
+        if _key(words[0]) in _NOT_SURNAMES or words[0][0].islower() and title[0][0].lower() not in "mc":
             continue
         if any(text[title.start() : match.end() + 2].lower().startswith(org) for org in NAMED_ORGANISATIONS):
             continue
@@ -88,15 +105,20 @@ def _titled(text: str) -> list[Span]:
                 break
             words.append(word)
             end = match.start() + part.end()
-        following = text[end:].split(maxsplit=1)[:1]
+        rest = text[end:]
+        possessive = rest[:2] in ("'s", "’s")
+        following = rest[2 if possessive else 0 :].split(maxsplit=1)[:1]
         if any(_key(w) in _STRONG_VENUES for w in words[1:] + following):
-            continue  # "Sir Lancelot pub", "Lady Margaret Hall"
+            continue  # "Sir Lancelot pub", "Lady Margaret Hall", "Dr Ramsay's surgery"
+        if possessive and following and _key(following[0]) in VENUE_WORDS - _HOMES:
+            continue  # "Lady Anne's Court"; but "Mrs Hay's house" is where she lives
         spans.append((title.start(), end, "name"))
     return spans
 
 
 class _Scan:
     def __init__(self, text: str):
+        self.text = text
         self.tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
         self.first = census_first_names()
         self.surnames = census_surnames()
@@ -145,6 +167,10 @@ class _Scan:
         key = _key(word)
         if not self.is_word(i) or len(key) < 2 or key in FUNCTION_WORDS and key not in self.first:
             return False
+        if "-" in key and _PLACE_JOINS & set(key.split("-")):
+            return False
+        if key in FUNCTION_WORDS and word.islower():
+            return False  # "client in fy1": a lower-case everyday word is not a name, even when it can be one
         known, everyday = self.known(key)
         if not known and not word[0].isupper():
             return False  # most words: neither a known first name nor capitalised, so no cue can make a name
@@ -204,6 +230,9 @@ class _Scan:
         while i < len(self.tokens):
             if self.starts_name(i, names_at):
                 last = self.run_end(i)
+                if any(self.text[self.tokens[i][0] :].lower().startswith(org) for org in NAMED_ORGANISATIONS):
+                    i = last + 1  # "Marie Curie nurses", "Sue Ryder shop"
+                    continue
                 after = self.word(last + 1)
                 venue = _key(after) in _STRONG_VENUES or after[:1].isupper() and _key(after) in VENUE_WORDS
                 # "Brian House", "Jean Hall": a building named after someone, unless a cue says a person
@@ -217,6 +246,35 @@ class _Scan:
         return found
 
 
+def _surname(word: str) -> bool:
+    key = _key(word)
+    return (
+        key in census_surnames() and key not in FUNCTION_WORDS and key not in VENUE_WORDS
+        and key not in PLACE_NAMES and (word[0].isupper() or key not in WORD_NAMES)
+    )  # fmt: skip
+
+
+def _initialled(text: str) -> list[Span]:
+    """An initial with a known surname; a capital "A" only mid-sentence, where it is not the article."""
+    spans = []
+    for match in _INITIAL_SURNAME.finditer(text):
+        capital, lower, word = match[1], match[2], match[3]
+        if capital and not word[0].isupper() or lower and word[0].isupper() or not _surname(word):
+            continue
+        if capital == "A" and (match.start() == 0 or text[: match.start()].rstrip()[-1:] in {".", "!", "?", ":", ""}):
+            continue
+        spans.append((match.start(), match.end(), "name"))
+    spans.extend((m.start(), m.end(), "name") for m in _SURNAME_INITIAL.finditer(text) if _surname(m[1]))
+    return spans
+
+
+def _handles(text: str) -> list[Span]:
+    return [
+        (m.start(), m.end(), "name") for m in _HANDLE.finditer(text)
+        if not _ORG_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+    ]  # fmt: skip
+
+
 def name_spans(text: str) -> list[Span]:
     """Names in ``text``: titled ones first, then untitled runs (overlaps are settled by the guard)."""
-    return _titled(text) + _Scan(text).spans()
+    return _titled(text) + _initialled(text) + _handles(text) + _Scan(text).spans()

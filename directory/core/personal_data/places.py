@@ -59,10 +59,10 @@ _UNITS = {"weeks", "week", "days", "day", "months", "month", "years", "year", "h
 _AGE = re.compile(
     r"(?<![\w-])(?:aged\s+\d{1,3}|age\s+\d{1,3}|\d{1,3}\s*(?:-\s*|\s)?(?:year|yr)s?(?:\s*-\s*|\s+)old|"
     r"\d{1,3}\s*y/?o\b|(?<=\bis )\d{1,3}(?![\d:.]|\s*(?:weeks|days|months|minutes|hours|%|mins|miles|pm|am))|"
-    r"(?<=, )\d{1,3}(?=,))",
+    r"(?<=, )\d{1,3}(?=,)|(?<=\()\d{1,3}(?=,))",
     re.IGNORECASE,
 )
-_AGE_RANGE = re.compile(r"\s*(?:-|–|to|and|or)\s*\d", re.IGNORECASE)
+_AGE_RANGE = re.compile(r"\s*(?:(?:-|–|to|and|or)\s*\d|\+|plus\b)", re.IGNORECASE)  # "aged 55+": a band
 _CONDITIONS = re.compile(
     r"\b(?:dementia|alzheimer'?s|parkinson'?s|\bms\b|mnd|motor neurone|copd|stroke|cancer|blind|sight loss|"
     r"partially sighted|macular|deaf|hearing loss|wheelchair|amputee|diabetes|diabetic|epilepsy|autism|autistic|"
@@ -95,6 +95,8 @@ def address_spans(text: str) -> list[Span]:
     found: list[Span] = []
     for match in _HOUSE.finditer(text):
         middle = match[2].split()[:-1]
+        if middle[:1] == ["The"]:  # "8 The Crescent", "2 The Mews": a street named with "The"
+            middle = middle[1:]
         if any(word.lower() in FUNCTION_WORDS or word.lower() in _UNITS for word in middle):
             continue
         if not middle and match[2].lower() in {"st", "dr", "way", "end", "side", "field", "fields", "park", "view"}:

@@ -187,3 +187,67 @@ def test_precision_and_recall_on_the_labelled_set_stay_above_their_floors() -> N
     print(f"pii guard: precision {precision:.3f}, recall {recall:.3f} ({true_pos} TP, {false_pos} FP, {false_neg} FN)")
     assert precision >= PRECISION_FLOOR
     assert recall >= RECALL_FLOOR
+
+
+# Fixes after the independent set (tests/data/personal_data_independent.jsonl) was first measured: each
+# case is new wording, not a sentence of that set, and each fails on the guard as it was before.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rang P. Fairbrother about the walk", [("name", "P. Fairbrother")]),
+        ("M Whitehead asked again", [("name", "M Whitehead")]),
+        ("saw r. barlow at the hub", [("name", "r. barlow")]),
+        ("client: hughes, m. - visits only", [("name", "hughes, m.")]),
+        ("mrs j pritchard phoned", [("name", "mrs j pritchard")]),
+        ("Cllr jones referred him", [("name", "Cllr jones")]),
+        ("referral for grace to the choir", [("name", "grace")]),
+        ("dm her on insta @jo_b_1982", [("name", "@jo_b_1982")]),
+        ("NHS 9434 765 919 on the form", [("nhs-number", "9434 765 919")]),
+        ("referral 94 34 76 59 19 came in", [("nhs-number", "94 34 76 59 19")]),
+        ("his number 7700 900 123 (no 0)", [("phone", "7700 900 123")]),
+        ("postcode FY1-1AD", [("postcode", "FY1-1AD")]),
+        ("her postcode is FY4 2.. something", [("postcode", "FY4 2")]),
+        ("born third of may nineteen fifty", [("date", "third of may nineteen fifty")]),
+        ("moved to 2 The Mews, Lytham", [("address", "2 The Mews")]),
+        ("neighbour (77, blind) is alone all day", [("combination", "77")]),
+        ("visited Mrs Hay's house", [("name", "Mrs Hay")]),  # a home is not a venue
+        ("dob 4/5/2026 per the health visitor", [("date", "4/5/2026")]),  # a birth cue wins over the year
+    ],
+)
+def test_initials_handles_groupings_partial_postcodes_and_words_are_found(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Session dates: 4 March, 1 April and 6 May 2026",
+        "The lunch club restarts on 12/01/2025 after the refit",
+        "Grant letter received, payment due 31 March 2999",  # nobody is born in a future year
+        "email info@ribblecarers.org.uk or hello@fyldeshed.org for a place",
+        "referrals (at) fyldefoodbank (dot) org (dot) uk for vouchers",
+        "Carers Centre - team@carerscentre.org - 01253 393 748",
+        "ring 01253 478 222 (council leisure) to book",
+        "Marie Curie nurses visit at night; the Sue Ryder shop on Talbot Road",
+        "nothing in Poulton-le-Fylde or Stockton-on-Tees",
+        "Lady Anne's Court lounge; Dr Ramsay's surgery is shut on Thursdays",
+        "class for people aged 60+ with arthritis",
+        "follow the club's instagram @fyldewalkers",
+        "client in the north, carer in town",
+        "will come back in jan with the timetable",
+        "A Macmillan nurse visits the group",
+    ],
+)
+def test_event_dates_role_inboxes_and_places_named_after_people_raise_no_finding(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_independent_set_is_big_enough_and_well_formed() -> None:
+    rows = [json.loads(line) for line in (DATA / "personal_data_independent.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) >= 240
+    assert 0.4 <= sum(1 for r in rows if r["pii"]) / len(rows) <= 0.6
+    for row in rows:
+        for _kind, snippet in row["pii"]:
+            assert snippet in row["text"], row
