@@ -64,3 +64,22 @@ def test_every_file_the_docs_name_exists() -> None:
         if "NAME" not in match  # a pattern, e.g. templates/email/NAME.txt
     }
     assert sorted(path for path in named if not (ROOT / path).exists()) == []
+
+
+def test_every_command_the_operations_guide_gives_exists() -> None:
+    """An operator copies these lines: each `asset-directory ...` in docs/operations.md names a real command."""
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    given = re.findall(r"asset-directory ([a-z][a-z-]*(?: [a-z][a-z-]*)?)", guide)
+    assert given, "the guide gives commands"
+
+    def exists(words: list[str]) -> bool:
+        command: click.Command | None = cli
+        for word in words:
+            if not isinstance(command, click.Group):
+                return True  # the rest are the command's arguments
+            command = command.get_command(click.Context(command), word)
+            if command is None:
+                return False
+        return True
+
+    assert [g for g in given if not exists(g.split(" "))] == []

@@ -161,8 +161,8 @@ def build_demo(
         echo("Writing organisations and services ...")
         _generate(session, random.Random(seed), postcodes)
         session.add(AppMeta(key="demo", value="yes"))
+        process_cache.changed(session, "demo")
         session.commit()
-        process_cache.forget(session, "demo")
     report.organisations = session.scalar(select(func.count()).select_from(Organization)) or 0
     report.services = session.scalar(select(func.count()).select_from(Service)) or 0
     report.archived = session.scalar(select(func.count()).where(Service.status == "archived")) or 0

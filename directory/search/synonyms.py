@@ -107,7 +107,7 @@ def synonym_map(session: DbSession) -> dict[str, set[str]]:
 
 
 def cached_synonym_map(session: DbSession) -> dict[str, set[str]]:
-    """As synonym_map, kept per process for a short while (search reads it on every query)."""
+    """As synonym_map, kept per process until an admin changes them (search reads it on every query)."""
     return process_cache.cached(session, "synonyms", synonym_map)
 
 
@@ -125,5 +125,6 @@ def cached_lexicon(session: DbSession) -> Lexicon:
 
 
 def forget_cached(session: DbSession) -> None:
-    process_cache.forget(session, "synonyms")
-    process_cache.forget(session, "lexicon")
+    """The synonyms changed in the caller's transaction: every web process reads them again once it commits."""
+    process_cache.changed(session, "synonyms")
+    process_cache.changed(session, "lexicon")
