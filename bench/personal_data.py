@@ -1,6 +1,6 @@
 """Recall, precision and speed of the personal-data guard on labelled link-worker notes (issue 19).
 
-    python bench/personal_data.py                 # the tuning sets, the held-out set and the independent set
+    python bench/personal_data.py                 # the tuning sets, the held-out, independent and second sets
     python bench/personal_data.py --misses        # also list misses and false alarms on the tuning sets
     python bench/personal_data.py tests/data/other.jsonl
 
@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from directory.core.personal_data import find_personal_data  # noqa: E402
 
-SETS = [ROOT / f"tests/data/personal_data_{name}.jsonl" for name in ("eval", "old", "heldout", "independent")]
+# "second": a second held-out set, written by someone who did not tune the guard.
+SETS = [ROOT / f"tests/data/personal_data_{name}.jsonl" for name in ("eval", "old", "heldout", "independent", "second")]
 # How the independent set is labelled (docs/personal-data.md has the same rule): a living person's name,
 # handle, home address, home postcode (full, or district and sector), own phone or email, NHS number, date
 # of birth, or an exact age with a condition and a street or estate is personal data, whoever the person
