@@ -42,7 +42,7 @@ from . import evidence as search_evidence
 from . import text as search_text
 from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
 from .safety import Risk, risk_in
-from .semantic import needs_by_meaning
+from .semantic import need_similarities, needs_by_meaning
 from .synonyms import cached_lexicon, cached_synonym_map
 from .words import Lexicon, Understanding, understand
 
@@ -272,8 +272,21 @@ def search(
 
 
 def _with_meaning(understood: Understanding, lexicon: Lexicon, vector: np.ndarray | None) -> Understanding:
-    """Needs the words did not name, from the nearest everyday phrases by meaning (when the model is there)."""
-    if understood.needs or vector is None:
+    """Needs the words did not name, from the nearest everyday phrases by meaning (when the model is there);
+    when the words named several, the one the whole query means most is weighed highest ("stress at work"
+    is about stress, "my boyfriend controls my money" about control, not money)."""
+    if vector is None:
+        return understood
+    if len(understood.needs) > 1:
+        near = need_similarities(vector, lexicon)
+        best_near = max((near.get(n, 0.0) for n in understood.needs), default=0.0)
+        if best_near <= 0:
+            return understood
+        weights = {
+            n: w * (max(near.get(n, 0.0), 0.0) / best_near) ** SHARPEN for n, w in understood.weights.items()
+        }
+        return replace(understood, needs=tuple(sorted(weights, key=lambda n: -weights[n])), weights=weights)
+    if understood.needs:
         return understood
     found = needs_by_meaning(vector, lexicon)
     if not found:
@@ -298,6 +311,9 @@ RISK_WEIGHT = 3.0
 # With the model: the best-ranked this many are re-ranked by cosine similarity (0 to 1) times this.
 RERANKED = 100
 MEANING_WEIGHT = 1.0
+# When the words name several needs, each is weighed by (its nearness in meaning / the nearest's) to this power:
+# steep, so that a word saying where or whose ("work", "money") does not outweigh what the query is about.
+SHARPEN = 3
 
 
 def _rank(

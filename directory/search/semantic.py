@@ -58,3 +58,18 @@ def needs_by_meaning(vector: np.ndarray, lexicon: Lexicon) -> dict[str, float]:
         for need in needs_of[phrases[index]]:
             found[need] = max(found.get(need, 0.0), score)
     return found
+
+
+def need_similarities(vector: np.ndarray, lexicon: Lexicon) -> dict[str, float]:
+    """Need -> the similarity of the query to the nearest everyday phrase naming it (any distance)."""
+    phrases, matrix = _matrix(lexicon)
+    if not phrases:
+        return {}
+    similarity = matrix @ vector
+    needs_of = {e.phrase: e.needs for e in lexicon.entries}
+    found: dict[str, float] = {}
+    for phrase, score in zip(phrases, similarity.tolist(), strict=True):
+        for need in needs_of[phrase]:
+            if score > found.get(need, -1.0):
+                found[need] = score
+    return found
