@@ -118,14 +118,19 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
     if query.accepting_only:
         statement = statement.where(Service.capacity == "accepting")
     if query.day or query.time_of_day:
-        session_matches = [Schedule.service_id == Service.id, Schedule.by_appointment.is_(False)]
+        session_matches = [Schedule.by_appointment.is_(False)]
         if query.day:
             session_matches.append(Schedule.byday == query.day)
         if query.time_of_day:
             start, end = TIMES_OF_DAY[query.time_of_day]
             session_matches += [Schedule.opens_at < end, or_(Schedule.closes_at.is_(None), Schedule.closes_at > start)]
-        by_appointment = exists().where(Schedule.service_id == Service.id, Schedule.by_appointment.is_(True))
-        statement = statement.where(or_(exists().where(and_(*session_matches)), by_appointment))
+        # One EXISTS with the OR inside, not two ORed: PostgreSQL turns ORed EXISTS into hashed subplans that
+        # scan the whole schedule table; one it probes by service through the index.
+        statement = statement.where(
+            exists().where(
+                Schedule.service_id == Service.id, or_(and_(*session_matches), Schedule.by_appointment.is_(True))
+            )
+        )
     return statement
 
 
