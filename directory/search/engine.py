@@ -287,9 +287,7 @@ def _with_meaning(understood: Understanding, lexicon: Lexicon, vector: np.ndarra
         best_near = max((near.get(n, 0.0) for n in understood.needs), default=0.0)
         if best_near <= 0:
             return understood
-        weights = {
-            n: w * (max(near.get(n, 0.0), 0.0) / best_near) ** SHARPEN for n, w in understood.weights.items()
-        }
+        weights = {n: w * (max(near.get(n, 0.0), 0.0) / best_near) ** SHARPEN for n, w in understood.weights.items()}
         return replace(understood, needs=tuple(sorted(weights, key=lambda n: -weights[n])), weights=weights)
     if understood.needs:
         return understood

@@ -53,9 +53,9 @@ def test_a_vector_older_than_its_listing_is_made_again(session: Any, make_servic
     assert service.id not in {r[0] for r in vectors.due(session)}
     # A bulk write changes the listing without the write path (as an import's batched statements may).
     session.execute(
-        update(Service).where(Service.id == service.id).values(
-            name="Money advice", description="Debt help.", updated_at=utcnow()
-        )
+        update(Service)
+        .where(Service.id == service.id)
+        .values(name="Money advice", description="Debt help.", updated_at=utcnow())
     )
     session.commit()
     assert service.id in {r[0] for r in vectors.due(session)}
