@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, Select, and_, any_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -42,9 +42,9 @@ from . import evidence as search_evidence
 from . import text as search_text
 from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
 from .safety import Risk, risk_in
-from .semantic import need_similarities, needs_by_meaning
+from .semantic import with_meaning
 from .synonyms import cached_lexicon, cached_synonym_map
-from .words import Lexicon, Understanding, understand
+from .words import Understanding, understand
 
 
 @dataclass
@@ -118,7 +118,7 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
     if query.accepting_only:
         statement = statement.where(Service.capacity == "accepting")
     if query.day or query.time_of_day:
-        session_matches = [Schedule.by_appointment.is_(False)]
+        session_matches: list[ColumnElement[bool]] = [Schedule.by_appointment.is_(False)]
         if query.day:
             session_matches.append(Schedule.byday == query.day)
         if query.time_of_day:
@@ -241,7 +241,7 @@ def search(
         if meaning.available(config.get("SEARCH_MEANING", "auto")):
             vector = meaning.embed([query.text])[0]
         read = understand(query.text, lexicon, lambda word: search_text.in_listings(session, word))
-        outcome.understood = understood = _with_meaning(read, lexicon, vector)
+        outcome.understood = understood = with_meaning(read, lexicon, vector)
         outcome.risk = risk_in(query.text, understood.corrections)
         needs = tuple(dict.fromkeys((*(outcome.risk.needs if outcome.risk else ()), *understood.needs)))
         found = search_text.match(session, understood, cached_synonym_map(session))
@@ -276,29 +276,6 @@ def search(
     return outcome
 
 
-def _with_meaning(understood: Understanding, lexicon: Lexicon, vector: np.ndarray | None) -> Understanding:
-    """Needs the words did not name, from the nearest everyday phrases by meaning (when the model is there);
-    when the words named several, the one the whole query means most is weighed highest ("stress at work"
-    is about stress, "my boyfriend controls my money" about control, not money)."""
-    if vector is None:
-        return understood
-    if len(understood.needs) > 1:
-        near = need_similarities(vector, lexicon)
-        best_near = max((near.get(n, 0.0) for n in understood.needs), default=0.0)
-        if best_near <= 0:
-            return understood
-        weights = {n: w * (max(near.get(n, 0.0), 0.0) / best_near) ** SHARPEN for n, w in understood.weights.items()}
-        return replace(understood, needs=tuple(sorted(weights, key=lambda n: -weights[n])), weights=weights)
-    if understood.needs:
-        return understood
-    found = needs_by_meaning(vector, lexicon)
-    if not found:
-        return understood
-    best = max(found.values())
-    weights = {need: score / best for need, score in found.items()}
-    return replace(understood, needs=tuple(sorted(weights, key=lambda n: -weights[n])), weights=weights)
-
-
 def _among(session: DbSession, column: Any, ids: set[int]) -> Any:
     """column IN ids; on PostgreSQL as one array parameter, since thousands of bound values cost more to plan
     than the query takes to run."""
@@ -314,9 +291,6 @@ RISK_WEIGHT = 3.0
 # With the model: the best-ranked this many are re-ranked by cosine similarity (0 to 1) times this.
 RERANKED = 100
 MEANING_WEIGHT = 1.0
-# When the words name several needs, each is weighed by (its nearness in meaning / the nearest's) to this power:
-# steep, so that a word saying where or whose ("work", "money") does not outweigh what the query is about.
-SHARPEN = 3
 
 
 def _rank(
