@@ -108,10 +108,10 @@ def main() -> None:
             phrases = set(shipped_vocabulary())
             for name in args.sets:
                 rows = read_set(HERE / f"{name}.tsv")
-                if name == "heldout":  # also on its own: the queries no vocabulary phrase spells out exactly
+                if name.startswith("heldout"):  # also on its own: the queries no vocabulary phrase spells out exactly
                     unseen = [(q, n) for q, n in rows if " ".join(q.lower().split()) not in phrases]
                     got = measure(app, unseen, postcode, args.radius, False)
-                    print(f"heldout, not a vocabulary phrase word for word: {got['counted']} queries; "
+                    print(f"{name}, not a vocabulary phrase word for word: {got['counted']} queries; "
                           f"success@5 {got['success@5']:.1%}, zero results {got['zero']:.1%}")  # fmt: skip
                 if args.show_misses:
                     print(f"{name}:")

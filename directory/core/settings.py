@@ -139,7 +139,7 @@ SETTINGS: dict[str, Setting] = {
     ),
     "JOBS_SCHEDULE": Setting(
         "when scheduled jobs run: NAME=crontab pairs separated by ;",
-        "staleness=0 2 * * *; reminders=0 9 * * *; scrapers=0 3 * * *; gaps=30 4 * * *",
+        "staleness=0 2 * * *; reminders=0 9 * * *; scrapers=0 3 * * *; gaps=30 4 * * *; search-vectors=0 5 * * *",
     ),
     "JOBS_MISFIRE_GRACE": Setting(
         "seconds late a missed scheduled run may still start (once) after a restart", 86400, int

@@ -15,12 +15,14 @@ from functools import partial
 from flask import Flask, current_app
 from sqlalchemy import Engine, select, update
 
+from ..core import meaning
 from ..core.clock import utcnow
 from ..core.db import DbSession, db
 from ..core.liveness import Heartbeat, this_worker, worker_gone
 from ..gaps.compute import NothingToCompute, compute_gaps
 from ..imports.queue import run_queued
 from ..imports.running import run_source
+from ..listings import vectors
 from ..models import ImportSource
 from ..models.jobs import JobRun
 from ..verification.reminders import send_reminders
@@ -92,13 +94,26 @@ def _queued_imports() -> JobResult:
     return JobResult(counts=counts, message="" if counts["sources"] else "No import source was queued.")
 
 
+def _search_vectors() -> JobResult:
+    """Meaning vectors for the services bulk writes left without one or out of date, committed a batch at a time."""
+    if not meaning.installed():
+        raise JobUnavailable("the sentence-embedding model is not installed, so search ranks by words alone")
+    done = vectors.fill_missing(db.session, each_batch=db.session.commit)
+    db.session.commit()
+    return JobResult(counts={"vectors": done}, message="" if done else "Every service's vector was up to date.")
+
+
 JOBS: dict[str, Callable[[], JobResult]] = {
     "staleness": _staleness,
     "reminders": _reminders,
     "scrapers": _scrapers,
     "gaps": _gaps,
     "imports": _queued_imports,
+    "search-vectors": _search_vectors,
 }
+# Imports write new listings in bulk, without their meaning vectors: a run that imported anything is followed
+# at once by the job that works them out, so search ranks new listings by meaning the same day.
+FOLLOWED_BY = {"scrapers": "search-vectors", "imports": "search-vectors"}
 
 
 def run_job(app: Flask, name: str, *, trigger: str = "cli") -> JobRun:
@@ -135,7 +150,10 @@ def run_job(app: Flask, name: str, *, trigger: str = "cli") -> JobRun:
         run.outcome = "skipped" if result.skipped else "ok"
         run.counts, run.message, run.finished_at = dict(result.counts), result.message, utcnow()
         session.commit()
-        return _detached(session, run)
+        run = _detached(session, run)
+    if run.outcome == "ok" and name in FOLLOWED_BY and (run.counts or {}).get("sources"):
+        run_job(app, FOLLOWED_BY[name], trigger=f"after {name}"[:16])
+    return run
 
 
 def _beat(engine: Engine, run_id: int) -> None:

@@ -25,11 +25,11 @@ def register(cli: click.Group) -> None:
     @cli.command("search-vectors")
     @with_appcontext
     def search_vectors_command() -> None:
-        """Work out each service's meaning vector where missing (after a bulk load or a restore)."""
+        """Work out each service's meaning vector where missing or out of date (after a bulk load or a restore)."""
         if not meaning.installed():
             fail("The sentence-embedding model is not installed: pip install -e '.[meaning]'.")
         with tqdm(unit=" services", desc="Vectors", file=sys.stderr, disable=None) as bar:
-            done = vectors.fill_missing(db.session, progress=bar.update)
+            done = vectors.fill_missing(db.session, progress=bar.update, each_batch=db.session.commit)
         db.session.commit()
         click.echo(f"{done} services' vectors worked out.")
 

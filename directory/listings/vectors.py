@@ -2,7 +2,9 @@
 
 ``refresh`` runs inside every write to a service (from ``search_index.refresh``), so a vector never
 describes an older listing than the one committed; bulk loads leave vectors to ``fill_missing`` (the
-``search-vectors`` command). Nothing happens when the model is not installed (``core/meaning.py``).
+``search-vectors`` command, and the ``search-vectors`` job, which runs after every scheduled import). A
+vector made before its service's ``updated_at`` is out of date and made again. Nothing happens when the model
+is not installed (``core/meaning.py``).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, exists, insert, select
 
 from ..core import meaning
+from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..models import Service, ServiceVector, TaxonomyTerm, service_taxonomy
 
@@ -29,21 +32,41 @@ def refresh(session: DbSession, service: Service) -> None:
         return
     text = describe(service.name, ", ".join(t.name for t in service.categories), service.description or "")
     vector = meaning.to_bytes(meaning.embed([text])[0])
-    session.merge(ServiceVector(service_id=service.id, model=meaning.MODEL_ID, vector=vector))
+    session.merge(ServiceVector(service_id=service.id, model=meaning.MODEL_ID, vector=vector, made_at=utcnow()))
 
 
-def fill_missing(session: DbSession, batch: int = 512, progress: Callable[[int], object] | None = None) -> int:
-    """Work out the vectors that are missing or from another model, a batch at a time; returns how many.
-    The caller commits."""
-    done = 0
+def due(session: DbSession, limit: int | None = None, after: int = 0) -> list[tuple[int, str, str | None]]:
+    """(id, name, description) of services (id above ``after``) whose vector is missing, from another model, or
+    made before the service last changed."""
+    current = exists().where(
+        ServiceVector.service_id == Service.id,
+        ServiceVector.model == meaning.MODEL_ID,
+        ServiceVector.made_at.is_not(None),
+        ServiceVector.made_at >= Service.updated_at,
+    )
+    statement = (
+        select(Service.id, Service.name, Service.description).where(~current, Service.id > after).order_by(Service.id)
+    )
+    return [(r[0], r[1], r[2]) for r in session.execute(statement.limit(limit) if limit else statement)]
+
+
+def fill_missing(
+    session: DbSession,
+    batch: int = 512,
+    progress: Callable[[int], object] | None = None,
+    each_batch: Callable[[], object] | None = None,
+) -> int:
+    """Work out the vectors that are missing, from another model or out of date, a batch at a time; returns
+    how many. ``each_batch`` runs after each (the job commits there, so a long fill keeps what it did); the
+    caller commits the rest."""
+    done = last = 0
     while True:
-        have = select(ServiceVector.service_id).where(ServiceVector.model == meaning.MODEL_ID)
-        rows = session.execute(
-            select(Service.id, Service.name, Service.description).where(Service.id.not_in(have)).limit(batch)
-        ).all()
+        made_at = utcnow()  # before reading: a change saved meanwhile leaves this vector out of date
+        rows = due(session, batch, after=last)  # one pass in id order, so a batch is never made twice
         if not rows:
             return done
         ids = [r[0] for r in rows]
+        last = ids[-1]
         needs: dict[int, list[str]] = {}
         for service_id, name in session.execute(
             select(service_taxonomy.c.service_id, TaxonomyTerm.name)
@@ -57,13 +80,15 @@ def fill_missing(session: DbSession, batch: int = 512, progress: Callable[[int],
         session.execute(
             insert(ServiceVector),
             [
-                {"service_id": i, "model": meaning.MODEL_ID, "vector": meaning.to_bytes(v)}
+                {"service_id": i, "model": meaning.MODEL_ID, "vector": meaning.to_bytes(v), "made_at": made_at}
                 for i, v in zip(ids, vectors, strict=True)
             ],
         )
         done += len(rows)
         if progress is not None:
             progress(len(rows))
+        if each_batch is not None:
+            each_batch()
 
 
 def similarities(session: DbSession, ids: Collection[int], query_vector: np.ndarray) -> dict[int, float]:

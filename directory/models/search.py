@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     LargeBinary,
     String,
@@ -56,3 +57,5 @@ class ServiceVector(db.Model):  # type: ignore[name-defined,misc]
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
     model: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # When it was made: older than its service's updated_at means the listing changed since (a bulk write).
+    made_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, Select, and_, any_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -42,9 +42,9 @@ from . import evidence as search_evidence
 from . import text as search_text
 from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
 from .safety import Risk, risk_in
-from .semantic import needs_by_meaning
+from .semantic import with_meaning
 from .synonyms import cached_lexicon, cached_synonym_map
-from .words import Lexicon, Understanding, understand
+from .words import Understanding, understand
 
 
 @dataclass
@@ -118,14 +118,19 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
     if query.accepting_only:
         statement = statement.where(Service.capacity == "accepting")
     if query.day or query.time_of_day:
-        session_matches = [Schedule.service_id == Service.id, Schedule.by_appointment.is_(False)]
+        session_matches: list[ColumnElement[bool]] = [Schedule.by_appointment.is_(False)]
         if query.day:
             session_matches.append(Schedule.byday == query.day)
         if query.time_of_day:
             start, end = TIMES_OF_DAY[query.time_of_day]
             session_matches += [Schedule.opens_at < end, or_(Schedule.closes_at.is_(None), Schedule.closes_at > start)]
-        by_appointment = exists().where(Schedule.service_id == Service.id, Schedule.by_appointment.is_(True))
-        statement = statement.where(or_(exists().where(and_(*session_matches)), by_appointment))
+        # One EXISTS with the OR inside, not two ORed: PostgreSQL turns ORed EXISTS into hashed subplans that
+        # scan the whole schedule table; one it probes by service through the index.
+        statement = statement.where(
+            exists().where(
+                Schedule.service_id == Service.id, or_(and_(*session_matches), Schedule.by_appointment.is_(True))
+            )
+        )
     return statement
 
 
@@ -236,7 +241,7 @@ def search(
         if meaning.available(config.get("SEARCH_MEANING", "auto")):
             vector = meaning.embed([query.text])[0]
         read = understand(query.text, lexicon, lambda word: search_text.in_listings(session, word))
-        outcome.understood = understood = _with_meaning(read, lexicon, vector)
+        outcome.understood = understood = with_meaning(read, lexicon, vector)
         outcome.risk = risk_in(query.text, understood.corrections)
         needs = tuple(dict.fromkeys((*(outcome.risk.needs if outcome.risk else ()), *understood.needs)))
         found = search_text.match(session, understood, cached_synonym_map(session))
@@ -269,18 +274,6 @@ def search(
     for result in outcome.results:
         result.warning = warnings.get(result.service.id, "")
     return outcome
-
-
-def _with_meaning(understood: Understanding, lexicon: Lexicon, vector: np.ndarray | None) -> Understanding:
-    """Needs the words did not name, from the nearest everyday phrases by meaning (when the model is there)."""
-    if understood.needs or vector is None:
-        return understood
-    found = needs_by_meaning(vector, lexicon)
-    if not found:
-        return understood
-    best = max(found.values())
-    weights = {need: score / best for need, score in found.items()}
-    return replace(understood, needs=tuple(sorted(weights, key=lambda n: -weights[n])), weights=weights)
 
 
 def _among(session: DbSession, column: Any, ids: set[int]) -> Any:

@@ -47,6 +47,18 @@ WEAK_WORDS = _word_set(
     session sessions person's find finding looking look
     """
 )
+# Words for who a client is to someone ("my dad", "her husband"): they say whose problem it is, not what it is.
+# Beside words that name a need, "my dad keeps forgetting things" is about memory, not a dads' group, so a
+# phrase made only of these names its need at RELATION_SHARE of its weight and they are not searched as text.
+RELATION_WORDS = _word_set(
+    """
+    mum mums mam mom mother mummy dad dads father daddy parent parents husband wife partner boyfriend girlfriend
+    fiance fiancee son sons daughter daughters kid kids child children brother sister nan nana nanna gran granny
+    grandma grandad grandpa grandmother grandfather grandson granddaughter grandchild grandchildren friend
+    friends mate mates family relative relatives uncle aunt auntie niece nephew neighbour ex
+    """
+)
+RELATION_SHARE = 0.3
 _STEM = snowballstemmer.stemmer("english")
 
 
@@ -179,10 +191,14 @@ def understand(text: str, lexicon: Lexicon, in_listings: Callable[[str], bool] |
         stems.add(stem(word))
     matched = _phrases(stems, lexicon) if stems else []
     longest = max((len(e.stems) for e in matched), default=1)
+    relations = _relation_stems()
+    # Who it is about matters only when nothing else names a need ("single dad" is about dads).
+    about_someone = any(e.needs and not e.stems <= relations for e in matched)
     weights: dict[str, float] = {}
     for e in sorted(matched, key=lambda e: -len(e.stems)):
+        share = RELATION_SHARE if about_someone and e.stems <= relations else 1.0
         for n in e.needs:
-            weights.setdefault(n, len(e.stems) / longest)
+            weights[n] = max(weights.get(n, 0.0), share * len(e.stems) / longest)
     needs = tuple(sorted(weights, key=lambda n: -weights[n]))
     # Service words come from plain synonym phrases ("low mood"); a phrase that names needs brings the needs.
     added = tuple(dict.fromkeys(w for e in matched if not e.needs for w in e.words))
@@ -190,9 +206,17 @@ def understand(text: str, lexicon: Lexicon, in_listings: Callable[[str], bool] |
     # "support group" alone is searched as typed; beside words that say more, the weak words are dropped.
     if weak and len(weak) < len(groups) or (weak and (needs or added)):
         groups = [g for g in groups if g[0] not in weak]
+    if about_someone:  # searched as text only where a phrase about more than who uses it ("single dad")
+        kept = {s for e in matched if e.needs and not e.stems <= relations for s in e.stems}
+        groups = [g for g in groups if stem(g[0]) not in relations - kept]
     return Understanding(
         text, tuple(groups), tuple(corrections), tuple(e.phrase for e in matched), needs, added, weights, weak
     )
+
+
+@lru_cache(maxsize=1)
+def _relation_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in RELATION_WORDS)
 
 
 def _phrases(stems: set[str], lexicon: Lexicon) -> list[Entry]:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, make_url, select
 
+from directory.core import meaning
 from directory.core.db import db
 from directory.core.liveness import this_worker
 from directory.imports.queue import ProgressFile, queue_source, run_queued, uploads_folder
 from directory.imports.sources import ensure_source
 from directory.jobs import lease
 from directory.jobs import scheduler as jobs
+from directory.jobs.registry import run_job
+from directory.listings import vectors
 from directory.models import Service
 from directory.models.imports import ImportRun, ImportSource
 from directory.models.jobs import JobRun
@@ -135,3 +140,26 @@ def test_run_now_while_an_import_holds_the_database_says_so(
     assert "The database is busy with an import just now, so nothing was queued" in page
     session.expire_all()
     assert source.state == "idle"
+
+
+@pytest.mark.skipif(not meaning.installed() and not os.environ.get("CI"), reason="the meaning extra is not installed")
+def test_an_import_run_by_the_jobs_is_followed_by_the_new_listings_vectors(
+    session: Any, server: LoopbackServer, app: Flask
+) -> None:
+    tag = unique("Vectored")
+    base = serve_feed(server, feed_services(tag, 3))
+    source = ensure_source(session, name=unique("vectored feed"), kind="oruk", url=base)
+    queue_source(session, source.id, requested_by="admin@example.org")
+    session.commit()
+    app.config["IMPORT_ALLOW_PRIVATE"] = True
+    try:
+        run_job(app, "imports", trigger="cli")
+    finally:
+        app.config["IMPORT_ALLOW_PRIVATE"] = False
+    session.expire_all()
+    imported = list(session.scalars(select(Service.id).where(Service.name.like(f"{tag}%"))))
+    assert len(imported) == 3
+    assert not {r[0] for r in vectors.due(session)} & set(imported)  # bulk-written, then given their vectors
+    followed = session.scalars(select(JobRun).where(JobRun.name == "search-vectors").order_by(JobRun.id.desc())).first()
+    assert followed is not None and (followed.trigger, followed.outcome) == ("after imports", "ok")
+    assert followed.counts["vectors"] >= 3

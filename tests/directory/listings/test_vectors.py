@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from directory.core import meaning
+from directory.core.clock import utcnow
 from directory.listings import operations, vectors
-from directory.models import ServiceVector
+from directory.models import Service, ServiceVector
 from tests.conftest import STAFF
 
 pytestmark = [
@@ -44,3 +45,23 @@ def test_missing_vectors_are_filled_in_batches(session: Any, make_service: Any) 
     session.commit()
     near = vectors.similarities(session, ids, meaning.embed(["a walk with others"])[0])
     assert set(near) == set(ids) and all(score > 0.2 for score in near.values())
+
+
+def test_a_vector_older_than_its_listing_is_made_again(session: Any, make_service: Any) -> None:
+    service = make_service(name="Knit and natter", description="Knitting and a chat.")
+    session.commit()
+    assert service.id not in {r[0] for r in vectors.due(session)}
+    # A bulk write changes the listing without the write path (as an import's batched statements may).
+    session.execute(
+        update(Service)
+        .where(Service.id == service.id)
+        .values(name="Money advice", description="Debt help.", updated_at=utcnow())
+    )
+    session.commit()
+    assert service.id in {r[0] for r in vectors.due(session)}
+    money = meaning.embed(["help with debt and money"])[0]
+    before = float(_vector(session, service.id) @ money)
+    assert vectors.fill_missing(session) >= 1
+    session.commit()
+    assert float(_vector(session, service.id) @ money) > before
+    assert service.id not in {r[0] for r in vectors.due(session)}

@@ -82,6 +82,14 @@ def test_an_admin_phrase_with_needs_takes_effect(make_service: Any, session: Any
     assert found(session, app, q="my toaster is broken") == ["Repair cafe"]
 
 
+def test_the_condition_comes_before_the_relation(make_service: Any, session: Any, app: Flask, vocabulary: None) -> None:
+    make_service(name="Dads' group", description="Dads and their children.", categories=["parenting-families"])
+    make_service(name="Memory cafe", description="For people living with dementia.", categories=["specific-conditions"])
+    make_service(name="Bereavement cafe", categories=["bereavement"])
+    assert found(session, app, q="my dad keeps forgetting things")[0] == "Memory cafe"
+    assert found(session, app, q="death of a parent")[0] == "Bereavement cafe"
+
+
 def test_risk_brings_crisis_lines_and_local_support_first(
     client: Any,
     make_service: Any,
@@ -153,3 +161,15 @@ def test_meaning_finds_needs_no_phrase_spells_out(
         assert "Friendship lunch club" not in found(session, app, q="nobody ever visits me")
     finally:
         app.config["SEARCH_MEANING"] = "auto"
+
+
+@pytest.mark.skipif(not meaning.installed() and not os.environ.get("CI"), reason="the meaning extra is not installed")
+def test_of_the_needs_the_words_name_the_one_the_query_means_comes_first(
+    make_service: Any, session: Any, app: Flask, vocabulary: None
+) -> None:
+    make_service(name="Job club", description="Find work, write a CV.", categories=["employment-volunteering"])
+    make_service(name="Wellbeing cafe", description="Talk things through.", categories=["mental-health"])
+    make_service(name="Money advice drop-in", description="Money, debt and bills.", categories=["debt-benefits"])
+    make_service(name="Domestic abuse outreach", categories=["domestic-abuse"])
+    assert found(session, app, q="stress at work")[0] == "Wellbeing cafe"
+    assert found(session, app, q="my boyfriend takes my money and checks my phone")[0] == "Domestic abuse outreach"

@@ -112,3 +112,18 @@ def test_shipped_vocabulary_has_hundreds_of_phrases_for_every_need() -> None:
     codes = {c["code"] for c in json.loads(resources.files("directory").joinpath("data/categories.json").read_text())}
     named = {n for needs, _words in vocabulary.values() for n in needs}
     assert named == codes
+
+
+def test_who_it_is_about_does_not_outweigh_what_it_is_about(lexicon) -> None:  # type: ignore[no-untyped-def]
+    understood = understand("my dad keeps forgetting things", lexicon)
+    assert understood.needs[0] == "specific-conditions"
+    assert understood.weights.get("parenting-families", 0.0) < understood.weights["specific-conditions"] / 2
+    assert ("dad",) not in understood.terms  # not searched as text: a dads' group is not the answer
+    death = understand("death of a parent", lexicon)
+    assert death.needs[0] == "bereavement" and ("parent",) not in death.terms
+
+
+def test_a_relation_alone_still_names_its_need(lexicon) -> None:  # type: ignore[no-untyped-def]
+    understood = understand("single dad", lexicon)
+    assert understood.needs == ("parenting-families",) and understood.weights["parenting-families"] == 1.0
+    assert ("dad",) in understood.terms
