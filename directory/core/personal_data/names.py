@@ -46,7 +46,8 @@ _INITIAL_SURNAME = re.compile(
 )
 _SURNAME_INITIAL = re.compile(r"(?<![\w.'’@])([A-Za-z][a-z]+),\s+([A-Za-z])\.(?!\w)")
 # A social media handle, unless the words before say it is an organisation's ("the club's instagram").
-_HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])")
+# Not before "(": "@SUM(A1)" is a spreadsheet formula pasted in, not a handle.
+_HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@(])")
 _ORG_BEFORE = re.compile(
     r"\b(?:club|group|charity|centre|center|trust|service|council|organisation|organization|shed|project|"
     r"foundation|society|team|page|church|library|cafe|café|hub)(?:'s|’s)?\b[^.;\n]{0,25}$",

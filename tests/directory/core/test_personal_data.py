@@ -238,6 +238,7 @@ def test_initials_handles_groupings_partial_postcodes_and_words_are_found(
         "client in the north, carer in town",
         "will come back in jan with the timetable",
         "A Macmillan nurse visits the group",
+        "@SUM(A1) +1 -1",  # a spreadsheet formula pasted into a note, not a handle
     ],
 )
 def test_event_dates_role_inboxes_and_places_named_after_people_raise_no_finding(text: str) -> None:
