@@ -268,7 +268,8 @@ def search(
     warnings = search_evidence.warnings(session, config, now)
     first = outcome.risk.needs if outcome.risk else ()
     weights = understood.weights if understood else {}
-    if outcome.origin is None and over_cap(session, statement):
+    cap = int(config.get("SEARCH_COUNT_CAP", CAP))
+    if outcome.origin is None and over_cap(session, statement, cap):
         # England-wide and matching thousands: ordered and cut in the database, counted up to the cap.
         chosen = first_page(
             session, statement, query, latest_wait=_latest_wait(wait_since), waiting=_waiting(wait_since),
@@ -276,7 +277,7 @@ def search(
             warned=set(warnings), ranking=(found, needs, first, weights),
             weights=(NEED_WEIGHT, RISK_WEIGHT, MEANING_WEIGHT, RERANKED), vector=vector,
         )  # fmt: skip
-        outcome.matched, outcome.matched_exact = CAP, False
+        outcome.matched, outcome.matched_exact = cap, False
     else:
         candidates = []
         columns, where = _columns(statement, query, outcome.origin, wait_since)

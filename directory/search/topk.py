@@ -26,7 +26,8 @@ from ..models import Service, TaxonomyTerm, service_taxonomy
 from .query import SearchQuery
 from .text import TextMatch
 
-# Past this many matches a search without a postcode is ordered and cut in the database, and counted no further.
+# Past this many matches (the SEARCH_COUNT_CAP setting) a search without a postcode is ordered and cut in the
+# database, and counted no further.
 CAP = 1_000
 
 
@@ -97,9 +98,9 @@ def list_filters(query: SearchQuery, latest_wait: Any) -> list[Any]:
     return conditions
 
 
-def over_cap(session: DbSession, statement: Select[Any]) -> bool:
-    """More than ``CAP`` matches: counted only up to one past the cap."""
-    return int(session.scalar(select(func.count()).select_from(statement.limit(CAP + 1).subquery())) or 0) > CAP
+def over_cap(session: DbSession, statement: Select[Any], cap: int) -> bool:
+    """More than ``cap`` matches: counted only up to one past the cap."""
+    return int(session.scalar(select(func.count()).select_from(statement.limit(cap + 1).subquery())) or 0) > cap
 
 
 def matching(found: TextMatch) -> Select[Any]:
