@@ -259,7 +259,7 @@ def search(
         sources += [_needing(needs)] if needs else []
         statement = statement.where(Service.id.in_(sources[0] if len(sources) == 1 else union(*sources)))
     elif either:
-        alternatives = [Service.id.in_(found.subquery(nearby))] if found is not None else []
+        alternatives: list[Any] = [Service.id.in_(found.subquery(nearby))] if found is not None else []
         alternatives += [Service.categories.any(TaxonomyTerm.code.in_(needs))] if needs else []
         statement = statement.where(or_(*alternatives))
     stale_after = now - timedelta(days=config["STALE_DAYS"])
