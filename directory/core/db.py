@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
@@ -39,6 +39,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def refresh_statistics(session: Any) -> None:
+    """Let the database's query planner see how many rows each table and index holds (``ANALYZE``). SQLite keeps
+    none until asked, and without them it sorts every service to show an England-wide first page instead of
+    walking the name index (about 200 ms against 4 ms at 100,000 services). Run after migrations and bulk loads;
+    PostgreSQL's autovacuum keeps its own, so this only helps it sooner."""
+    session.execute(text("ANALYZE"))
 
 
 # Tables the models do not describe: the SQLite full-text index and its shadow tables.

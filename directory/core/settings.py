@@ -40,6 +40,12 @@ SETTINGS: dict[str, Setting] = {
         "installed; off: words alone (docs/search.md)",
         "auto",
     ),
+    "SEARCH_COUNT_CAP": Setting(
+        "matches counted at most: a search without a postcode that matches more is ordered and cut in the "
+        'database and says "more than" this many (docs/search.md)',
+        1000,
+        int,
+    ),
     # --- settings: gaps (issue 4) ---
     "GAP_WEIGHT_DEPRIVATION": Setting(
         "weight of the deprivation part of the gap score (docs/gap-score.md)", 0.4, float

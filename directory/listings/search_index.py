@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ..core.db import DbSession
+from ..core.db import DbSession, refresh_statistics
 from ..models import Service
 from . import vectors
 from .fts import fold_accents
@@ -89,4 +89,5 @@ def rebuild(session: DbSession) -> int:
         batch = [{"id": r[0], **{k: fold_accents(v or "") for k, v in zip(names, r[1:], strict=True)}} for r in rows]
         for start in range(0, len(batch), 5_000):
             session.execute(_PG_UPSERT, batch[start : start + 5_000])
+    refresh_statistics(session)  # a bulk load changes what the planner should know about every table
     return int(session.execute(text("SELECT count(*) FROM service_fts")).scalar() or 0)

@@ -32,6 +32,8 @@ service_taxonomy = Table(
     db.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("taxonomy_term_id", ForeignKey("taxonomy_term.id"), primary_key=True),
+    # A need's services, for England-wide searches by need (migration 0015).
+    Index("ix_service_taxonomy_term_service", "taxonomy_term_id", "service_id"),
 )
 
 

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
-from ..core.db import MIGRATIONS, db
+from ..core.db import MIGRATIONS, db, refresh_statistics
 from ..listings.taxonomy import ensure_categories
 from ..search.synonyms import ensure_synonyms
 from .backup_checks import UnsafeBackup, check_restored_version
@@ -21,6 +21,8 @@ def init_database() -> int:
     upgrade(directory=str(MIGRATIONS), revision="heads")
     ensure_synonyms(db.session)
     added = ensure_categories(db.session)
+    db.session.commit()
+    refresh_statistics(db.session)
     db.session.commit()
     return added
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, exists, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -44,6 +44,7 @@ from .query import TIMES_OF_DAY, Origin, SearchQuery, locate
 from .safety import Risk, risk_in
 from .semantic import with_meaning
 from .synonyms import cached_lexicon, cached_synonym_map
+from .topk import CAP, Candidate, first_page, list_filters, matching, over_cap, sort_key
 from .words import Understanding, understand
 
 
@@ -74,6 +75,7 @@ class Outcome:
     results: list[Result] = field(default_factory=list)
     origin: Origin | None = None
     matched: int = 0
+    matched_exact: bool = True  # False: more than ``matched`` (the count stopped at ``topk.CAP``)
     understood: Understanding | None = None
     risk: Risk | None = None
     fallback: Fallback | None = None  # what to offer when nothing matched near the client (fallback.py)
@@ -82,11 +84,27 @@ class Outcome:
     def found_nothing(self) -> bool:
         return not self.results
 
+    @property
+    def count_words(self) -> str:
+        """How many matched, in words: "1 result", "245 results", "More than 1,000 results"."""
+        if not self.matched_exact:
+            return f"More than {self.matched:,} results"
+        return f"{self.matched:,} result{'' if self.matched == 1 else 's'}"
+
 
 def _bbox(origin: Origin, radius_km: float) -> tuple[float, float, float, float]:
     dlat = radius_km / 111.0
     dlon = radius_km / (111.320 * max(math.cos(math.radians(origin.latitude)), 0.01))
     return origin.latitude - dlat, origin.latitude + dlat, origin.longitude - dlon, origin.longitude + dlon
+
+
+def _needing(codes: tuple[str, ...]) -> Select[Any]:
+    """The ids of services that meet any of these needs."""
+    return (
+        select(service_taxonomy.c.service_id)
+        .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
+        .where(TaxonomyTerm.code.in_(codes))
+    )
 
 
 def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Select[Any]:
@@ -100,12 +118,7 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
         if query.postcode:  # few services nearby: look up each one's needs
             statement = statement.where(Service.categories.any(TaxonomyTerm.code.in_(query.categories)))
         else:  # England-wide: one pass over the needs' links beats a lookup for each of many services
-            in_needs = (
-                select(service_taxonomy.c.service_id)
-                .join(TaxonomyTerm, TaxonomyTerm.id == service_taxonomy.c.taxonomy_term_id)
-                .where(TaxonomyTerm.code.in_(query.categories))
-            )
-            statement = statement.where(Service.id.in_(in_needs))
+            statement = statement.where(Service.id.in_(_needing(query.categories)))
     if query.free_only:
         statement = statement.where(Service.is_free.is_(True))
     if query.age is not None:
@@ -138,18 +151,22 @@ def _base(query: SearchQuery, config: Mapping[str, Any], now: datetime) -> Selec
 FEW = 5_000
 
 
-@dataclass
-class _Candidate:
-    """The few facts ordering needs, read in one query; full listings are loaded only for the page shown."""
+def _latest_wait(wait_since: datetime | None) -> Any:
+    """The latest waiting time reported for a service (a wait reported before ``wait_since`` counts as unknown)."""
+    reports = select(WaitingTimeReport.weeks).where(WaitingTimeReport.service_id == Service.id)
+    if wait_since is not None:
+        reports = reports.where(WaitingTimeReport.reported_at >= wait_since)
+    return (
+        reports.order_by(WaitingTimeReport.reported_at.desc(), WaitingTimeReport.id.desc())
+        .limit(1)
+        .correlate(Service)
+        .scalar_subquery()
+    )
 
-    id: int
-    name: str
-    verified_at: datetime | None
-    wait_weeks: int | None
-    distance_km: float | None
-    area_match: bool
-    relevance: float
-    stale: int
+
+def _waiting(wait_since: datetime) -> Select[Any]:
+    """The services with a waiting time reported since ``wait_since``."""
+    return select(WaitingTimeReport.service_id).where(WaitingTimeReport.reported_at >= wait_since)
 
 
 def _columns(
@@ -158,15 +175,7 @@ def _columns(
     """Only the columns this query's filters and order read: decoding JSON lists and finding the latest wait
     cost more than the rest of a row, which matters when a search spans all of England. A wait reported before
     ``wait_since`` counts as unknown."""
-    reports = select(WaitingTimeReport.weeks).where(WaitingTimeReport.service_id == Service.id)
-    if wait_since is not None:
-        reports = reports.where(WaitingTimeReport.reported_at >= wait_since)
-    latest_wait = (
-        reports.order_by(WaitingTimeReport.reported_at.desc(), WaitingTimeReport.id.desc())
-        .limit(1)
-        .correlate(Service)
-        .scalar_subquery()
-    )
+    latest_wait = _latest_wait(wait_since)
     optional = {
         "modes": (Service.delivery_modes,
                   origin is not None or not query.include_remote or bool(query.delivery) or query.home_visits),
@@ -247,27 +256,46 @@ def search(
         found = search_text.match(session, understood, cached_synonym_map(session))
     # Words are alternatives, ranked by how well they match: a listing needs one of them, or one of the needs
     # the everyday phrases name ("money worries" -> debt and benefits).
-    either: list[Any] = [Service.id.in_(found.subquery(nearby))] if found is not None else []
-    if needs:
-        either.append(Service.categories.any(TaxonomyTerm.code.in_(needs)))
-    if either:
-        statement = statement.where(or_(*either))
+    either = found is not None or bool(needs)
+    if either and outcome.origin is None:
+        # England-wide: one list of ids (the text's matches and the needs' links) drives the query, not a scan
+        # of every service testing each alternative.
+        sources = [matching(found)] if found is not None else []
+        sources += [_needing(needs)] if needs else []
+        statement = statement.where(Service.id.in_(sources[0] if len(sources) == 1 else union(*sources)))
+    elif either:
+        alternatives: list[Any] = [Service.id.in_(found.subquery(nearby))] if found is not None else []
+        alternatives += [Service.categories.any(TaxonomyTerm.code.in_(needs))] if needs else []
+        statement = statement.where(or_(*alternatives))
     stale_after = now - timedelta(days=config["STALE_DAYS"])
-    candidates = []
-    columns, where = _columns(statement, query, outcome.origin, search_evidence.current_wait_since(config, now))
+    wait_since = search_evidence.current_wait_since(config, now)
+    statement = statement.where(*list_filters(query, _latest_wait(wait_since)))
     warnings = search_evidence.warnings(session, config, now)
-    for row in session.execute(columns):
-        candidate = _candidate(row, where, query, outcome.origin, distances, area_services, stale_after)
-        if candidate is not None:
-            if candidate.id in warnings:
-                candidate.stale = 2  # below stale listings, until staff check it
-            candidates.append(candidate)
-    outcome.matched = len(candidates)
     first = outcome.risk.needs if outcome.risk else ()
     weights = understood.weights if understood else {}
-    if either and query.sort == "relevance":
-        _rank(session, found, candidates, needs, first, weights, vector)
-    chosen = sorted(candidates, key=_sort_key(query.sort))[: query.limit]
+    cap = int(config.get("SEARCH_COUNT_CAP", CAP))
+    if outcome.origin is None and over_cap(session, statement, cap):
+        # England-wide and matching thousands: ordered and cut in the database, counted up to the cap.
+        chosen = first_page(
+            session, statement, query, latest_wait=_latest_wait(wait_since), waiting=_waiting(wait_since),
+            stale_after=stale_after,
+            warned=set(warnings), ranking=(found, needs, first, weights),
+            weights=(NEED_WEIGHT, RISK_WEIGHT, MEANING_WEIGHT, RERANKED), vector=vector,
+        )  # fmt: skip
+        outcome.matched, outcome.matched_exact = cap, False
+    else:
+        candidates = []
+        columns, where = _columns(statement, query, outcome.origin, wait_since)
+        for row in session.execute(columns):
+            candidate = _candidate(row, where, query, outcome.origin, distances, area_services, stale_after)
+            if candidate is not None:
+                if candidate.id in warnings:
+                    candidate.stale = 2  # below stale listings, until staff check it
+                candidates.append(candidate)
+        outcome.matched = len(candidates)
+        if either and query.sort == "relevance":
+            _rank(session, found, candidates, needs, first, weights, vector)
+        chosen = sorted(candidates, key=sort_key(query.sort))[: query.limit]
     if either and query.sort != "relevance":  # shown with each result, though not used for this order
         _rank(session, found, chosen, needs, first, weights, vector)
     outcome.results = _load(session, chosen, config, now)
@@ -296,7 +324,7 @@ MEANING_WEIGHT = 1.0
 def _rank(
     session: DbSession,
     found: search_text.TextMatch | None,
-    candidates: list[_Candidate],
+    candidates: list[Candidate],
     needs: tuple[str, ...],
     first: tuple[str, ...],
     weights: Mapping[str, float],
@@ -345,7 +373,7 @@ def _candidate(
     distances: dict[int, float],
     area_services: set[int],
     stale_after: datetime,
-) -> _Candidate | None:
+) -> Candidate | None:
     service_id, name, verified_at = row[0], row[1], row[2]
 
     def read(name: str) -> Any:
@@ -376,10 +404,10 @@ def _candidate(
         if not within and not (area_match and (remote_only or not placed)):
             return None
     stale = 0 if verified_at is not None and verified_at >= stale_after else 1
-    return _Candidate(service_id, name, verified_at, wait_weeks, distance, area_match, 0.0, stale)
+    return Candidate(service_id, name, verified_at, wait_weeks, distance, area_match, 0.0, stale)
 
 
-def _load(session: DbSession, chosen: list[_Candidate], config: Mapping[str, Any], now: datetime) -> list[Result]:
+def _load(session: DbSession, chosen: list[Candidate], config: Mapping[str, Any], now: datetime) -> list[Result]:
     services = {
         s.id: s
         for s in session.scalars(
@@ -401,29 +429,6 @@ def _load(session: DbSession, chosen: list[_Candidate], config: Mapping[str, Any
         )  # fmt: skip
         for c in chosen
     ]
-
-
-def _sort_key(sort: str) -> Any:
-    def distance(c: _Candidate) -> float:
-        return c.distance_km if c.distance_km is not None else math.inf
-
-    def weeks(c: _Candidate) -> float:
-        return c.wait_weeks if c.wait_weeks is not None else math.inf
-
-    def verified(c: _Candidate) -> float:
-        return -c.verified_at.timestamp() if c.verified_at else math.inf
-
-    def step(km: float) -> float:
-        return math.floor(km / 0.5) if km != math.inf else math.inf
-
-    if sort == "nearest":
-        return lambda c: (step(distance(c)), c.stale, distance(c), c.name, c.id)
-    if sort == "wait":
-        return lambda c: (weeks(c), c.stale, distance(c), c.name, c.id)
-    if sort == "verified":
-        return lambda c: (verified(c), c.name, c.id)
-    # A listing with evidence it may be wrong (stale 2) sinks below every other match, however well it matches.
-    return lambda c: (c.stale >= 2, -round(c.relevance, 1), c.stale, -c.relevance, distance(c), c.name, c.id)
 
 
 def record_unmet_need(session: DbSession, outcome: Outcome, *, team: str = "", today: date | None = None) -> int:

@@ -82,6 +82,8 @@ def api_search() -> Any:
         {
             "results": [result_json(r, staff=staff, now=now) for r in outcome.results],
             "matched": outcome.matched,
+            "matched_exact": outcome.matched_exact,  # false: more than "matched" (counting stopped there)
+            "matched_words": outcome.count_words,
             **understood_json(outcome, staff=staff, now=now),
             "origin": None
             if outcome.origin is None
