@@ -32,6 +32,13 @@ from .likelihood import closure_likelihoods, outcome_rates, reply_rate, unanswer
 from .priority import questions, unanswered_ratio, wrong_probability
 
 UNKNOWN_DEPRIVATION = 0.5
+# A listing that cannot be emailed is settled only by a call (reminders settle the others sooner or later), so a call
+# to it is worth this much more than one to an equally doubtful listing that can still answer by email.
+UNREACHABLE = 2.0
+
+
+def reasons_of(evidence: Sequence[FollowUp]) -> set[str]:
+    return {f.reason for f in evidence}
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,8 @@ def prioritised(
             probability = 1 - closure[service_id].probability  # hidden or sunk: wrong if it is running
         count = int(signposted.get(service_id, 0))
         harm = probability * (1 + math.log1p(count)) * deprivation
+        if "no-email" in reasons_of(evidence) and not hidden:
+            harm *= UNREACHABLE  # no reminder will settle it: only a call can
         reasons = tuple(dict.fromkeys(f.reason for f in evidence))
         rows.append(Priority(evidence[0], decile, days, count, round(harm, 4), probability, reasons,
                              tuple(questions(reasons)), tuple(likely.why), hidden))  # fmt: skip
