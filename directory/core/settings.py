@@ -105,6 +105,12 @@ SETTINGS: dict[str, Setting] = {
         int,
     ),
     "REMINDER_SOONER_DAYS": Setting("days between reminders to a listing the evidence doubts (at least 3)", 3, int),
+    "REMINDER_HIDDEN_DAYS": Setting(
+        "days between reminders to a listing the evidence alone took out of search (silence, funding ended, link"
+        " workers' reports): the group's answer brings it back",
+        14,
+        int,
+    ),
     "WAIT_CURRENT_DAYS": Setting(
         "days a reported waiting time counts as current; older ones show as 'last known' and count as unknown"
         " for sorting and the longest-wait filter",

@@ -27,7 +27,7 @@ from ..groups import links as groups
 from ..listings.freshness import freshness
 from ..models import Contact, Organization, Service
 from ..models.verification import ContactOptOut, FollowUp, Reminder
-from .batches import batch_size, id_batches, live_ids
+from .batches import batch_size, id_batches, reminded_ids
 from .contacts import first_address, normal_address
 from .follow_ups import queue_follow_up
 from .waits import keep_asking_due, reminder_due_days, sooner
@@ -135,6 +135,8 @@ def _send_one(
     session.commit()
     if kind == "funding":
         subject = f"Funding for {service.name} ends soon: is it carrying on?"
+    elif service.status == "closed":
+        subject = f"Is {service.name} still running? It is out of search until we hear from you"
     else:
         subject = SUBJECTS.get(sequence, SUBJECTS[3]).format(name=service.name)
     try:
@@ -173,6 +175,7 @@ class _Listing:
     reachable: bool
     stopped_reported: bool
     evidence: bool  # any open follow-up
+    hidden: bool  # taken out of search by the evidence: still asked, less often
     sent: dict[tuple[str, str], list[_Step]]  # (kind, cycle) -> steps sent, in order
     queued: frozenset[tuple[str, str]]  # (reason, cycle) of follow-ups already queued
 
@@ -185,7 +188,7 @@ def _read_batch(session: DbSession, ids: list[int]) -> list[_Listing]:
     services = session.execute(
         select(
             Service.id, Service.last_verified_at, Service.created_at, Service.funded_until, Service.email,
-            Organization.email.label("organization_email"),
+            Service.status, Organization.email.label("organization_email"),
         )
         .join(Organization, Organization.id == Service.organization_id)
         .where(Service.id.in_(ids))
@@ -234,7 +237,8 @@ def _read_batch(session: DbSession, ids: list[int]) -> list[_Listing]:
             _Listing(
                 id=service.id, cycle_start=start, cycle=cycle, funded_until=service.funded_until, address=address,
                 reachable=bool(address) and normal_address(address or "") not in opted,
-                stopped_reported=service.id in stopped, evidence=service.id in evidence, sent=dict(sent[service.id]),
+                stopped_reported=service.id in stopped, evidence=service.id in evidence,
+                hidden=service.status == "closed", sent=dict(sent[service.id]),
                 queued=frozenset(queued[service.id]),
             )
         )  # fmt: skip
@@ -252,10 +256,12 @@ def send_reminders(
     now = now or utcnow()
     offsets = reminder_offsets(config)
     counts: Counter[str] = Counter()
-    for ids in id_batches(session, live_ids(), batch_size(config, batch)):
+    for ids in id_batches(session, reminded_ids(), batch_size(config, batch)):
         listings = _read_batch(session, ids)
-        doubted = sooner(session, [x.id for x in listings if x.sent.get(("freshness", x.cycle)) or x.evidence],
-                         config, now=now)  # fmt: skip
+        doubted = sooner(
+            session, [x.id for x in listings if not x.hidden and (x.sent.get(("freshness", x.cycle)) or x.evidence)],
+            config, now=now,
+        )  # fmt: skip
         for listing in listings:
             _remind(session, listing, config, offsets, now, counts, listing.id in doubted)
         session.commit()
@@ -316,14 +322,16 @@ def _remind(
             session, listing.id, "no-reply", cycle=cycle, detail=detail
         ):
             counts["queued_for_phone"] += 1
-    asking = keep_asking_due(config, len(sent) >= len(offsets), sent, ("no-reply", cycle) in listing.queued, now,
-                             sooner if doubted else None)  # fmt: skip
+    # A listing the evidence took out of search is asked again less often (a closed group's address should not hear
+    # from us every week), but asked: a running group's answer is what brings it back.
+    gap = timedelta(days=int(config["REMINDER_HIDDEN_DAYS"])) if listing.hidden else sooner if doubted else None
+    asking = keep_asking_due(config, len(sent) >= len(offsets), sent, ("no-reply", cycle) in listing.queued, now, gap)
     if asking and listing.reachable and _send_one(
         session, _service(session, listing.id), kind="freshness", cycle=cycle, sequence=len(sent) + 1,
         address=str(listing.address), config=config, now=now,
     ):  # fmt: skip
         counts["sent_again"] += 1
-    if listing.funded_until is not None and listing.reachable:
+    if listing.funded_until is not None and listing.reachable and not listing.hidden:
         ends = listing.funded_until
         checkin = ends - timedelta(days=int(config["FUNDING_CHECKIN_DAYS"]))
         funding_cycle = ends.isoformat()

@@ -33,13 +33,13 @@ def keep_asking_due(
     sent: Sequence[Any],
     phone_queued: bool,
     now: datetime,
-    sooner: timedelta | None = None,
+    sooner: timedelta | None = None,  # the gap instead of REMINDER_KEEP_ASKING_DAYS
 ) -> bool:
     """After the reminder steps and the phone queue, ask again every REMINDER_KEEP_ASKING_DAYS (0: never), or every
-    ``sooner`` while the evidence already doubts the listing, until the group answers or staff check: an answer
-    settles the evidence, and each silence makes a closure likelier."""
+    ``sooner`` (while the evidence doubts the listing, or once it took it out of search), until the group answers or
+    staff check: an answer settles the evidence, and each silence makes a closure likelier."""
     days = int(config.get("REMINDER_KEEP_ASKING_DAYS", 0))
-    gap = min(timedelta(days=days), sooner) if sooner else timedelta(days=days)
+    gap = sooner or timedelta(days=days)
     return bool(days and steps_done and sent and phone_queued and now >= sent[-1].sent_at + gap)
 
 

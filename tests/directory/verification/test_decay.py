@@ -239,3 +239,28 @@ def test_a_groups_own_answer_after_a_link_worker_report_settles_it(
     with db_session(app) as session:
         [report] = session.scalars(select(FollowUp).where(FollowUp.service_id == service_id)).all()
         assert report.reason == "reported-stopped" and report.resolved_by.endswith("(answered)")
+
+
+def test_a_listing_the_evidence_took_out_is_still_asked_and_the_groups_answer_brings_it_back(
+    app: Flask, mailbox: Mailbox, contact: str, word: str
+) -> None:
+    """Two link workers' reports take a listing out of default results; it is not the group's word, so its reminders
+    still come (every REMINDER_HIDDEN_DAYS once its round is done), saying so, and a running group's one click
+    restores it. Before, a listing out of search was never asked again: a running group stayed out until staff
+    happened to call it."""
+    service_id = listing_with(app, contact, word)
+    name = f"{word.title()} club"
+    with at(VERIFIED + timedelta(days=10)):
+        for worker in (staff_client(app), staff_client(app)):
+            report_closed(worker, service_id)
+    assert row(app, service_id).status == "closed"
+    with at(FIRST + timedelta(hours=9)):
+        job(app, "reminders")
+    [message] = mailbox.to(contact)
+    assert message["Subject"] == f"Is {name} still running? It is out of search until we hear from you"
+    assert "no longer see it in their searches" in message.get_body(("plain",)).get_content()
+    with at(FIRST + timedelta(days=1)):
+        assert submit(app.test_client(), link_to(message, "/group/confirm/"), {"answer": "wait-2"}).status_code == 200
+        assert warning_of(staff_client(app), word, name) == ""  # back in default results, unmarked
+    assert row(app, service_id).status == "active"
+    assert actions(app, service_id)[-1] == "running again, said the group"
