@@ -7,7 +7,8 @@ expected harm = P(wrong) × use × deprivation reached, where
   so a call goes where it would change what link workers see;
 - use is 1 + ln(1 + signpostings in the last year) (searches are not recorded per listing, signpostings are);
 - deprivation reached is (11 − the most deprived IMD decile among the LSOAs the service is in or covers) / 10,
-  so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded).
+  so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded);
+- a listing shown as running that cannot be emailed counts double (``UNREACHABLE``): only a call settles it.
 
 One row per listing: all its open evidence together, the oldest follow-up standing for it (resolving it settles
 the rest, since staff checked the whole listing).
