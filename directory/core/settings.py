@@ -103,6 +103,20 @@ SETTINGS: dict[str, Setting] = {
         7,
         int,
     ),
+    "REMINDER_SOONER_LIKELIHOOD": Setting(
+        "percent: once the evidence makes a closure at least this likely (silence, a funding end, a link worker's"
+        " report), the listing's reminders come every REMINDER_SOONER_DAYS instead (a round starts at once);"
+        " over 100: never",
+        10,
+        int,
+    ),
+    "REMINDER_SOONER_DAYS": Setting("days between reminders to a listing the evidence doubts (at least 3)", 3, int),
+    "REMINDER_HIDDEN_DAYS": Setting(
+        "days between reminders to a listing the evidence alone took out of search (silence, funding ended, link"
+        " workers' reports): the group's answer brings it back",
+        14,
+        int,
+    ),
     "WAIT_CURRENT_DAYS": Setting(
         "days a reported waiting time counts as current; older ones show as 'last known' and count as unknown"
         " for sorting and the longest-wait filter",

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from ..core.db import DbSession
 from ..models import Organization, Service
+from ..models.verification import FollowUp
 
 LIVE_STATUSES = ("active", "paused")
 
@@ -43,4 +44,28 @@ def live_ids() -> Select[Any]:
         select(Service.id)
         .join(Organization, Organization.id == Service.organization_id)
         .where(Service.status.in_(LIVE_STATUSES), Organization.archived.is_(False))
+    )
+
+
+# Evidence that takes a listing out of search by itself, without the group or staff saying it closed: a listing it
+# took out is still asked, and the group's answer brings it back.
+INFERRED = ("no-reply", "funding-ended", "reported-stopped")
+
+
+def reminded_ids() -> Select[Any]:
+    """Ids of the listings the reminders job asks: live ones, and those the evidence alone took out of search (open
+    no-reply, funding-ended or link-worker report, and no group's "we have stopped")."""
+    open_evidence = select(FollowUp.service_id).where(FollowUp.resolved_at.is_(None))
+    return (
+        select(Service.id)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(
+            Organization.archived.is_(False),
+            or_(
+                Service.status.in_(LIVE_STATUSES),
+                (Service.status == "closed")
+                & Service.id.in_(open_evidence.where(FollowUp.reason.in_(INFERRED)))
+                & Service.id.not_in(open_evidence.where(FollowUp.reason == "group-stopped")),
+            ),
+        )
     )

@@ -7,7 +7,8 @@ expected harm = P(wrong) × use × deprivation reached, where
   so a call goes where it would change what link workers see;
 - use is 1 + ln(1 + signpostings in the last year) (searches are not recorded per listing, signpostings are);
 - deprivation reached is (11 − the most deprived IMD decile among the LSOAs the service is in or covers) / 10,
-  so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded).
+  so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded);
+- a listing shown as running that cannot be emailed counts double (``UNREACHABLE``): only a call settles it.
 
 One row per listing: all its open evidence together, the oldest follow-up standing for it (resolving it settles
 the rest, since staff checked the whole listing).
@@ -32,6 +33,13 @@ from .likelihood import closure_likelihoods, outcome_rates, reply_rate, unanswer
 from .priority import questions, unanswered_ratio, wrong_probability
 
 UNKNOWN_DEPRIVATION = 0.5
+# A listing that cannot be emailed is settled only by a call (reminders settle the others sooner or later), so a call
+# to it is worth this much more than one to an equally doubtful listing that can still answer by email.
+UNREACHABLE = 2.0
+
+
+def reasons_of(evidence: Sequence[FollowUp]) -> set[str]:
+    return {f.reason for f in evidence}
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,8 @@ def prioritised(
             probability = 1 - closure[service_id].probability  # hidden or sunk: wrong if it is running
         count = int(signposted.get(service_id, 0))
         harm = probability * (1 + math.log1p(count)) * deprivation
+        if "no-email" in reasons_of(evidence) and not hidden:
+            harm *= UNREACHABLE  # no reminder will settle it: only a call can
         reasons = tuple(dict.fromkeys(f.reason for f in evidence))
         rows.append(Priority(evidence[0], decile, days, count, round(harm, 4), probability, reasons,
                              tuple(questions(reasons)), tuple(likely.why), hidden))  # fmt: skip

@@ -27,10 +27,10 @@ from ..groups import links as groups
 from ..listings.freshness import freshness
 from ..models import Contact, Organization, Service
 from ..models.verification import ContactOptOut, FollowUp, Reminder
-from .batches import batch_size, id_batches, live_ids
+from .batches import batch_size, id_batches, reminded_ids
 from .contacts import first_address, normal_address
 from .follow_ups import queue_follow_up
-from .waits import keep_asking_due, reminder_due_days
+from .waits import keep_asking_due, reminder_due_days, sooner
 
 # Reminders are never closer together than this, even when a job catches up after days off.
 MIN_GAP = timedelta(days=3)
@@ -135,6 +135,8 @@ def _send_one(
     session.commit()
     if kind == "funding":
         subject = f"Funding for {service.name} ends soon: is it carrying on?"
+    elif service.status == "closed":
+        subject = f"Is {service.name} still running? It is out of search until we hear from you"
     else:
         subject = SUBJECTS.get(sequence, SUBJECTS[3]).format(name=service.name)
     try:
@@ -172,6 +174,8 @@ class _Listing:
     address: str | None
     reachable: bool
     stopped_reported: bool
+    evidence: bool  # any open follow-up
+    hidden: bool  # taken out of search by the evidence: still asked, less often
     sent: dict[tuple[str, str], list[_Step]]  # (kind, cycle) -> steps sent, in order
     queued: frozenset[tuple[str, str]]  # (reason, cycle) of follow-ups already queued
 
@@ -184,7 +188,7 @@ def _read_batch(session: DbSession, ids: list[int]) -> list[_Listing]:
     services = session.execute(
         select(
             Service.id, Service.last_verified_at, Service.created_at, Service.funded_until, Service.email,
-            Organization.email.label("organization_email"),
+            Service.status, Organization.email.label("organization_email"),
         )
         .join(Organization, Organization.id == Service.organization_id)
         .where(Service.id.in_(ids))
@@ -206,6 +210,9 @@ def _read_batch(session: DbSession, ids: list[int]) -> list[_Listing]:
         )
     queued: dict[int, set[tuple[str, str]]] = defaultdict(set)
     stopped: set[int] = set()
+    evidence = set(session.scalars(
+        select(FollowUp.service_id).where(FollowUp.service_id.in_(ids), FollowUp.resolved_at.is_(None))
+    ))  # fmt: skip
     for service_id, reason, cycle, resolved_at in session.execute(
         select(FollowUp.service_id, FollowUp.reason, FollowUp.cycle, FollowUp.resolved_at).where(
             FollowUp.service_id.in_(ids), FollowUp.reason.in_(("no-email", "no-reply", "group-stopped"))
@@ -230,7 +237,8 @@ def _read_batch(session: DbSession, ids: list[int]) -> list[_Listing]:
             _Listing(
                 id=service.id, cycle_start=start, cycle=cycle, funded_until=service.funded_until, address=address,
                 reachable=bool(address) and normal_address(address or "") not in opted,
-                stopped_reported=service.id in stopped, sent=dict(sent[service.id]),
+                stopped_reported=service.id in stopped, evidence=service.id in evidence,
+                hidden=service.status == "closed", sent=dict(sent[service.id]),
                 queued=frozenset(queued[service.id]),
             )
         )  # fmt: skip
@@ -248,9 +256,14 @@ def send_reminders(
     now = now or utcnow()
     offsets = reminder_offsets(config)
     counts: Counter[str] = Counter()
-    for ids in id_batches(session, live_ids(), batch_size(config, batch)):
-        for listing in _read_batch(session, ids):
-            _remind(session, listing, config, offsets, now, counts)
+    for ids in id_batches(session, reminded_ids(), batch_size(config, batch)):
+        listings = _read_batch(session, ids)
+        doubted = sooner(
+            session, [x.id for x in listings if not x.hidden and (x.sent.get(("freshness", x.cycle)) or x.evidence)],
+            config, now=now,
+        )  # fmt: skip
+        for listing in listings:
+            _remind(session, listing, config, offsets, now, counts, listing.id in doubted)
         session.commit()
     return dict(counts)
 
@@ -262,6 +275,7 @@ def _remind(
     offsets: list[int],
     now: datetime,
     counts: Counter[str],
+    doubted: bool = False,
 ) -> None:
     counts["checked"] += 1
     if listing.stopped_reported:
@@ -275,6 +289,8 @@ def _remind(
         # counts as evidence, rather than waiting for the round its last check would bring.
         due = min(due, datetime.combine(ended, datetime.min.time()) + timedelta(days=offsets[0] if offsets else 0))
     sent = listing.sent.get(("freshness", cycle), [])
+    sooner = timedelta(days=max(int(config["REMINDER_SOONER_DAYS"]), MIN_GAP.days))
+    phone_after = timedelta(days=int(config["REMINDER_PHONE_AFTER_DAYS"]))
     if len(sent) < len(offsets):
         step_at = due - timedelta(days=offsets[len(sent)])
         if sent:
@@ -282,6 +298,10 @@ def _remind(
             # does not look like three silences.
             spacing = timedelta(days=offsets[len(sent) - 1] - offsets[len(sent)])
             step_at = max(step_at, sent[-1].sent_at + max(MIN_GAP, spacing))
+        if doubted:
+            # Evidence already makes a closure likely: ask now, and again soon, so the listing leaves the edge
+            # sooner either way (an answer floats it back up, each silence sinks it further).
+            step_at = min(step_at, sent[-1].sent_at + sooner if sent else now)
         if now >= step_at:
             if not listing.reachable:
                 why = "asked not to be emailed" if listing.address else "has no email address"
@@ -296,19 +316,22 @@ def _remind(
                 counts["sent"] += 1
             else:
                 counts["failed"] += 1
-    elif sent and now >= sent[-1].sent_at + timedelta(days=int(config["REMINDER_PHONE_AFTER_DAYS"])):
+    elif sent and now >= sent[-1].sent_at + (min(phone_after, sooner) if doubted else phone_after):
         detail = f"{len(sent)} reminders to {sent[-1].email} unanswered; the last on {sent[-1].sent_at:%-d %B %Y}."
         if ("no-reply", cycle) not in listing.queued and queue_follow_up(
             session, listing.id, "no-reply", cycle=cycle, detail=detail
         ):
             counts["queued_for_phone"] += 1
-    asking = keep_asking_due(config, len(sent) >= len(offsets), sent, ("no-reply", cycle) in listing.queued, now)
+    # A listing the evidence took out of search is asked again less often (a closed group's address should not hear
+    # from us every week), but asked: a running group's answer is what brings it back.
+    gap = timedelta(days=int(config["REMINDER_HIDDEN_DAYS"])) if listing.hidden else sooner if doubted else None
+    asking = keep_asking_due(config, len(sent) >= len(offsets), sent, ("no-reply", cycle) in listing.queued, now, gap)
     if asking and listing.reachable and _send_one(
         session, _service(session, listing.id), kind="freshness", cycle=cycle, sequence=len(sent) + 1,
         address=str(listing.address), config=config, now=now,
     ):  # fmt: skip
         counts["sent_again"] += 1
-    if listing.funded_until is not None and listing.reachable:
+    if listing.funded_until is not None and listing.reachable and not listing.hidden:
         ends = listing.funded_until
         checkin = ends - timedelta(days=int(config["FUNDING_CHECKIN_DAYS"]))
         funding_cycle = ends.isoformat()

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from ..core.db import DbSession
 from ..models import Organization, Service, WaitingTimeReport
 from .batches import LIVE_STATUSES
+from .likelihood import closure_likelihoods
 
 
 def reminder_due_days(config: Mapping[str, Any], offsets: list[int]) -> int:
@@ -27,12 +28,29 @@ def reminder_due_days(config: Mapping[str, Any], offsets: list[int]) -> int:
 
 
 def keep_asking_due(
-    config: Mapping[str, Any], steps_done: bool, sent: Sequence[Any], phone_queued: bool, now: datetime
+    config: Mapping[str, Any],
+    steps_done: bool,
+    sent: Sequence[Any],
+    phone_queued: bool,
+    now: datetime,
+    sooner: timedelta | None = None,  # the gap instead of REMINDER_KEEP_ASKING_DAYS
 ) -> bool:
-    """After the reminder steps and the phone queue, ask again every REMINDER_KEEP_ASKING_DAYS (0: never) until the
-    group answers or staff check: an answer settles the evidence, and each silence makes a closure likelier."""
+    """After the reminder steps and the phone queue, ask again every REMINDER_KEEP_ASKING_DAYS (0: never), or every
+    ``sooner`` (while the evidence doubts the listing, or once it took it out of search), until the group answers or
+    staff check: an answer settles the evidence, and each silence makes a closure likelier."""
     days = int(config.get("REMINDER_KEEP_ASKING_DAYS", 0))
-    return bool(days and steps_done and sent and phone_queued and now >= sent[-1].sent_at + timedelta(days=days))
+    gap = sooner or timedelta(days=days)
+    return bool(days and steps_done and sent and phone_queued and now >= sent[-1].sent_at + gap)
+
+
+def sooner(session: DbSession, ids: Sequence[int], config: Mapping[str, Any], *, now: datetime) -> set[int]:
+    """The listings among ``ids`` whose evidence makes a closure at least REMINDER_SOONER_LIKELIHOOD percent likely:
+    their reminders come every REMINDER_SOONER_DAYS instead of a week apart. Silence is evidence only when asked,
+    so asking a doubted listing more often settles it sooner either way; one already checked is never doubted."""
+    threshold = int(config["REMINDER_SOONER_LIKELIHOOD"]) / 100
+    if not ids or threshold > 1:
+        return set()
+    return {i for i, closure in closure_likelihoods(session, ids, now=now).items() if closure.probability >= threshold}
 
 
 @dataclass(frozen=True)

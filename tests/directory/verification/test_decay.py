@@ -156,9 +156,59 @@ def test_a_funding_end_starts_a_round_at_once(app: Flask, mailbox: Mailbox, cont
     with db_session(app) as session:
         reasons = session.scalars(select(FollowUp.reason).where(FollowUp.service_id == service_id)).all()
         assert reasons == ["funding-ended"]
-    with at(ends + timedelta(days=7, hours=9)):
+    with at(ends + timedelta(days=2, hours=9)):
         job(app, "reminders")
-    assert len(mailbox.to(contact)) == 2  # silence after a funding end counts, a week at a time
+    assert len(mailbox.to(contact)) == 1
+    with at(ends + timedelta(days=3, hours=9)):
+        job(app, "reminders")
+    assert len(mailbox.to(contact)) == 2  # silence after a funding end counts, and it is asked every few days
+
+
+def test_a_doubted_listing_is_asked_every_few_days_until_it_answers(
+    app: Flask, mailbox: Mailbox, contact: str, word: str
+) -> None:
+    """A funding end makes a closure at least 30% likely (REMINDER_SOONER_LIKELIHOOD is 10%): its reminders come every
+    REMINDER_SOONER_DAYS, and its call is queued as soon, instead of a week apart; an answer ends them."""
+    ends = VERIFIED + timedelta(days=12)
+    service_id = listing_with(app, contact, word, funding_status="time-limited", funded_until=ends.date().isoformat())
+    sent_on = []
+    for day in range(14):
+        with at(ends + timedelta(days=day, hours=9)):
+            job(app, "staleness")  # the funding end becomes evidence
+            job(app, "reminders")
+        if len(mailbox.to(contact)) > len(sent_on):
+            sent_on.append(day)
+    assert app.config["REMINDER_SOONER_DAYS"] == 3
+    assert sent_on == [0, 3, 6, 10, 13]  # three steps, queued for a call, then asked again the next day
+    with db_session(app) as session:
+        queued = session.scalars(select(FollowUp).where(FollowUp.service_id == service_id,
+                                                        FollowUp.reason == "no-reply")).one()  # fmt: skip
+        assert queued.created_at.date() == (ends + timedelta(days=9)).date()
+    with at(ends + timedelta(days=13, hours=12)):
+        assert submit(app.test_client(), link_to(mailbox.to(contact)[-1], "/group/confirm/"),
+                      {"answer": "wait-2"}).status_code == 200  # fmt: skip
+    for day in range(14, 30):
+        with at(ends + timedelta(days=day, hours=9)):
+            job(app, "staleness")
+            job(app, "reminders")
+    assert len(mailbox.to(contact)) == 5  # answered: its next round comes REMINDER_REPEAT_DAYS after the answer
+
+
+def test_a_link_worker_report_starts_a_round_at_once_so_the_group_can_answer_it(
+    app: Flask, mailbox: Mailbox, contact: str, word: str
+) -> None:
+    service_id = listing_with(app, contact, word)
+    name = f"{word.title()} club"
+    reported = VERIFIED + timedelta(days=10)  # its round would start 25 days later
+    with at(reported):
+        assert report_closed(staff_client(app), service_id).status_code in (302, 303)
+    with at(reported + timedelta(hours=2)):
+        job(app, "reminders")
+    [message] = mailbox.to(contact)
+    assert message["Subject"] == f"Is {word.title()} club still running? Please check its listing"
+    with at(reported + timedelta(days=1)):
+        assert submit(app.test_client(), link_to(message, "/group/confirm/"), {"answer": "same"}).status_code == 200
+        assert warning_of(staff_client(app), word, name) == ""
 
 
 def test_a_late_round_keeps_its_steps_a_week_apart(app: Flask, mailbox: Mailbox, contact: str, word: str) -> None:
@@ -189,3 +239,28 @@ def test_a_groups_own_answer_after_a_link_worker_report_settles_it(
     with db_session(app) as session:
         [report] = session.scalars(select(FollowUp).where(FollowUp.service_id == service_id)).all()
         assert report.reason == "reported-stopped" and report.resolved_by.endswith("(answered)")
+
+
+def test_a_listing_the_evidence_took_out_is_still_asked_and_the_groups_answer_brings_it_back(
+    app: Flask, mailbox: Mailbox, contact: str, word: str
+) -> None:
+    """Two link workers' reports take a listing out of default results; it is not the group's word, so its reminders
+    still come (every REMINDER_HIDDEN_DAYS once its round is done), saying so, and a running group's one click
+    restores it. Before, a listing out of search was never asked again: a running group stayed out until staff
+    happened to call it."""
+    service_id = listing_with(app, contact, word)
+    name = f"{word.title()} club"
+    with at(VERIFIED + timedelta(days=10)):
+        for worker in (staff_client(app), staff_client(app)):
+            report_closed(worker, service_id)
+    assert row(app, service_id).status == "closed"
+    with at(FIRST + timedelta(hours=9)):
+        job(app, "reminders")
+    [message] = mailbox.to(contact)
+    assert message["Subject"] == f"Is {name} still running? It is out of search until we hear from you"
+    assert "no longer see it in their searches" in message.get_body(("plain",)).get_content()
+    with at(FIRST + timedelta(days=1)):
+        assert submit(app.test_client(), link_to(message, "/group/confirm/"), {"answer": "wait-2"}).status_code == 200
+        assert warning_of(staff_client(app), word, name) == ""  # back in default results, unmarked
+    assert row(app, service_id).status == "active"
+    assert actions(app, service_id)[-1] == "running again, said the group"

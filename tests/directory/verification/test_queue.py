@@ -102,3 +102,27 @@ def test_a_call_goes_where_it_would_change_what_link_workers_see(
     [reported_row] = [text for text in rows if "Reported by two workers" in text]
     assert "5% likely running after all" in reported_row
     assert "likely running after all, though sunk or out of search" in reported_row
+
+
+def test_a_listing_no_reminder_can_settle_is_called_before_an_equally_doubtful_one_that_can_answer(
+    signed_in: Any, make_service: Any, session: Any
+) -> None:
+    """Two listings shown as running whose funding ended, equally likely closed: one has an email address (the round
+    its funding end started will settle it, answered or not), the other can only be settled by a call."""
+    _place(session)
+    now = utcnow()
+    recent = (now - timedelta(days=20)).isoformat(timespec="seconds")
+    ended = (now - timedelta(days=2)).date().isoformat()
+    here = [{"name": "Hall", "postcode": "FY1 1QA"}]
+    emailed = make_service(name="Ended, can be emailed", locations=here, last_verified_at=recent,
+                           funding_status="time-limited", funded_until=ended)  # fmt: skip
+    unreachable = make_service(name="Ended, cannot be emailed", locations=here, last_verified_at=recent,
+                               funding_status="time-limited", funded_until=ended)  # fmt: skip
+    queue_follow_up(session, emailed.id, "funding-ended", cycle="ended", detail="Funding ended.")
+    queue_follow_up(session, unreachable.id, "funding-ended", cycle="ended", detail="Funding ended.")
+    queue_follow_up(session, unreachable.id, "no-email", cycle="ended", detail="The contact has no email address.")
+    session.commit()
+    page = html(signed_in("community-development").get("/staff/follow-ups"))
+    rows = [tr.get_text(" ", strip=True) for tr in page.select("tbody tr")]
+    order = [name for text in rows for name in ("Ended, cannot be emailed", "Ended, can be emailed") if name in text]
+    assert order == ["Ended, cannot be emailed", "Ended, can be emailed"]  # the older evidence no longer wins the tie
