@@ -55,7 +55,8 @@ shazia shreya siobhan sinead sunil sunita suresh tadhg tariq tomasz tunde uchenn
 zara zofia ngozi olumide chiamaka ama shabnam iqra adaora amaka chinwe chukwuemeka funmilayo kemi kofi
 kojo kwaku nana olu oluwadamilare temitope tobi tolu yetunde yaw abena efua esi akosua nasreen parveen shamima
 shirin tasleem nasima rubina yasmin haroon waqar zubair zeeshan aleksandra dawid mariusz grzegorz jadwiga
-mirosław radosław stanisław zbigniew colm donal eoin fionnuala orla padraig ruairi seamus dave davey kath kathy mags maggie jo jen jenny bev bernie des del dot dotty pat patsy tel terry gaz
+mirosław radosław stanisław zbigniew colm donal eoin fionnuala orla padraig ruairi seamus
+dave davey kath kathy mags maggie jo jen jenny bev bernie des del dot dotty pat patsy tel terry gaz
 gazza jacko deano chaz shaz trev viv val sue sal ronnie reenie nobby mo mick mikey liz lizzie les kev jez jim
 jimmy jill kaz baz bob bobby nan shell stef steph tash tony tina tez wayne
 """)

@@ -17,8 +17,8 @@ from .lexicon import (
     ADVERBS,
     CALENDAR,
     FUNCTION_WORDS,
-    NATIONALITIES,
     NAMED_ORGANISATIONS,
+    NATIONALITIES,
     NOT_BEFORE_NAMES,
     PLACE_NAMES,
     RELATIONS,
@@ -45,14 +45,68 @@ _STRONG_VENUES = VENUE_WORDS - _SURNAME_LIKE_VENUES
 _BUILDINGS = {"house", "hall", "court", "lodge", "grange"}
 _HOMES = {"house", "home", "flat", "room", "rooms", "garden", "gardens", "bungalow", "place"}
 # After a possessive these are the person's, not a venue: "Joseph's support worker", "Ann's care package".
-_OWNED = _HOMES | {"support", "care", "health", "medical", "carers", "team", "group", "groups", "services", "service",
-                   "advice", "aid", "line", "end", "top", "bottom", "community", "council"}
+_OWNED = _HOMES | {
+    "support",
+    "care",
+    "health",
+    "medical",
+    "carers",
+    "team",
+    "group",
+    "groups",
+    "services",
+    "service",
+    "advice",
+    "aid",
+    "line",
+    "end",
+    "top",
+    "bottom",
+    "community",
+    "council",
+}
 # A name followed by these (after up to two more capitalised words) names an organisation, a show or a venue:
 # "Andy's Man Club", "Mrs Brown's Boys", "Sir John Moore Learning Centre".
-_ORG_ENDS = {"boys", "girls", "lads", "men", "women", "ladies", "club", "centre", "center", "academy", "trust",
-             "foundation", "hall", "school", "college", "house", "society", "fund", "appeal", "award", "awards",
-             "show", "project", "institute", "hospice", "library", "theatre", "building", "court", "unit", "choir", "band",
-             "orchestra", "singers", "players", "fc", "united", "rovers"}
+_ORG_ENDS = {
+    "boys",
+    "girls",
+    "lads",
+    "men",
+    "women",
+    "ladies",
+    "club",
+    "centre",
+    "center",
+    "academy",
+    "trust",
+    "foundation",
+    "hall",
+    "school",
+    "college",
+    "house",
+    "society",
+    "fund",
+    "appeal",
+    "award",
+    "awards",
+    "show",
+    "project",
+    "institute",
+    "hospice",
+    "library",
+    "theatre",
+    "building",
+    "court",
+    "unit",
+    "choir",
+    "band",
+    "orchestra",
+    "singers",
+    "players",
+    "fc",
+    "united",
+    "rovers",
+}
 # Words of a place name joined by hyphens: "Poulton-le-Fylde", "Stratford-upon-Avon", "Stockton-on-Tees".
 _PLACE_JOINS = {"le", "la", "on", "upon", "in", "by", "under", "super", "sur", "en", "the", "de"}
 # An initial and a known surname: "J. Whittaker", "K Ashworth", "w. hargreaves"; and "roberts, s.".
@@ -97,6 +151,9 @@ def _name_end(token: tuple[int, int, str]) -> int:
         if word.lower().endswith(suffix):
             return end - len(suffix)
     return end - 1 if word.endswith(".") and len(word) > 2 else end
+
+
+_NOT_PLAIN = FUNCTION_WORDS | VENUE_WORDS | PLACE_NAMES | NATIONALITIES | CALENDAR | _ORG_ENDS
 
 
 def _org_follows(rest: str) -> bool:
@@ -248,7 +305,7 @@ class _Scan:
         word, key = self.word(j), _key(self.word(j))
         return (
             self.is_word(j) and word[0].isupper() and not (len(word) > 1 and word.isupper())
-            and not {key, fold(key)} & (FUNCTION_WORDS | VENUE_WORDS | PLACE_NAMES | NATIONALITIES | CALENDAR | _ORG_ENDS)
+            and not {key, fold(key)} & _NOT_PLAIN
             and not any(p in VENUE_WORDS or p in _PLACE_JOINS for p in key.split("-"))
         )  # fmt: skip
 
