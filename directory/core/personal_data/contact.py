@@ -21,7 +21,7 @@ _POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)[ -]?([
 # cut short when the words before say whose it is; a district alone ("referrals from FY1") is an area.
 _PARTIAL_POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}[0-9][A-Za-z0-9]? [0-9](?![A-Za-z0-9])")
 _POSTCODE_CUE = re.compile(
-    r"\b(?:post\s?code|p/?code|pc|lives?|living|address|home|moved)\b(?:\s+(?:is|in|at|to|was))?\s*:?\s*$",
+    r"\b(?:post\s?code|p/?code|pc|lives?|living|address|home|moved)\b(?:\s+(?:is|in|at|to|was|on|near|round|around))?\s*:?\s*$",
     re.IGNORECASE,
 )
 

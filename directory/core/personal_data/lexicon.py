@@ -12,12 +12,27 @@ before it ("her son", "spoke to"), a title, or a surname after it.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
+import gender_guesser
 import names as census_names
 
 _CENSUS = Path(census_names.__file__).resolve().parent
+# Jörg Michael's international first-name dictionary (gender.c, GNU Free Documentation Licence), as shipped
+# unchanged in the ``gender-guesser`` package: about 48,000 given names from Europe, Asia and Africa. Only
+# read, never modified or redistributed; its names count only with a capital and something after them that
+# says a person is meant (a verb, a possessive, a surname), because many of them are also English words.
+_WORLD = Path(gender_guesser.__file__).resolve().parent / "data" / "nam_dict.txt"
+# Letters NFKD does not split into a base letter and an accent.
+_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "ð": "d"})
+
+
+def fold(word: str) -> str:
+    """Lower case without accents, so "Stanisław" and "Zielińska" are looked up as "stanislaw", "zielinska"."""
+    word = unicodedata.normalize("NFKD", word.lower().translate(_FOLD))
+    return "".join(c for c in word if not unicodedata.combining(c))
 
 
 def _words(text: str) -> frozenset[str]:
@@ -37,7 +52,11 @@ mehmet michal mohamed mohammad mohammed muhammad mustafa nadia naveed neha niamh
 oisin olamide oluwaseun oluwatobi omar oona pawel piotr pooja prakash priya priyanka rahul rajesh rajinder raj
 rakesh ravi rehana reza rizwan rukhsana sadia saeed salma samina sandeep sanjay saoirse seun shabana shahid
 shazia shreya siobhan sinead sunil sunita suresh tadhg tariq tomasz tunde uchenna usman wojciech yusuf zainab
-zara zofia dave davey kath kathy mags maggie jo jen jenny bev bernie des del dot dotty pat patsy tel terry gaz
+zara zofia ngozi olumide chiamaka ama shabnam iqra adaora amaka chinwe chukwuemeka funmilayo kemi kofi
+kojo kwaku nana olu oluwadamilare temitope tobi tolu yetunde yaw abena efua esi akosua nasreen parveen shamima
+shirin tasleem nasima rubina yasmin haroon waqar zubair zeeshan aleksandra dawid mariusz grzegorz jadwiga
+mirosław radosław stanisław zbigniew colm donal eoin fionnuala orla padraig ruairi seamus
+dave davey kath kathy mags maggie jo jen jenny bev bernie des del dot dotty pat patsy tel terry gaz
 gazza jacko deano chaz shaz trev viv val sue sal ronnie reenie nobby mo mick mikey liz lizzie les kev jez jim
 jimmy jill kaz baz bob bobby nan shell stef steph tash tony tina tez wayne
 """)
@@ -59,8 +78,35 @@ sally sandy sang savanna scarlet season see shad sherry shin so sol son song son
 sterling stormy summer sun sung sunny sunshine tad tam tanner tawny temple tiny trinity troy valentine van
 velvet vi victor viola violet viva wade walker wan ward warren wen will willow windy winter yen yon young april
 august january july march may september october november december monday friday sunday tuesday wednesday
-thursday saturday jan sue dot tel mo les del shell val nan sal kit viv barb chance easter christmas
+thursday saturday jan sue dot tel mo les del shell val nan sal kit viv barb chance easter christmas tai
 """)
+
+# Months and days that are also first names: never a name on their own, whatever follows ("May is busy").
+CALENDAR = _words("""
+january february march april may june july august september october november december jan feb mar apr jun
+jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday easter christmas
+""")
+
+# Nationalities, languages and faiths: capitalised adjectives that can also be first names ("Irish dancing").
+NATIONALITIES = _words("""
+irish english scottish scots welsh british french german polish italian spanish portuguese dutch greek turkish
+romanian bulgarian czech slovak hungarian lithuanian latvian estonian russian ukrainian chinese cantonese
+mandarin japanese korean vietnamese thai indian pakistani bangladeshi bengali punjabi urdu gujarati tamil
+somali nigerian ghanaian african caribbean jamaican kurdish arabic persian afghan syrian iraqi iranian
+eritrean sudanese filipino nepali sikh hindu muslim jewish christian catholic
+""")
+
+# After a name: a verb of talking or doing that says a person is meant ("Hope said", "Grace lives alone"),
+# possibly after an adverb ("Declan now goes").
+ACTION_VERBS = _words("""
+said says asked asks told tells rang rings phoned phones called calls texted texts emailed emails messaged
+wants wanted needs needed would has had is was lives lived joined joins goes went comes came stopped started
+attended attends feels felt cant can't wont won't doesn't didn't isn't wasn't moved found got gets likes loved
+loves hates misses missed waiting waits waited struggles struggling cares looks looked says: mentioned
+explained complained reported agreed declined refused tried tries turned came uses used walks walked
+""")
+ADVERBS = _words("now still also just never always only often really then already recently")
+
 
 # Places and bodies whose names are also first names, and words that end a name's run.
 PLACE_NAMES = _words("""
@@ -131,6 +177,19 @@ TALK_CUES = (
     "left message with", "left a message with", "left a voicemail for", "message for", "emailed", "texted",
     "ring", "call", "asked", "referral for", "referal for", "referred", "refer",
 )  # fmt: skip
+
+
+@cache
+def world_first_names() -> frozenset[str]:
+    """The international list, folded; its special spellings ("<s^>", "+" joins) are left out."""
+    found: set[str] = set()
+    for line in _WORLD.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("#") or len(line) < 30 or line[0] == "=":
+            continue
+        name = line[3:29].strip()
+        if name and all(c.isalpha() or c == "-" for c in name):
+            found.add(fold(name))
+    return frozenset(found)
 
 
 @cache

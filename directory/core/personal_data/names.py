@@ -13,8 +13,12 @@ from __future__ import annotations
 import re
 
 from .lexicon import (
+    ACTION_VERBS,
+    ADVERBS,
+    CALENDAR,
     FUNCTION_WORDS,
     NAMED_ORGANISATIONS,
+    NATIONALITIES,
     NOT_BEFORE_NAMES,
     PLACE_NAMES,
     RELATIONS,
@@ -23,6 +27,8 @@ from .lexicon import (
     WORD_NAMES,
     census_first_names,
     census_surnames,
+    fold,
+    world_first_names,
 )
 
 Span = tuple[int, int, str]
@@ -38,6 +44,69 @@ _SURNAME_LIKE_VENUES = {
 _STRONG_VENUES = VENUE_WORDS - _SURNAME_LIKE_VENUES
 _BUILDINGS = {"house", "hall", "court", "lodge", "grange"}
 _HOMES = {"house", "home", "flat", "room", "rooms", "garden", "gardens", "bungalow", "place"}
+# After a possessive these are the person's, not a venue: "Joseph's support worker", "Ann's care package".
+_OWNED = _HOMES | {
+    "support",
+    "care",
+    "health",
+    "medical",
+    "carers",
+    "team",
+    "group",
+    "groups",
+    "services",
+    "service",
+    "advice",
+    "aid",
+    "line",
+    "end",
+    "top",
+    "bottom",
+    "community",
+    "council",
+}
+# A name followed by these (after up to two more capitalised words) names an organisation, a show or a venue:
+# "Andy's Man Club", "Mrs Brown's Boys", "Sir John Moore Learning Centre".
+_ORG_ENDS = {
+    "boys",
+    "girls",
+    "lads",
+    "men",
+    "women",
+    "ladies",
+    "club",
+    "centre",
+    "center",
+    "academy",
+    "trust",
+    "foundation",
+    "hall",
+    "school",
+    "college",
+    "house",
+    "society",
+    "fund",
+    "appeal",
+    "award",
+    "awards",
+    "show",
+    "project",
+    "institute",
+    "hospice",
+    "library",
+    "theatre",
+    "building",
+    "court",
+    "unit",
+    "choir",
+    "band",
+    "orchestra",
+    "singers",
+    "players",
+    "fc",
+    "united",
+    "rovers",
+}
 # Words of a place name joined by hyphens: "Poulton-le-Fylde", "Stratford-upon-Avon", "Stockton-on-Tees".
 _PLACE_JOINS = {"le", "la", "on", "upon", "in", "by", "under", "super", "sur", "en", "the", "de"}
 # An initial and a known surname: "J. Whittaker", "K Ashworth", "w. hargreaves"; and "roberts, s.".
@@ -85,6 +154,20 @@ def _name_end(token: tuple[int, int, str]) -> int:
     return end - 1 if word.endswith(".") and len(word) > 2 else end
 
 
+_NOT_PLAIN = FUNCTION_WORDS | VENUE_WORDS | PLACE_NAMES | NATIONALITIES | CALENDAR | _ORG_ENDS
+
+
+def _org_follows(rest: str) -> bool:
+    """Up to two more capitalised words and then an organisation or venue word: "'s Man Club", " Learning Centre"."""
+    words = rest.split(maxsplit=3)[:3]
+    for word in words:
+        if not word[:1].isupper():
+            return False
+        if _key(word.strip(",.;:")) in _ORG_ENDS:
+            return True
+    return False
+
+
 def _titled(text: str) -> list[Span]:
     spans = []
     for title in _TITLE.finditer(text):  # each title in turn, so "mr and mrs Hargreaves" reaches "mrs"
@@ -111,6 +194,8 @@ def _titled(text: str) -> list[Span]:
         following = rest[2 if possessive else 0 :].split(maxsplit=1)[:1]
         if any(_key(w) in _STRONG_VENUES for w in words[1:] + following):
             continue  # "Sir Lancelot pub", "Lady Margaret Hall", "Dr Ramsay's surgery"
+        if _org_follows(rest[2 if possessive else 0 :]):
+            continue  # "Mrs Brown's Boys", "Sir John Moore Learning Centre"
         if possessive and following and _key(following[0]) in VENUE_WORDS - _HOMES:
             continue  # "Lady Anne's Court"; but "Mrs Hay's house" is where she lives
         spans.append((title.start(), end, "name"))
@@ -122,6 +207,7 @@ class _Scan:
         self.text = text
         self.tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
         self.first = census_first_names()
+        self.world = world_first_names()
         self.surnames = census_surnames()
 
     def word(self, i: int) -> str:
@@ -168,8 +254,8 @@ class _Scan:
         key = _key(word)
         if not self.is_word(i) or len(key) < 2 or key in FUNCTION_WORDS and key not in self.first:
             return False
-        if "-" in key and _PLACE_JOINS & set(key.split("-")):
-            return False
+        if "-" in key and _PLACE_JOINS & set(key.split("-")) or key in NATIONALITIES:
+            return False  # "Poulton-le-Fylde", "Irish dancing"
         if key in FUNCTION_WORDS and word.islower():
             return False  # "client in fy1": a lower-case everyday word is not a name, even when it can be one
         known, everyday = self.known(key)
@@ -189,10 +275,71 @@ class _Scan:
             return self.related(i) or key in self.surnames
         if known and not everyday:
             return True
+        if self.placed(i, known):
+            return True
         # An everyday-word first name followed by a capitalised known surname: "Amber Hill", "Rose Ashworth"
         return (
             known and word[0].isupper() and self.surname_at(i + 1, capital_only=True)
             and _key(self.word(i + 1)) in self.surnames
+        )  # fmt: skip
+
+    def acts(self, j: int) -> bool:
+        """Token j (after an adverb: "Declan now goes") is a verb of talking or doing: a person is meant."""
+        if _key(self.word(j)) in ADVERBS:
+            j += 1
+        return _key(self.word(j)) in ACTION_VERBS or self.word(j) in {"and", "&"} and _key(self.word(j + 1)) in {
+            "his", "her", "their"}  # fmt: skip
+
+    def described(self, last: int) -> bool:
+        """What follows a run says a person: a verb, "'s" and a relation, or a role in brackets ("(my client)")."""
+        if self.acts(last + 1):
+            return True
+        if self.word(last).lower().endswith(("'s", "’s")):
+            return _key(self.word(last + 1)) in RELATIONS | _OWNED | {"support", "worker", "mum", "dad"}
+        if self.word(last + 1) == "(":
+            inside = [_key(self.word(j)) for j in (last + 2, last + 3)]
+            return inside[0] in RELATIONS or inside[0] in {"my", "her", "his", "our"} and inside[1] in RELATIONS
+        return False
+
+    def plain_capital(self, j: int) -> bool:
+        """A capitalised word that is not an acronym, a function, venue or place word, or a nationality."""
+        word, key = self.word(j), _key(self.word(j))
+        return (
+            self.is_word(j) and word[0].isupper() and not (len(word) > 1 and word.isupper())
+            and not {key, fold(key)} & _NOT_PLAIN
+            and not any(p in VENUE_WORDS or p in _PLACE_JOINS for p in key.split("-"))
+        )  # fmt: skip
+
+    def placed(self, i: int, known: bool) -> bool:
+        """A name told by what is around it rather than by a cue before it.
+
+        A capitalised given name (the census or the international list, accents folded) followed by a verb,
+        a possessive or a role in brackets ("Hope said", "Stanisław asked", "Dawid (my client)"); an
+        international given name with a capitalised surname ("Colm Fitzgerald"); at the start of a sentence
+        any two capitalised words followed by a verb ("Ngozi Okonkwo-Smith has stopped"); a lower-case known
+        first name and surname followed by a verb ("jan kowalski wants"); an everyday-word name joined by
+        "and" to a given name ("Bill and Mavis").
+        """
+        word, key = self.word(i), fold(_key(self.word(i)))
+        if not self.plain_capital(i):
+            lower_pair = (
+                known and word.islower() and key not in FUNCTION_WORDS | WORD_NAMES and self.is_word(i + 1)
+                and self.word(i + 1).islower() and _key(self.word(i + 1)) in self.surnames
+                and self.surname_at(i + 1) and self.acts(i + 2)
+            )  # fmt: skip
+            return lower_pair
+        given = key in self.first or key in self.world
+        last = i + 1 if self.plain_capital(i + 1) and not self.word(i).lower().endswith(("'s", "’s")) else i
+        if given and self.described(last):
+            return True
+        if given and key not in WORD_NAMES and last > i:
+            return True
+        if last > i and self.sentence_start(i) and self.described(last):
+            return True
+        nxt = self.word(i + 2)
+        return (
+            given and self.word(i + 1) in {"and", "&"} and self.plain_capital(i + 2)
+            and fold(_key(nxt)) in self.first and fold(_key(nxt)) not in WORD_NAMES
         )  # fmt: skip
 
     def known(self, key: str) -> tuple[bool, bool]:
@@ -236,6 +383,9 @@ class _Scan:
                     continue
                 after = self.word(last + 1)
                 venue = _key(after) in _STRONG_VENUES or after[:1].isupper() and _key(after) in VENUE_WORDS
+                if self.word(last).lower().endswith(("'s", "’s")) and _key(after) in _OWNED:
+                    venue = False  # "Joseph Mwangi's support worker": his, not a place
+                venue = venue or _org_follows(self.text[self.tokens[last][1] :])
                 # "Brian House", "Jean Hall": a building named after someone, unless a cue says a person
                 venue = venue or (last > i and _key(self.word(last)) in _BUILDINGS and not self.cued(i, names_at))
                 if not venue:

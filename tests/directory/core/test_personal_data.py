@@ -252,3 +252,39 @@ def test_independent_set_is_big_enough_and_well_formed() -> None:
     for row in rows:
         for _kind, snippet in row["pii"]:
             assert snippet in row["text"], row
+
+
+# Issue 19, second held-out set: general rules, each tested on new wording.
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Tomasz said the bus is too dear", "Tomasz"),  # a given name told by a verb after it
+        ("Radosław rang twice this week", "Radosław"),  # accents folded for the lookup
+        ("Faith now walks to the lunch club", "Faith"),  # an everyday-word name before an adverb and a verb
+        ("Eoin Gallagher would like a walking group", "Eoin Gallagher"),  # international name and surname
+        ("Kemisola Adeyemi-Jones has asked for a befriender", "Kemisola Adeyemi-Jones"),  # two capitals, verb
+        ("Zbigniew's sister says he is lonely", "Zbigniew"),  # possessive and a relation
+        ("Mirela (my client) likes painting", "Mirela"),  # a role in brackets
+    ],
+)
+def test_names_told_by_what_follows(text: str, expected: str) -> None:
+    assert expected in [text[f.start : f.end] for f in find_personal_data(text) if f.kind == "name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kevin's Lads Club meets on Fridays",  # a name then an organisation word
+        "residents like Mrs Mop's Cleaners Society",
+        "the Sir Walter Raleigh Academy has a choir",
+        "she wants Scottish country dancing",  # a nationality, not a name
+        "tai chi for beginners on Thursdays",
+    ],
+)
+def test_organisations_and_adjectives_are_not_names(text: str) -> None:
+    assert [f for f in find_personal_data(text) if f.kind == "name"] == []
+
+
+def test_partial_postcode_after_lives_on() -> None:
+    text = "he lives on BB2 4 side of town"
+    assert "BB2 4" in [text[f.start : f.end] for f in find_personal_data(text) if f.kind == "postcode"]
