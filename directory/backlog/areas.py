@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from geo.distance import haversine_km
 
@@ -24,6 +24,7 @@ class Area:
     lsoa_code: str
     msoa_code: str | None
     lad_code: str | None
+    district: str | None = None  # a flag for a whole postcode district ("FY1"); see area_from_postcode
 
     @property
     def key(self) -> str:
@@ -36,16 +37,32 @@ def msoa_for(session: DbSession, lsoa_code: str) -> str | None:
 
 
 def area_from_postcode(session: DbSession, postcode: str) -> Area:
-    """The LSOA (and MSOA) a full postcode lies in; the postcode itself is not kept."""
+    """The LSOA (and MSOA) a full postcode lies in; the postcode itself is not kept.
+
+    A district alone ("FY1", which search accepts too) is taken at that coarser level: a district covers
+    several neighbourhoods, so the flag says so (``district``) rather than pretending to one of them. It joins
+    the backlog by the neighbourhood at the district's middle (the LSOA of the live postcode nearest the
+    centre of the district's postcodes), and the gap figures do not count it as that neighbourhood's flag.
+    """
     try:
         origin = locate(session, postcode)
     except SearchError as exc:
         raise ValidationFailed({"postcode": str(exc)}) from None
-    if origin.outward_only or not origin.lsoa_code:
-        raise ValidationFailed(
-            {"postcode": f"{origin.postcode} is a postcode district: give the full postcode, so the flag can be "
-                         "kept by neighbourhood (LSOA). The postcode itself is not stored."}
-        )  # fmt: skip
+    if origin.outward_only:
+        middle = session.execute(
+            select(Postcode.lsoa_code, Postcode.lad_code)
+            .where(Postcode.pcds.like(f"{origin.postcode} %"), Postcode.lsoa_code.is_not(None))
+            .order_by(func.abs(Postcode.latitude - origin.latitude) + func.abs(Postcode.longitude - origin.longitude))
+            .limit(1)
+        ).first()  # fmt: skip
+        if middle is None:
+            raise ValidationFailed({"postcode": f"No postcode in the district {origin.postcode} has a known "
+                                                "neighbourhood: give the full postcode."})  # fmt: skip
+        lsoa = str(middle[0])
+        return Area(lsoa, msoa_for(session, lsoa), origin.lad_code or middle[1], district=origin.postcode)
+    if not origin.lsoa_code:
+        unknown = f"{origin.postcode} has no known neighbourhood in this directory's list of postcodes"
+        raise ValidationFailed({"postcode": f"{unknown}: try a nearby one, or pick the place on the map."})
     return Area(origin.lsoa_code, msoa_for(session, origin.lsoa_code), origin.lad_code)
 
 

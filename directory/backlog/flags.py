@@ -116,6 +116,7 @@ def record_flag(session: DbSession, values: Mapping[str, Any], user: User, *, po
         lsoa_code=area.lsoa_code,
         msoa_code=area.msoa_code,
         lad_code=area.lad_code,
+        district=area.district,
         population_group=group,
         description=screened.text,
         urgency=urgency,

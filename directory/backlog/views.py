@@ -70,7 +70,8 @@ def flag() -> Any:
         joined = (
             f"It joined backlog item {saved.item.id}" if saved.joined else f"It opened backlog item {saved.item.id}"
         )
-        flash(f"Thank you: the gap is flagged. {joined}. The postcode was not stored.", "success")
+        where = f" It is recorded for the whole {saved.flag.district} district." if saved.flag.district else ""
+        flash(f"Thank you: the gap is flagged. {joined}.{where} The postcode was not stored.", "success")
         return redirect(url_for("backlog.item", item_id=saved.item.id))
     args = request.args
     values = {

@@ -16,7 +16,10 @@ from ..models import BacklogItem, DemandEvent, GapFlag
 
 def _gap_flag_events(session: DbSession) -> pd.DataFrame | None:
     """Gap flags raised by link workers (the backlog), as demand events."""
-    rows = session.execute(select(GapFlag.lsoa_code, GapFlag.category_code, GapFlag.flagged_at)).all()
+    # A flag for a whole postcode district is not one neighbourhood's: it stays on the backlog, out of these counts.
+    rows = session.execute(
+        select(GapFlag.lsoa_code, GapFlag.category_code, GapFlag.flagged_at).where(GapFlag.district.is_(None))
+    ).all()
     return pd.DataFrame(rows, columns=["lsoa_code", "category", "occurred_at"]).assign(kind="gap-flag")
 
 
@@ -52,7 +55,7 @@ def resolved_counts(session: DbSession, category: str | None) -> dict[str, int]:
     query = (
         select(GapFlag.lsoa_code, func.count(func.distinct(BacklogItem.id)))
         .join(BacklogItem, BacklogItem.id == GapFlag.item_id)
-        .where(BacklogItem.status == "resolved")
+        .where(BacklogItem.status == "resolved", GapFlag.district.is_(None))
         .group_by(GapFlag.lsoa_code)
     )
     if category:

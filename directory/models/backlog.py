@@ -98,6 +98,9 @@ class GapFlag(db.Model):  # type: ignore[name-defined,misc]
     lsoa_code: Mapped[str] = mapped_column(String(16), index=True)
     msoa_code: Mapped[str | None] = mapped_column(String(16), index=True)
     lad_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    # Set when the worker gave only a postcode district ("FY1"): the flag is for the whole district. Its LSOA is
+    # then the one at the district's middle, used to join the backlog, never counted as that LSOA's own flag.
+    district: Mapped[str | None] = mapped_column(String(8))
     population_group: Mapped[str] = mapped_column(String(32), default="everyone")
     description: Mapped[str] = mapped_column(Text, default="")
     urgency: Mapped[str] = mapped_column(String(8), default="medium")

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from ..accounts.roles import STAFF_ROLES, roles_required
@@ -13,7 +26,7 @@ from ..core.db import db
 from ..core.mail import external_url
 from .query import SearchError
 from .sheet_pdf import render_pdf
-from .signposting import MAX_BASKET, MAX_NOTE, basket_services, client_lsoa, qr_code, record_signposting
+from .signposting import MAX_BASKET, MAX_NOTE, basket_services, place_client, qr_code, record_signposting
 
 bp = Blueprint("basket", __name__, url_prefix="/basket")
 
@@ -32,21 +45,42 @@ def _back(default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
+def _wants_json() -> bool:
+    # The search page's script sends the same form with fetch and changes the card in place.
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _answer(service_id: int, message: str, *, on_sheet: bool, default: str) -> Any:
+    """Tell the script what changed, or (without it) go back to the card the worker was on, saying so there."""
+    if _wants_json():
+        return jsonify({"service_id": service_id, "on_sheet": on_sheet, "message": message, "count": len(_ids())})
+    anchor = request.form.get("anchor", "")
+    if re.fullmatch(r"service-\d+", anchor) and request.form.get("next"):
+        session["sheet_said"] = [service_id, message]  # shown on that card, not at the top of the page
+        return redirect(f"{_back(default).split('#')[0]}#{anchor}")
+    flash(message, "success")
+    return redirect(_back(default))
+
+
 @bp.post("/add")
 @roles_required(*STAFF_ROLES)
 def add() -> Any:
     """Add a service to the sheet being built."""
     raw = request.form.get("service_id", "")
     ids = _ids()
-    if not raw.isdigit() or not basket_services(db.session, [int(raw)]):
+    found = basket_services(db.session, [int(raw)]) if raw.isdigit() else []
+    if not found:
         abort(400, "That service cannot be added: it does not exist or is not running.")
     if int(raw) not in ids:
         if len(ids) >= MAX_BASKET:
-            flash(f"A sheet holds at most {MAX_BASKET} services.", "error")
+            refused = f"{found[0].name} was not added: a sheet holds at most {MAX_BASKET} services."
+            if _wants_json():
+                return jsonify({"service_id": int(raw), "on_sheet": False, "message": refused, "count": len(ids)}), 409
+            flash(refused, "error")
             return redirect(_back(url_for("basket.show")))
         _save([*ids, int(raw)])
-    flash(f"Added to the signposting sheet ({len(_ids())} chosen). ", "success")
-    return redirect(_back(url_for("basket.show")))
+    message = f"Added {found[0].name} to the signposting sheet ({len(_ids())} chosen)."
+    return _answer(int(raw), message, on_sheet=True, default=url_for("basket.show"))
 
 
 @bp.post("/remove")
@@ -55,7 +89,10 @@ def remove() -> Any:
     """Take a service off the sheet."""
     raw = request.form.get("service_id", "")
     _save([i for i in _ids() if str(i) != raw])
-    return redirect(url_for("basket.show"))
+    found = basket_services(db.session, [int(raw)]) if raw.isdigit() else []
+    name = found[0].name if found else "That service"
+    message = f"Took {name} off the signposting sheet ({len(_ids())} chosen)."
+    return _answer(int(raw) if raw.isdigit() else 0, message, on_sheet=False, default=url_for("basket.show"))
 
 
 @bp.post("/clear")
@@ -83,23 +120,24 @@ def sheet() -> Any:
         flash("Choose at least one service for the sheet.", "error")
         return redirect(url_for("basket.show"))
     note = request.form.get("note", "")[:MAX_NOTE]
+    typed = request.form.get("postcode", "")[:20]
     try:
-        lsoa = client_lsoa(db.session, request.form.get("postcode", ""))
-    except SearchError as exc:
+        place = place_client(db.session, typed, services)
+    except SearchError as exc:  # mistyped: the worker can fix it, and keeps what they typed
         flash(f"The sheet was not made: {exc}", "error")
-        return render_template("search/basket.html", services=services, max_note=MAX_NOTE, note=note), 422
+        page = render_template("search/basket.html", services=services, max_note=MAX_NOTE, note=note, postcode=typed)
+        return page, 422
     if not session.get("basket_recorded"):
-        record_signposting(db.session, services, lsoa_code=lsoa, team=current_user.team)
+        record_signposting(db.session, services, lsoa_code=place.lsoa_code, team=current_user.team)
         db.session.commit()
         session["basket_recorded"] = True
     # Links on paper use the directory's configured public address, never the address this request came in on.
     links = [external_url("public.service", service_id=s.id) for s in services]
     entries = [(s, qr_code(link), link) for s, link in zip(services, links, strict=True)]
-    html = render_template("search/sheet.html", entries=entries, note=note, made_on=utcnow(), for_pdf=False)
+    made = {"entries": entries, "note": note, "made_on": utcnow(), "place": place}
+    html = render_template("search/sheet.html", **made, for_pdf=False)
     if request.form.get("format") == "pdf":
-        pdf_html = render_template(
-            "search/sheet.html", entries=entries, note=note, made_on=utcnow(), for_pdf=True, static_prefix="static/"
-        )
+        pdf_html = render_template("search/sheet.html", **made, for_pdf=True, static_prefix="static/")
         pdf = render_pdf(pdf_html, current_app.static_folder or "")
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": "attachment; filename=signposting-sheet.pdf"})  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, session
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from ..models import Organization, Service
 from .engine import Outcome, record_unmet_need
 from .fallback import never_blank
 from .query import RADII_KM, SORTS, TIMES_OF_DAY, SearchError, parse_query
-from .results import result_json, results_map, understood_json
+from .results import result_json, results_map, results_said, understood_json
 
 bp = Blueprint("public", __name__)
 
@@ -50,6 +50,8 @@ def index() -> Any:
     searched = any(request.args.get(k) for k in ("q", "category", "postcode")) or "sort" in request.args
     outcome, error = _run() if searched else (None, None)
     categories = listings.categories(db.session)
+    need_names = {c.code: c.name for c in categories}
+    staff = _is_staff()
     return render_template(
         "search/index.html",
         args=request.args,
@@ -57,12 +59,16 @@ def index() -> Any:
         error=error,
         searched=searched,
         categories=categories,
-        need_names={c.code: c.name for c in categories},
+        need_names=need_names,
+        said=results_said(outcome, need_names) if outcome is not None else "",
+        # The sheet being built: its cards say "On the sheet", and the one just added says so (no-JS path).
+        on_sheet=set(session.get("basket", [])) if staff else set(),
+        sheet_said=session.pop("sheet_said", None) if staff else None,
         sorts=SORTS,
         radii=RADII_KM,
         times=TIMES_OF_DAY,
         now=utcnow(),
-        staff=_is_staff(),
+        staff=staff,
         results_map=results_map(outcome) if outcome is not None else None,
         tiles=current_app.config["GAP_MAP_TILES"],
         attribution=current_app.config["GAP_MAP_ATTRIBUTION"],

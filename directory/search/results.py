@@ -115,3 +115,16 @@ def results_map(outcome: Outcome) -> dict[str, Any] | None:
         "radiusKm": outcome.query.radius_km,
         "points": points,
     }
+
+
+def results_said(outcome: Outcome, need_names: dict[str, str]) -> str:
+    """The results in one line, for the page title and the status a screen reader announces:
+    "12 services for ‘debt’ near BB11 1AA"."""
+    query = outcome.query
+    if outcome.matched_exact:
+        count = f"{outcome.matched:,} service{'' if outcome.matched == 1 else 's'}"
+    else:
+        count = f"More than {outcome.matched:,} services"
+    wanted = query.text or ", ".join(need_names.get(code, code) for code in query.categories)
+    near = f" near {outcome.origin.postcode}" if outcome.origin is not None else ""
+    return f"{count}{f' for ‘{wanted}’' if wanted else ''}{near}"

@@ -22,7 +22,7 @@ from ..groups.links import TokenRefused, find_token
 from ..listings.checks import WAIT_CHOICES
 from ..listings.operations import report_waiting_time
 from ..models import Service
-from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS
+from ..models.verification import FOLLOW_UP_REASONS, RESOLUTIONS, FollowUp
 from . import answers, evidence
 from . import follow_ups as queue_of_follow_ups
 from .queue import prioritised
@@ -223,6 +223,8 @@ def resolve(follow_up_id: int) -> Any:
     """Staff checked the listing: still running, paused or closed."""
     # A one-click button's value comes after the select's in the form: the button pressed wins.
     resolution, note = (request.form.getlist("resolution") or [""])[-1], request.form.get("note", "")
+    if resolution == "closed" and request.form.get("confirmed") != "yes":
+        return _confirm_closing(follow_up_id, note)
     try:
         row = queue_of_follow_ups.resolve_follow_up(
             db.session, follow_up_id, resolution, staff=actor_for(current_user), note=note,
@@ -233,7 +235,8 @@ def resolve(follow_up_id: int) -> Any:
     except PersonalDataFound as exc:
         db.session.rollback()
         action = url_for("verification.resolve", follow_up_id=follow_up_id)
-        hidden = {"resolution": resolution, "weeks": request.form.get("weeks", "")}
+        hidden = {"resolution": resolution, "weeks": request.form.get("weeks", ""),
+                  "confirmed": request.form.get("confirmed", "")}  # fmt: skip
         return _check_again(exc, note, "Outcome of a follow-up", action, hidden)
     except (writes.NotPermitted, writes.StaleEdit, ValidationFailed, ValueError) as exc:
         db.session.rollback()
@@ -252,6 +255,17 @@ def resolve(follow_up_id: int) -> Any:
     db.session.commit()
     flash(f"{row.service.name}: recorded as {RESOLUTIONS[row.resolution].lower()}.", "success")
     return redirect(url_for("verification.follow_ups"), 303)
+
+
+def _confirm_closing(follow_up_id: int, note: str) -> Any:
+    """Asked first, like archiving: "closed" takes the listing out of search and off every sheet."""
+    row = db.session.get(FollowUp, follow_up_id)
+    if row is None or row.resolved_at is not None:
+        abort(404, "There is no such open follow-up.")
+    hidden = {"resolution": "closed", "note": note, "weeks": request.form.get("weeks", ""),
+              "confirm_pii": request.form.get("confirm_pii", ""), "confirmed": "yes"}  # fmt: skip
+    return render_template("verification/close_confirm.html", service=row.service, hidden=hidden,
+                           action=url_for("verification.resolve", follow_up_id=follow_up_id))  # fmt: skip
 
 
 def _check_again(exc: PersonalDataFound, note: str, heading: str, action: str, hidden: dict[str, str]) -> Any:

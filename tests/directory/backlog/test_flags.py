@@ -71,10 +71,25 @@ def test_a_closed_item_is_not_joined_a_new_one_opens(
     assert not later.joined and later.item.id != first.item.id
 
 
+def test_a_district_is_taken_for_the_whole_district_and_kept_out_of_one_neighbourhoods_counts(
+    flag: Callable[..., Any], people: dict[str, Any], session: Any
+) -> None:
+    """What search accepts, a flag accepts (issue 22): "FY1" is recorded as a flag for the district, joined to
+    the backlog by the neighbourhood at its middle, and not counted as that neighbourhood's own flag."""
+    from directory.gaps.demand import gap_flag_counts
+
+    saved = flag(people["worker"], category="physical-activity", postcode=" fy1 ")
+    assert (saved.flag.district, saved.flag.lsoa_code, saved.flag.msoa_code, saved.flag.lad_code) == (
+        "FY1", "E01012671", "E02002630", "E06000009")  # fmt: skip
+    near = flag(people["worker"], category="physical-activity", postcode="FY1 2AA")
+    assert near.joined and near.item.id == saved.item.id and near.flag.district is None
+    assert gap_flag_counts(session, "physical-activity") == {"E01012672": 1}
+
+
 @pytest.mark.parametrize(
     ("values", "field", "words"),
     [
-        ({"postcode": "FY1"}, "postcode", "postcode district"),
+        ({"postcode": "SW1A"}, "postcode", "No postcodes in the district SW1A"),
         ({"postcode": "not a postcode"}, "postcode", "not a valid UK postcode"),
         ({"postcode": "SW1A 1AA"}, "postcode", "not in this directory's postcode table"),
         ({"postcode": ""}, "postcode", "not stored"),

@@ -146,6 +146,21 @@ def test_the_table_ranks_areas_by_score_and_links_each_to_its_page(staff: FlaskC
     assert len(filtered.select("table.gap-table tbody tr")) == 1
 
 
+def test_authorities_are_tick_boxes_in_a_fieldset_that_work_without_javascript(staff: FlaskClient) -> None:
+    """No Ctrl-click list box (issue 22): a tick box per authority, and the ticked ones are what the form sends."""
+    for path in ("/gaps/table", "/gaps/map"):
+        page = html(staff.get(f"{path}?la=E06000009&category=carers"))
+        assert page.find("select", attrs={"multiple": True}) is None
+        fieldset = page.find("fieldset", class_="authority-choice")
+        assert fieldset.legend.get_text(strip=True) == "Local authorities"
+        box = fieldset.find("input", id="la-E06000009")
+        assert (box["type"], box["name"], box.has_attr("checked")) == ("checkbox", "la", True)
+        assert fieldset.find("label", attrs={"for": "la-E06000009"}).get_text().startswith("Blackpool")
+        form = fieldset.find_parent("form")
+        sent = [(i["name"], i["value"]) for i in form.select("input[type=checkbox][checked]")]
+        assert sent == [("la", "E06000009")] and form["method"] == "get"
+
+
 def test_the_csv_export_is_safe_from_formulas(staff: FlaskClient) -> None:
     response = staff.get("/gaps/table?la=E06000009&category=carers&format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"

@@ -26,6 +26,7 @@ from tests.conftest import built_app, html
 from tests.mailbox import (
     Mailbox,
     db_session,
+    form_fields,
     link_to,
     links,
     make_listing,
@@ -273,7 +274,17 @@ def test_we_have_stopped_is_kept_as_evidence_for_staff_and_deletes_nothing(
     page = html(staff.get("/staff/follow-ups"))
     form = page.find("label", string=f"Outcome for {service_row(app, listing).name}").find_parent("form")
     index = list(page.select("main form")).index(form)
-    assert submit(staff, "/staff/follow-ups", {"resolution": "closed"}, form_index=index).status_code == 303
+    asked = submit(staff, "/staff/follow-ups", {"resolution": "closed", "note": "Hall sold."}, form_index=index)
+    assert asked.status_code == 200  # asked first, like archiving: closing hides a listing (issue 22)
+    confirm = html(asked)
+    name = service_row(app, listing).name
+    assert confirm.h1.get_text(strip=True) == f"Record {name} as closed?"
+    with db_session(app) as session:
+        assert session.scalars(select(FollowUp).where(FollowUp.service_id == listing)).one().resolved_at is None
+    [form] = confirm.select("main form")
+    fields = dict(form_fields(form))
+    assert (fields["note"], fields["resolution"], fields["confirmed"]) == ("Hall sold.", "closed", "yes")
+    assert staff.post(form["action"], data=fields).status_code == 303
     service = service_row(app, listing)
     assert service.status == "closed"  # closed, not archived and not deleted
     with db_session(app) as session:
