@@ -25,7 +25,7 @@ from directory.accounts.users import create_user
 from directory.core.db import db
 from directory.core.meta import AppMeta
 from directory.core.writes import Actor
-from directory.listings.operations import create, report_waiting_time, update
+from directory.listings.operations import archive, create, report_waiting_time, update
 from directory.models import Postcode, Service
 from directory.ops.database import init_database
 from tests.conftest import PASSWORD
@@ -77,6 +77,14 @@ class LiveSite:
             service_id = int(create(db.session, "service", values, SEEDER).id)
             db.session.commit()
             return service_id
+
+    def archive_service(self, service_id: int) -> None:
+        """Take a service a module made out of the shared site, so later modules' searches are as seeded."""
+        with self.app.app_context():
+            service = db.session.get(Service, service_id)
+            assert service is not None
+            archive(db.session, "service", service_id, expected_version=service.version, actor=SEEDER)
+            db.session.commit()
 
     def service_name(self, service_id: int) -> str:
         with self.app.app_context():

@@ -36,7 +36,8 @@ def test_flag_a_gap_from_a_search_with_no_results_and_find_it_on_the_board(
 ) -> None:
     page = new_context("link-worker").new_page()
     page.goto("/?q=zzqqxx+nothing&category=carers&postcode=FY1+1AD")
-    expect(page.get_by_role("status")).to_contain_text("Nothing suitable was found")
+    expect(page.get_by_role("status")).to_contain_text("0 services for ‘zzqqxx nothing’")
+    expect(page.locator(".nothing")).to_contain_text("Nothing suitable was found")
     page.get_by_role("link", name=re.compile("Flag a gap")).click()
     page.wait_for_url(re.compile(r"/flags/new\?"))
     expect(page.locator("#category")).to_have_value("carers")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
 
@@ -46,8 +46,9 @@ def axe_js() -> str:
 
 
 @pytest.fixture(scope="module")
-def wombats(live_site: LiveSite) -> list[tuple[int, str]]:
-    """Four debt services around FY1 2AA, each with a place, so the search by postcode finds them all."""
+def wombats(live_site: LiveSite) -> Iterator[list[tuple[int, str]]]:
+    """Four debt services around FY1 2AA, each with a place, so the search by postcode finds them all;
+    archived after this module, as they are nearer the seeded postcodes than anything other modules expect."""
     made = []
     for n, where in enumerate(("FY1 2AA", "FY1 1AD", "FY1 3AB", "FY1 2AA")):
         name = f"{WORD} debt clinic {n + 1}"
@@ -57,7 +58,9 @@ def wombats(live_site: LiveSite) -> list[tuple[int, str]]:
                         "postcode": where}],
         )  # fmt: skip
         made.append((service_id, name))
-    return made
+    yield made
+    for service_id, _ in made:
+        live_site.archive_service(service_id)
 
 
 def _search_by_keyboard(page: Page) -> int:

@@ -96,7 +96,7 @@ def test_the_map_opens_on_the_users_area(world: None, signed_in: Callable[..., F
     codes, page = mapped(signed_in("community-development", area=BURNLEY))
     assert codes == set(BURNLEY_CODES)
     assert "Your area (E07000117)" in page.find("p", class_="gap-scope").get_text()
-    chosen = [o["value"] for o in page.find("select", id="la").find_all("option") if o.has_attr("selected")]
+    chosen = [box["value"] for box in page.find_all("input", attrs={"name": "la"}) if box.has_attr("checked")]
     assert chosen == [BURNLEY]
 
 
