@@ -156,7 +156,9 @@ def test_a_group_adds_another_service_on_a_phone_and_sees_it_listed_once_staff_a
     _fits_and_is_accessible(page, axe)
 
     with live_site.app.app_context():
-        [request] = [r for r in listing_requests.waiting(db.session) if r.service_name == "Harbour Lane mending morning"]
+        [request] = [
+            r for r in listing_requests.waiting(db.session) if r.service_name == "Harbour Lane mending morning"
+        ]
         assert request.organization_id == live_site.ids["organization"]
     staff = new_context("link-worker").new_page()
     staff.goto("/staff/listing-requests")

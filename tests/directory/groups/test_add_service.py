@@ -113,7 +113,10 @@ def test_a_group_adds_a_service_that_staff_list_under_its_own_organisation(app: 
     assert _found(app, "lampwick") == ["Saturday lampwick club"]
     home = html(contact.get("/group/"))
     assert home.find(id="sent-for-checking") is None
-    assert [h.get_text() for h in home.select(".group-listing h2")] == ["Saturday lampwick club", "Thursday knit and natter"]
+    assert [h.get_text() for h in home.select(".group-listing h2")] == [
+        "Saturday lampwick club",
+        "Thursday knit and natter",
+    ]
 
 
 def test_a_declined_service_says_so_plainly_and_nothing_is_listed(app: Flask) -> None:
@@ -149,7 +152,10 @@ def test_bad_input_names_each_field_by_its_label_keeps_what_was_typed_and_change
         assert dict(table_dumps(session)) == before
     unknown = _send(contact, organization_id, categories=["no-such-need"])
     assert unknown.status_code == 422
-    assert "Needs it helps with: Unknown categories: no-such-need." in html(unknown).find(class_="error-summary").get_text()
+    assert (
+        "Needs it helps with: Unknown categories: no-such-need."
+        in html(unknown).find(class_="error-summary").get_text()
+    )
     with db_session(app) as session:
         assert dict(table_dumps(session)) == before
 
