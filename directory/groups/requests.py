@@ -1,4 +1,5 @@
-"""Groups ask to be listed from a public form; staff approve (creating the listing) or decline with a reason."""
+"""Groups ask to be listed from a public form, or (signed in by an edit link) ask to add a service to their own
+organisation; staff approve (creating the listing) or decline with a reason."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from ..core.db import DbSession
 from ..core.mail import send
 from ..core.writes import Actor
 from ..listings import operations
-from ..models import TaxonomyTerm
+from ..models import Organization, TaxonomyTerm
 from ..models.groups import ListingRequest
+from .links import GroupAccess, own_organization
 
 SPEC: dict[str, v.Cleaner] = {
     "organization_name": v.text(255, required=True),
@@ -34,13 +36,46 @@ SPEC: dict[str, v.Cleaner] = {
 def submit(session: DbSession, values: Mapping[str, Any]) -> ListingRequest:
     """Keep a request from the public form; every problem is named and nothing is written on error."""
     cleaned = v.clean_fields(dict(values), SPEC, partial=False)
-    known = set(session.scalars(select(TaxonomyTerm.code).where(TaxonomyTerm.code.in_(cleaned["categories"]))))
-    unknown = [c for c in cleaned["categories"] if c not in known]
-    if unknown:
-        raise v.ValidationFailed({"categories": f"Unknown categories: {', '.join(unknown)}."})
+    _refuse_unknown_categories(session, cleaned["categories"])
     request = ListingRequest(**cleaned, status="waiting", created_at=utcnow())
     session.add(request)
     return request
+
+
+# A signed-in group is not asked who it is: the organisation and the reply address come from its sign-in.
+GROUP_FIELDS = ("service_name", "description", "categories", "when", "address", "postcode", "contact_name", "phone")
+
+
+def submit_for_group(
+    session: DbSession, access: GroupAccess, organization_id: int, values: Mapping[str, Any]
+) -> ListingRequest:
+    """Keep a signed-in group's request to add a service to its own organisation (NotFound for any other)."""
+    organization = own_organization(session, access, organization_id)
+    cleaned = v.clean_fields(dict(values), {name: SPEC[name] for name in GROUP_FIELDS}, partial=False)
+    _refuse_unknown_categories(session, cleaned["categories"])
+    request = ListingRequest(
+        **cleaned, organization_id=organization.id, organization_name=organization.name, email=access.email,
+        status="waiting", created_at=utcnow(),
+    )  # fmt: skip
+    session.add(request)
+    return request
+
+
+def _refuse_unknown_categories(session: DbSession, codes: list[str]) -> None:
+    known = set(session.scalars(select(TaxonomyTerm.code).where(TaxonomyTerm.code.in_(codes))))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise v.ValidationFailed({"categories": f"Unknown categories: {', '.join(unknown)}."})
+
+
+def of_organization(session: DbSession, organization_id: int) -> list[ListingRequest]:
+    """A group's own requests to add a service that are still waiting or were declined, newest first (approved
+    ones are listings by then)."""
+    return list(session.scalars(
+        select(ListingRequest)
+        .where(ListingRequest.organization_id == organization_id, ListingRequest.status != "approved")
+        .order_by(ListingRequest.created_at.desc(), ListingRequest.id.desc())
+    ))  # fmt: skip
 
 
 def waiting(session: DbSession) -> list[ListingRequest]:
@@ -58,14 +93,27 @@ def _waiting(session: DbSession, request_id: int) -> ListingRequest:
 
 
 def approve(session: DbSession, request_id: int, *, staff: Actor) -> ListingRequest:
-    """Create the organisation and service through the one write path, credited to the group."""
+    """Create the service (and, for a public request, its organisation) through the one write path, credited
+    to the group. A signed-in group's request adds the service to its own organisation, never another."""
     request = _waiting(session, request_id)
     group = Actor(label=f"group: {request.email} (approved by {staff.label})"[:255], source="group")
-    organization = operations.create(
-        session, "organization",
-        {"name": request.organization_name, "email": request.email, "phone": request.phone or None},
-        group,
-    )  # fmt: skip
+    checked: dict[str, Any] = {}
+    if request.organization_id is not None:
+        organization = session.get(Organization, request.organization_id)
+        if organization is None or organization.archived:
+            raise writes.NotPermitted(
+                f"{request.organization_name} is archived: restore it before adding {request.service_name} to it."
+            )
+        # Written by a contact signed in by its edit link (which counts as a check, as their edits do) and read
+        # by staff, so it is live in search at once. A public request's listing stays unverified, as before.
+        now = utcnow().replace(microsecond=0)
+        checked = {"last_verified_at": now, "verified_by": staff.label[:255], "verified_how": "group-edited"}
+    else:
+        organization = operations.create(
+            session, "organization",
+            {"name": request.organization_name, "email": request.email, "phone": request.phone or None},
+            group,
+        )  # fmt: skip
     service = operations.create(
         session, "service",
         {"organization_id": organization.id, "name": request.service_name, "description": request.description,
@@ -73,7 +121,7 @@ def approve(session: DbSession, request_id: int, *, staff: Actor) -> ListingRequ
          "locations": [{"name": "", "address_1": request.address, "postcode": request.postcode}]
          if request.postcode or request.address else [],
          "schedules": [{"by_appointment": True, "description": request.when[:255]}] if request.when else [],
-         "contacts": [{"name": request.contact_name, "email": request.email, "phone": request.phone}]},
+         "contacts": [{"name": request.contact_name, "email": request.email, "phone": request.phone}], **checked},
         group,
     )  # fmt: skip
     request.status, request.decided_at, request.decided_by = "approved", utcnow(), staff.label

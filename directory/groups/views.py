@@ -123,6 +123,7 @@ def home() -> Any:
         pending={c.service_id: c for c in pending if c.service_id is not None},
         organization_pending=next((c for c in pending if c.service_id is None), None),
         held=sorted(changes.review_groups(current_app.config)),
+        requests=listing_requests.of_organization(db.session, access.organization_id),
     )
 
 

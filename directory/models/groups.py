@@ -89,7 +89,8 @@ class PendingChange(db.Model):  # type: ignore[name-defined,misc]
 
 
 class ListingRequest(db.Model):  # type: ignore[name-defined,misc]
-    """A group asks to be listed, from the public form; it waits for staff approval. Nothing is deleted."""
+    """A group asks to be listed (the public form) or, signed in, to add a service to its organisation; it waits
+    for staff approval. Nothing is deleted."""
 
     __tablename__ = "listing_request"
     __table_args__ = (CheckConstraint("status IN ('waiting', 'approved', 'rejected')", name="status_allowed"),)
@@ -111,6 +112,10 @@ class ListingRequest(db.Model):  # type: ignore[name-defined,misc]
     decided_by: Mapped[str] = mapped_column(String(255), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    # Set when a signed-in group asks to add a service: approval attaches it here, never to a new or matched one.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+
+    organization = relationship("Organization")
 
 
 class ListingClaim(db.Model):  # type: ignore[name-defined,misc]

@@ -16,7 +16,7 @@ from ..core.db import db
 from ..core.meta import read_meta
 from ..gaps import views as gaps_views
 from ..gaps.editions import shown_release
-from ..groups import changes, claim_views, links, renewal_views
+from ..groups import changes, claim_views, links, renewal_views, service_views
 from ..groups import views as groups_views
 from ..imports import views as imports_views
 from ..jobs import views as jobs_views
@@ -52,6 +52,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     oruk_views.bp,
     claim_views.bp,
     renewal_views.bp,
+    service_views.bp,
 )
 
 

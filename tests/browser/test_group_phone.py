@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 import pytest
 
 from directory.core.db import db
 from directory.groups import links as groups
-from tests.browser.conftest import LiveSite
+from directory.groups import requests as listing_requests
+from tests.browser.conftest import LiveSite, missing
+from tests.browser.test_accessibility import _axe, _report
 
 try:
     from playwright.sync_api import BrowserContext, Page, expect
@@ -91,6 +94,7 @@ def test_group_pages_fit_a_phone_and_every_control_is_big_enough_to_tap(
         "/group/",
         f"/group/services/{twin_clubs[0]}/edit",
         f"/group/organisations/{live_site.ids['organization']}/edit",
+        f"/group/organisations/{live_site.ids['organization']}/services/new",
     ]
     for path in [*pages, "/listings/request", f"/organisations/{live_site.ids['organization']}/claim"]:
         page.goto(path)
@@ -111,3 +115,55 @@ def test_two_clubs_with_one_name_are_told_apart_and_the_reminder_lands_on_its_ow
     expect(second).to_be_in_viewport()
     marked = second.evaluate("el => getComputedStyle(el).outlineStyle")
     assert marked != "none" and first.evaluate("el => getComputedStyle(el).outlineStyle") == "none"
+
+
+def _fits_and_is_accessible(page: Page, axe: str) -> None:
+    _no_sideways_scroll(page)
+    small: list[Any] = page.evaluate(SMALL_TARGETS)
+    assert small == [], f"{page.url}: too small to tap: {small}"
+    violations = _axe(page, axe)
+    assert violations == [], _report(violations)
+
+
+def test_a_group_adds_another_service_on_a_phone_and_sees_it_listed_once_staff_approve(
+    new_context: NewContext, live_site: LiveSite
+) -> None:
+    try:
+        axe = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        missing("axe-core is not installed: the axe-playwright-python package ships it (pip install -e '.[test]')")
+    page = new_context(viewport=PHONES["390x844"], is_mobile=True, has_touch=True, bypass_csp=True).new_page()
+    _signed_in_group(page, live_site)
+    page.get_by_role("link", name="Add another service").click()
+    page.wait_for_url(re.compile(r"/group/organisations/\d+/services/new$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add another service to Harbour Lane Community Trust")
+    page.get_by_label("Postcode").fill("nowhere")
+    page.get_by_label("What happens, and who it is for").fill("Tea, cake and mending.")
+    page.get_by_role("button", name="Send for checking").click()  # the browser stops an empty required name
+    expect(page.locator(".error-summary")).to_have_count(0)
+    page.get_by_label("What you run").fill("Harbour Lane mending morning")
+    page.get_by_role("button", name="Send for checking").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Postcode:")
+    expect(page.get_by_label("What happens, and who it is for")).to_have_value("Tea, cake and mending.")
+    _fits_and_is_accessible(page, axe)
+    page.get_by_label("Postcode").fill("FY1 1AD")
+    page.get_by_text("Arts and crafts", exact=True).click()  # a tap on the label ticks the box
+    page.get_by_role("button", name="Send for checking").click()
+    page.wait_for_url(re.compile(r"/group/#sent-for-checking$"))
+    sent = page.locator("#sent-for-checking")
+    expect(sent).to_contain_text("Harbour Lane mending morning: sent for checking on")
+    _fits_and_is_accessible(page, axe)
+
+    with live_site.app.app_context():
+        [request] = [
+            r for r in listing_requests.waiting(db.session) if r.service_name == "Harbour Lane mending morning"
+        ]
+        assert request.organization_id == live_site.ids["organization"]
+    staff = new_context("link-worker").new_page()
+    staff.goto("/staff/listing-requests")
+    staff.get_by_role("button", name="List Harbour Lane mending morning").click()
+    expect(staff.locator(".flash-success")).to_contain_text("Listed Harbour Lane mending morning")
+    page.reload()
+    expect(page.locator("#sent-for-checking")).to_have_count(0)
+    expect(page.locator(".group-listing h2", has_text="Harbour Lane mending morning")).to_have_count(1)

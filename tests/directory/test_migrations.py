@@ -61,3 +61,31 @@ def test_init_twice_is_harmless_and_keeps_data(tmp_path: Path) -> None:
     engine.dispose()
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_request_tied_to_an_organisation_migrates_down_and_up_keeping_requests(tmp_path: Path, backend: str) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    migrations = str(Path(__file__).resolve().parents[2] / "directory" / "migrations")
+    with built_app(backend, tmp_path) as app, app.app_context():
+        downgrade(directory=migrations, revision="0017_flag_district")
+        assert "organization_id" not in {c["name"] for c in inspect(db.engine).get_columns("listing_request")}
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO listing_request (organization_name, contact_name, email, phone, service_name, description,"
+                " categories, address, \"when\", status, created_at, decided_by, reason) VALUES ('Knitters', '',"
+                " 'a@example.org', '', 'Knit', '', '[]', '', '', 'waiting', '2026-01-01 00:00:00', '', '')"
+            )
+        upgrade(directory=migrations, revision="0018_request_organisation")
+        columns = {c["name"]: c for c in inspect(db.engine).get_columns("listing_request")}
+        assert columns["organization_id"]["nullable"]
+        foreign = inspect(db.engine).get_foreign_keys("listing_request")
+        to_organisations = [k["constrained_columns"] for k in foreign if k["referred_table"] == "organization"]
+        assert to_organisations == [["organization_id"]]
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT service_name, organization_id FROM listing_request").all()
+        assert [tuple(r) for r in rows] == [("Knit", None)]
+        downgrade(directory=migrations, revision="0017_flag_district")
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT service_name FROM listing_request").scalar() == "Knit"
+        upgrade(directory=migrations)
