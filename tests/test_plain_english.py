@@ -182,6 +182,25 @@ def group_pages(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, Any]]:
     yield "/group/new-link (again, too soon)", reader.post(form["action"], data=dict(form_fields(form)))
 
 
+def reminder_pages(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, Any]]:
+    """The one-click pages a reminder email links to: still running (with a bad answer), stopped, unsubscribe."""
+
+    def link(kind: str) -> str:
+        with db_session(app) as session:
+            token, _ = groups.issue_token(session, kind=kind, organization_id=ids["organization"], email=CONTACT,
+                                          days=14, service_id=None if kind == "unsubscribe" else ids["club"])  # fmt: skip
+            session.commit()
+        return f"/group/{kind}/{token}"
+
+    for kind in ("confirm", "stopped", "unsubscribe"):
+        path = link(kind)
+        client = app.test_client()
+        yield f"/group/{kind}", client.get(path, follow_redirects=True)
+        if kind == "confirm":
+            yield "/group/confirm (paused, no date)", submit(client, path, {"answer": "paused", "paused_until": ""})
+        yield f"/group/{kind} (answered)", submit(app.test_client(), link(kind))
+
+
 def sheet_pages(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, Any]]:
     """The signposting sheet a link worker prints for a client (the client reads it)."""
     worker = staff_client(app, "link-worker")
@@ -196,7 +215,12 @@ def sheet_pages(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, Any]]:
 def test_every_public_and_group_page_is_in_plain_english(app: Flask, listings: dict[str, int]) -> None:
     found: dict[str, list[str]] = {}
     statuses = {}
-    for path, response in [*public_pages(app, listings), *group_pages(app, listings), *sheet_pages(app, listings)]:
+    for path, response in [
+        *public_pages(app, listings),
+        *group_pages(app, listings),
+        *sheet_pages(app, listings),
+        *reminder_pages(app, listings),  # last: "we have stopped" takes the club out of results
+    ]:
         statuses[path] = response.status_code
         assert response.mimetype == "text/html", path
         if words := jargon_in(response.data):
@@ -205,6 +229,7 @@ def test_every_public_and_group_page_is_in_plain_english(app: Flask, listings: d
     assert statuses["/?q=knit&postcode=SW1A+1AA"] == 422 and statuses["/no-such-page"] == 404
     assert statuses["/listings/request (bad input)"] == 422 and statuses["/group/new-link"] == 200
     assert statuses[f"/group/services/{listings['club']}/edit (bad input)"] == 422
+    assert statuses["/group/confirm (paused, no date)"] == 422 and statuses["/group/stopped (answered)"] == 200
     report = "\n".join(f"{path}:\n  " + "\n  ".join(words) for path, words in found.items())
     assert not found, f"words to avoid (docs/style-guide.md) on public or group pages:\n{report}"
 
