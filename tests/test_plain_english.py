@@ -187,8 +187,10 @@ def reminder_pages(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, Any]]
 
     def link(kind: str) -> str:
         with db_session(app) as session:
-            token, _ = groups.issue_token(session, kind=kind, organization_id=ids["organization"], email=CONTACT,
-                                          days=14, service_id=None if kind == "unsubscribe" else ids["club"])  # fmt: skip
+            service_id = None if kind == "unsubscribe" else ids["club"]
+            token, _ = groups.issue_token(
+                session, kind=kind, organization_id=ids["organization"], email=CONTACT, days=14, service_id=service_id
+            )
             session.commit()
         return f"/group/{kind}/{token}"
 
