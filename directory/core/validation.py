@@ -402,7 +402,7 @@ def locations(value: Any) -> list[dict[str, Any]]:
             location.update(_point(item.get("latitude"), item.get("longitude")))
             location.update(_area_hints(item))
         except ValueError as exc:
-            raise ValueError(f"Location {number}: {exc}") from exc
+            raise ValueError(f"Place {number}: {exc}") from exc
         if any(location.values()):
             cleaned.append(location)
     return cleaned
