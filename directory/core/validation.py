@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from geo.authorities import authority_code, split_authorities
 from geo.postcodes import InvalidPostcode, normalise_postcode
 from scrapers.points import AREA_CODES
 
@@ -136,7 +137,8 @@ def email(value: Any) -> str | None:
     try:
         return str(validate_email(str(value).strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise ValueError(f"{str(value).strip()!r} is not an email address: {exc}") from exc
+        written = str(value).strip()
+        raise ValueError(f"{written!r} is not an email address: {exc} Enter one like name@example.org.") from exc
 
 
 def phone(value: Any) -> str | None:
@@ -144,7 +146,7 @@ def phone(value: Any) -> str | None:
         return None
     number = " ".join(str(value).split())
     if not PHONE.match(number):
-        raise ValueError(f"{number!r} is not a phone number (digits, spaces, + and brackets, then 'ext. 204' if any).")
+        raise ValueError(f"{number!r} is not a phone number. Enter one like 01253 477477 (and 'ext. 204' if need be).")
     return number
 
 
@@ -243,11 +245,17 @@ def a_time(value: Any) -> time | None:
 
 
 def lad_codes(value: Any) -> list[str]:
-    codes = [str(v).strip().upper() for v in _as_list(value)]
-    bad = [c for c in codes if not LAD_CODE.match(c)]
-    if bad:
-        raise ValueError(f"Not an English local authority code: {', '.join(bad)} (expected e.g. E06000009).")
-    return sorted(set(codes))
+    """Local authorities as their codes (what is stored), from names as people write them ("Blackpool, Fylde")
+    or codes as imports and older data send them (E06000009)."""
+    written = split_authorities(value) if isinstance(value, str) else [str(v).strip() for v in _as_list(value)]
+    codes = {item: authority_code(item) for item in written if item}
+    unknown = [item for item, code in codes.items() if code is None]
+    if unknown:
+        raise ValueError(
+            f"We do not know {' or '.join(repr(u) for u in unknown)} as a council area in England. Write each "
+            "local authority's name as the council writes it, separated by commas, like: Blackpool, Fylde."
+        )
+    return sorted({code for code in codes.values() if code})
 
 
 def postcode(value: Any) -> str | None:
@@ -256,7 +264,7 @@ def postcode(value: Any) -> str | None:
     try:
         return normalise_postcode(str(value))
     except InvalidPostcode as exc:
-        raise ValueError(str(exc)) from exc
+        raise ValueError(f"{exc} Enter a full postcode, like FY1 1AN.") from exc
 
 
 def _whole(value: Any, what: str, allowed: Iterable[int]) -> int | None:
@@ -394,7 +402,7 @@ def locations(value: Any) -> list[dict[str, Any]]:
             location.update(_point(item.get("latitude"), item.get("longitude")))
             location.update(_area_hints(item))
         except ValueError as exc:
-            raise ValueError(f"Location {number}: {exc}") from exc
+            raise ValueError(f"Place {number}: {exc}") from exc
         if any(location.values()):
             cleaned.append(location)
     return cleaned

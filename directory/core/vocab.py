@@ -25,13 +25,13 @@ FUNDING_STATUSES = {
     "funded": "Funded",
     "time-limited": "Time-limited funding",
     "at-risk": "Funding at risk",
-    "unfunded": "Unfunded",
+    "unfunded": "Runs without funding",
     "unknown": "Funding unknown",
 }
 REFERRAL_ROUTES = {
-    "self": "Self-referral",
-    "professional": "Professional referral",
-    "gp": "GP referral",
+    "self": "People can refer themselves",
+    "professional": "Referred by a professional, such as a link worker",
+    "gp": "Referred by a GP",
 }
 DELIVERY_MODES = {
     "in-person": "In person",

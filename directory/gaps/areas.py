@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, literal, select
 
+from geo.authorities import authority_name
 from geo.gap_explanation import explain
 from geo.gap_weights import GapWeights
 from geo.lookups import describe
@@ -24,11 +25,6 @@ from ..models import Deprivation, GapRun, GapScore, Lsoa, TaxonomyTerm
 from .demand import gap_flag_counts
 from .editions import latest_run, other_edition, page_edition
 from .live_services import services_near
-
-#: The demo's local authorities by name. Names come from deprivation files, and the demo may load boundaries
-#: without one (no package ships IoD2019); a test keeps these equal to the names in ``demo/content.py``.
-DEMO_AUTHORITY_NAMES = {"E06000009": "Blackpool", "E07000117": "Burnley", "E07000122": "Pendle",
-                        "E07000125": "Rossendale"}  # fmt: skip
 
 
 def local_authorities(session: DbSession) -> list[tuple[str, str, int]]:
@@ -45,8 +41,8 @@ def local_authorities(session: DbSession) -> list[tuple[str, str, int]]:
             select(Deprivation.lad_code, func.max(Deprivation.lad_name)).group_by(Deprivation.lad_code)
         ).all()
     )
-    out = [(str(code), str(names.get(code) or DEMO_AUTHORITY_NAMES.get(str(code), str(code))), int(count))
-           for code, count in counts]  # fmt: skip
+    # Names from the loaded deprivation file, else the packaged list (boundaries may come without deprivation).
+    out = [(str(code), str(names.get(code) or authority_name(str(code))), int(count)) for code, count in counts]
     return sorted(out, key=lambda item: (item[1], item[0]))
 
 

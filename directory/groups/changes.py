@@ -14,6 +14,7 @@ from ..core import validation as v
 from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import DbSession
+from ..core.labels import field_label
 from ..listings import checks, operations, rules
 from ..listings.snapshots import organization_snapshot, service_snapshot
 from ..models.groups import PendingChange
@@ -38,14 +39,17 @@ ORGANIZATION_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "contact": ("website", "email", "phone"),
 }
 ORGANIZATION_GROUP_OF = {field: group for group, fields in ORGANIZATION_FIELD_GROUPS.items() for field in fields}
-FIELD_LABELS = {
-    "url": "Website", "funded_until": "Funded until", "is_free": "Free", "minimum_age": "Youngest age",
-    "maximum_age": "Oldest age", "eligibility_conditions": "Eligibility", "cost_description": "Cost",
-    "referral_routes": "How people get in", "referral_form_url": "Referral form", "delivery_modes": "Delivered",
-    "service_areas": "Local authorities covered", "schedules": "Sessions", "locations": "Places",
-    "funding_status": "Funding", "categories": "Needs it meets", "website": "Website",
-    "charity_number": "Charity number",
+# The field groups as a group reads them (the setting's own names, "details" or "sessions", say too little).
+GROUP_WORDS = {
+    "details": "the name, description and who it is for", "contact": "contact details",
+    "sessions": "places and times", "capacity": "whether you are taking people on", "funding": "funding",
 }  # fmt: skip
+
+
+def held_in_words(groups: list[str] | set[str]) -> str:
+    """The field groups held for review, as a phrase: "places and times and funding"."""
+    words = [GROUP_WORDS.get(group, group) for group in sorted(groups)]
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
 
 
 def review_groups(config: Mapping[str, Any]) -> set[str]:
@@ -219,7 +223,7 @@ def diff(change: PendingChange) -> list[DiffRow]:
     return [
         DiffRow(
             field=name,
-            label=FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
+            label=field_label(name),
             before=(change.before or {}).get(name),
             now=current.get(name),
             proposed=value,

@@ -165,7 +165,7 @@ def edit_service(service_id: int) -> Any:
             lambda errors: render_template("listings/service_form.html", **_form_context(service, values, errors)),
         )  # fmt: skip
     if held:
-        flash(f"Changes to these parts are checked by staff before they appear: {', '.join(held)}.", "info")
+        flash(f"We check changes to {changes.held_in_words(held)} before they appear; others appear at once.", "info")
     return render_template("listings/service_form.html", **_form_context(service, None, {}))
 
 
@@ -191,7 +191,7 @@ def _save_or_refuse(submit: Callable[[], changes.Submitted], form: Callable[[dic
 
 def _submitted_message(result: changes.Submitted) -> str:
     if result.held:
-        return f"Saved. Changes to {', '.join(result.held).replace('_', ' ')} will appear once staff have checked them."
+        return f"Saved. Changes to {changes.held_in_words(result.held)} will appear once we have checked them."
     return "Saved and published." if result.published else "Nothing had changed."
 
 

@@ -5,7 +5,7 @@ source cannot be asked to fix a field before the run, :func:`salvage` cleans aga
 
 - text over the write path's limit is cut to it, with a note giving its length (a name over 255 characters, a
   description over 10,000: the limits the listing forms keep too);
-- one bad place, session or contact ("Location 2: ...") leaves out that one, keeping the others;
+- one bad place, session or contact ("Place 2: ...") leaves out that one, keeping the others;
 - any other bad optional field (a phone that is not a phone, an unknown status) is left out, so the listing keeps
   what it had (a new listing, the default);
 - a bad required field (an empty name, say) still rejects the record, as does a rule that a field the record
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from ..core import validation as v
 
 REQUIRED = frozenset({"name", "organization_id"})
-ONE_ITEM = re.compile(r"^(?:Location|Session|Contact) (\d+): ")
+ONE_ITEM = re.compile(r"^(?:Place|Session|Contact) (\d+): ")
 TOO_LONG = re.compile(r"^Use at most (\d+) characters")
 ROUNDS = 4  # each round fixes every field named; a second error in a fixed list item needs another
 

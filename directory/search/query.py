@@ -144,12 +144,12 @@ def locate(session: DbSession, postcode_text: str) -> Origin:
     try:
         pcds = normalise_postcode(postcode_text, allow_outward_only=True)
     except InvalidPostcode as exc:
-        raise SearchError("postcode", str(exc)) from None
+        raise SearchError("postcode", f"{exc} Enter a postcode like FY1 1AN, or its first part, like FY1.") from None
     if " " in pcds:
         found = session.get(Postcode, pcds.replace(" ", ""))
         if found is None:
-            raise SearchError("postcode", f"{pcds} is a valid postcode but is not in this directory's postcode table "
-                                          "(it may be new, or outside the areas loaded).")  # fmt: skip
+            message = f"{pcds} is not in our list of postcodes (it may be new, or outside the areas we cover)."
+            raise SearchError("postcode", f"{message} Check it, or try a nearby postcode.")
         return Origin(pcds, found.latitude, found.longitude, found.lsoa_code, found.lad_code, outward_only=False)
     # An outward code alone ("FY1"): the centre of its live postcodes, and its commonest authority.
     row = session.execute(
@@ -158,7 +158,9 @@ def locate(session: DbSession, postcode_text: str) -> Origin:
         )
     ).one()
     if not row[2]:
-        raise SearchError("postcode", f"No postcodes in the district {pcds} are in this directory's postcode table.")
+        raise SearchError(
+            "postcode", f"No postcodes starting {pcds} are in our list of postcodes. Check it, or try a full postcode."
+        )
     lad = session.scalar(
         select(Postcode.lad_code).where(Postcode.pcds.like(f"{pcds} %"))
         .group_by(Postcode.lad_code).order_by(func.count().desc()).limit(1)

@@ -8,11 +8,14 @@ from typing import Any
 from flask import Blueprint, Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from geo.authorities import authority_name
+
 from ..accounts import views as accounts_views
 from ..backlog import views as backlog_views
 from ..core import process_cache, vocab
 from ..core.clock import utcnow
 from ..core.db import db
+from ..core.labels import field_label
 from ..core.meta import read_meta
 from ..gaps import views as gaps_views
 from ..gaps.editions import shown_release
@@ -75,8 +78,12 @@ def init_app(app: Flask) -> None:
         wait_is_current=lambda reported_at: wait_is_current(reported_at, current_app.config),
         wait_choices=WAIT_CHOICES,
         deprivation_release=lambda: shown_release(db.session),
+        field_label=field_label,
+        held_in_words=changes.held_in_words,
     )
     app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
+    app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["authority_name"] = authority_name
 
     @app.context_processor
     def _demo() -> dict[str, Any]:

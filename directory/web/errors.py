@@ -24,6 +24,14 @@ DISK_FULL = (
     "changed. Please tell your administrator."
 )
 FAILED = "Something went wrong on our side. Nothing was changed."
+# Werkzeug's own descriptions speak of URLs, servers and proxies: these say the same in plain English.
+PLAIN = {
+    400: "Something in that request was not right. Go back, reload the page and try again.",
+    404: "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
+    405: "That page cannot be used like that. Go back and use the page's own buttons and links.",
+    413: "That is too large to send. Try a smaller file.",
+    429: "There have been too many tries in a short time. Wait a minute, then try again.",
+}
 
 
 def _wants_json() -> bool:
@@ -50,7 +58,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        return _render(error.code or 500, error.description or "")
+        status = error.code or 500
+        own = error.description if error.description != type(error).description else ""
+        return _render(status, own or PLAIN.get(status, "That did not work. Go back and try again."))
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Any:

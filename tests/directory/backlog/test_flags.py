@@ -89,9 +89,9 @@ def test_a_district_is_taken_for_the_whole_district_and_kept_out_of_one_neighbou
 @pytest.mark.parametrize(
     ("values", "field", "words"),
     [
-        ({"postcode": "SW1A"}, "postcode", "No postcodes in the district SW1A"),
+        ({"postcode": "SW1A"}, "postcode", "No postcodes starting SW1A"),
         ({"postcode": "not a postcode"}, "postcode", "not a valid UK postcode"),
-        ({"postcode": "SW1A 1AA"}, "postcode", "not in this directory's postcode table"),
+        ({"postcode": "SW1A 1AA"}, "postcode", "not in our list of postcodes"),
         ({"postcode": ""}, "postcode", "not stored"),
         ({"category": "no-such-need"}, "category", "not a category"),
         ({"description": "  "}, "description", "what was needed"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from directory.demo.content import DEMO_AREAS
-from directory.gaps.areas import DEMO_AUTHORITY_NAMES
+from geo.authorities import authority_names
 
 
-def test_the_demo_authorities_are_named_as_the_demo_names_them() -> None:
-    # The gap pages cannot import the demo (a higher rank), so they hold the names themselves.
-    assert {code: name for code, (name, _towns) in DEMO_AREAS.items()} == DEMO_AUTHORITY_NAMES
+def test_the_demo_authorities_are_named_as_the_official_list_names_them() -> None:
+    # The gap pages name authorities from the packaged official list when no deprivation file is loaded.
+    assert {code: name for code, (name, _towns) in DEMO_AREAS.items()} == {
+        code: authority_names()[code] for code in DEMO_AREAS
+    }

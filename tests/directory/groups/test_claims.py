@@ -132,7 +132,8 @@ def test_a_bad_claim_names_each_problem_and_keeps_nothing(app: Flask) -> None:
     response = claim_form(app.test_client(), organization_id, contact_name="", email="not-an-email", role=" ")
     assert response.status_code == 422
     summary = html(response).find(class_="error-summary").get_text(" ", strip=True)
-    assert "contact name" in summary and "email" in summary and "role" in summary
+    # Each problem by the label the reader sees, never the field's name in the code.
+    assert "Your name:" in summary and "Your email address:" in summary and "How you are connected" in summary
     assert claims_of(app, organization_id) == []
 
 

@@ -73,7 +73,7 @@ def test_bad_requests_name_each_problem_and_keep_nothing(app: Any, session: Any)
     response = _submit(app.test_client(), email="not-an-email", postcode="nowhere", service_name="")
     assert response.status_code == 422
     summary = html(response).find(class_="error-summary").get_text()
-    assert "email" in summary and "postcode" in summary and "service name" in summary
+    assert "Your email address:" in summary and "Postcode:" in summary and "What you run:" in summary
     assert len(session.scalars(select(ListingRequest)).all()) == before
 
 

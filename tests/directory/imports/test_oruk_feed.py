@@ -282,7 +282,7 @@ def test_a_bad_optional_field_is_left_out_with_a_note_not_the_listing(
     assert described.description == "d" * 10_000
     assert f"service {long_text['id']}: description cut to 10000 characters (it had 12000)." in run.notices
     assert [loc.name for loc in described.locations] == ["Central Library"]  # the bad place left out, not both
-    assert any(f"service {long_text['id']}: locations: Location 2:" in n for n in run.notices)
+    assert any(f"service {long_text['id']}: locations: Place 2:" in n for n in run.notices)
     bad_phone["phones"] = [{"id": "p2", "number": "still not a number"}]
     bad_phone["description"] = "Changed."
     serve_feed(server, services, prefix="/salvaged")

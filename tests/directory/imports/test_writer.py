@@ -94,7 +94,7 @@ def test_a_feed_with_bad_records_in_small_chunks_keeps_exactly_the_good_ones_a_r
     notes = "\n".join(run.notices)
     assert f"service {services[1]['id']}: email left out: 'not an email' is not an email address" in notes
     assert f"service {services[3]['id']}: maximum_age left out: The upper age must not be below" in notes
-    assert f"service {services[6]['id']}: locations: Location 1: " in notes
+    assert f"service {services[6]['id']}: locations: Place 1: " in notes
     # The database holds exactly the accepted records: eight listings, one organisation.
     names = set(session.scalars(select(Service.name).where(Service.name.like(f"{tag} group%"))))
     assert names == {f"{tag} group {n}" for n in (1, 2, 3, 4, 6, 7, 8, 10)}

@@ -50,7 +50,8 @@ def test_an_unfunded_status_with_a_future_date_follows_the_date() -> None:
 
 @pytest.mark.parametrize(
     ("status", "state", "label"),
-    [("funded", "funded", "Funded"), ("unfunded", "unfunded", "Unfunded"), ("at-risk", "ending", "Funding at risk"),
+    [("funded", "funded", "Funded"), ("unfunded", "unfunded", "Runs without funding"),
+     ("at-risk", "ending", "Funding at risk"),
      ("unknown", "unknown", "Funding unknown"), (None, "unknown", "Funding unknown"),
      ("time-limited", "funded", "Time-limited funding")],
 )  # fmt: skip

@@ -135,7 +135,7 @@ def test_invalid_form_shows_each_error_and_saves_nothing(signed_in: Any, make_se
     )
     assert response.status_code == 422
     summary = html(response).find(class_="error-summary").get_text()
-    assert "email" in summary and "url" in summary
+    assert "Email:" in summary and "Website:" in summary
     assert len(html(client.get(f"/staff/services/{service.id}/history")).select("table.revisions tbody tr")) == 1
 
 
