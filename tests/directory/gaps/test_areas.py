@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from directory.demo.content import DEMO_AREAS
-from directory.gaps.areas import DEMO_AUTHORITY_NAMES
+from directory.listings.place_names import DEMO_AUTHORITY_NAMES
 
 
 def test_the_demo_authorities_are_named_as_the_demo_names_them() -> None:
