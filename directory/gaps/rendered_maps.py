@@ -13,6 +13,7 @@ from typing import Any, cast
 from geo.crs import to_wgs84
 
 from ..core.db import DbSession
+from ..listings.place_names import name_areas
 from .areas import AreaExplanation, AreaRow, area_rows
 from .authorities import authority_rows
 from .demand import flags_in, gap_flag_counts, resolved_counts
@@ -70,6 +71,10 @@ def render_lsoa_map(
     has_deprivation = any(row.imd_decile is not None for row in rows)
     if not rows:
         return RenderedMap(None, 0, False, has_deprivation)
+    # Tooltips, popups and flags name each area as people know it; its code follows in brackets.
+    places = name_areas(session, [row.code for row in rows])
+    for row in rows:
+        row.name = places[row.code].headline
     lon, lat = centre_wgs84(rows)
     # Services a little beyond the areas too: the nearest service of an area at the edge may be next door.
     bbox = (float(lat.min()) - 0.05, float(lat.max()) + 0.05, float(lon.min()) - 0.08, float(lon.max()) + 0.08)

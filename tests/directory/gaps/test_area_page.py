@@ -121,6 +121,12 @@ def test_the_gap_table_names_areas_and_authorities(staff: FlaskClient) -> None:
     assert {r.find_all("td")[2].get_text() for r in rows} == {"Blackpool"}
 
 
+def test_the_gap_map_names_each_area_as_people_know_it(staff: FlaskClient) -> None:
+    data = map_data(html(staff.get("/gaps/map?la=E06000009&category=carers")))
+    names = {f["properties"]["c"]: f["properties"]["n"] for f in data["areas"]["features"]}
+    assert names == dict.fromkeys(CODES, "Blackpool, around FY4 1")  # the popup adds the code, in brackets
+
+
 def test_without_deprivation_the_area_page_says_so_in_words(tmp_path: Path, backend: str) -> None:
     with built_app(backend, tmp_path) as app:
         with app.app_context():

@@ -239,7 +239,7 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
             return data["flags"], data["resolved"], script.split("overlays")[1]
 
         flags, resolved, overlays = layers()
-        assert [(f[2], f[3]) for f in flags] == [(1, NAMES[0])] and resolved == []
+        assert [(f[2], f[3]) for f in flags] == [(1, "Blackpool, around FY4 1")] and resolved == []
         assert '"Gap flags"' in overlays and '"Gaps resolved"' not in overlays
         with app.app_context():
             manager = db.session.get(User, manager_id)
@@ -248,7 +248,7 @@ def test_flags_and_resolved_gaps_are_layers_on_the_map(tmp_path: Path, backend: 
                 transition(db.session, item_id, status, manager, assignee_id=manager_id, service_id=service_id)
             db.session.commit()
         flags, resolved, overlays = layers()
-        assert [(r[2], r[3]) for r in resolved] == [(1, NAMES[0])] and '"Gaps resolved"' in overlays
+        assert [(r[2], r[3]) for r in resolved] == [(1, "Blackpool, around FY4 1")] and '"Gaps resolved"' in overlays
 
 
 def test_the_map_opens_on_the_need_with_the_largest_gap_not_the_first_alphabetically(
