@@ -164,8 +164,10 @@ def group_pages(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, Any]]:
     yield from met
     service_form = f"/group/services/{ids['club']}/edit"
     organisation_form = f"/group/organisations/{ids['organization']}/edit"
-    for path in ("/group/", organisation_form, service_form):
+    add_service = f"/group/organisations/{ids['organization']}/services/new"
+    for path in ("/group/", organisation_form, service_form, add_service):
         yield path, client.get(path)
+    yield f"{add_service} (bad input)", submit(client, add_service, {"service_name": "", "phone": "call us", "postcode": "FY1"})
     yield f"{organisation_form} (bad email)", submit(client, organisation_form, {"email": "pat@example"})
     bad = {"email": "pat@example", "service_areas": "Blackpool, Nowhereshire", "locations-0-postcode": "FY1"}
     yield f"{service_form} (bad input)", submit(client, service_form, bad)
@@ -231,6 +233,7 @@ def test_every_public_and_group_page_is_in_plain_english(app: Flask, listings: d
     assert statuses["/?q=knit&postcode=SW1A+1AA"] == 422 and statuses["/no-such-page"] == 404
     assert statuses["/listings/request (bad input)"] == 422 and statuses["/group/new-link"] == 200
     assert statuses[f"/group/services/{listings['club']}/edit (bad input)"] == 422
+    assert statuses[f"/group/organisations/{listings['organization']}/services/new (bad input)"] == 422
     assert statuses["/group/confirm (paused, no date)"] == 422 and statuses["/group/stopped (answered)"] == 200
     report = "\n".join(f"{path}:\n  " + "\n  ".join(words) for path, words in found.items())
     assert not found, f"words to avoid (docs/style-guide.md) on public or group pages:\n{report}"

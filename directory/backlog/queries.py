@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from geo.distance import haversine_km
 
 from ..core.db import DbSession
+from ..listings.place_names import PlaceName, authority_names, headline, name_areas
 from ..models import Location, Postcode, Service, TaxonomyTerm, service_at_location
 from ..models import gaps as models_gaps
 from ..models.backlog import OPEN_STATUSES, STATUSES, URGENCIES, BacklogItem, GapFlag
@@ -53,6 +54,18 @@ class ItemView:
     lads: list[str]
     groups: list[str]
     context: AreaContext = field(default_factory=AreaContext)
+    # Names people know: each code of the item, its LSOAs and MSOAs (``place_names``), and its authorities.
+    places: Mapping[str, PlaceName] = field(default_factory=dict)
+    lad_names: list[str] = field(default_factory=list)
+
+    @property
+    def place(self) -> PlaceName:
+        """Where the item is, as its heading says it ("Burnley, around BB11 2")."""
+        code = self.item.area_code
+        return self.places.get(code) or PlaceName(code, headline("", []), code)
+
+    def named(self, codes: list[str]) -> list[PlaceName]:
+        return [self.places.get(code) or PlaceName(code, headline("", []), code) for code in codes]
 
     @property
     def period_days(self) -> int:
@@ -89,9 +102,24 @@ def area_context(session: DbSession, lsoa_codes: list[str], category_code: str) 
     return context
 
 
-def view(session: DbSession, item: BacklogItem, names: Mapping[str, str] | None = None) -> ItemView:
+def _codes(item: BacklogItem) -> set[str]:
+    return {item.area_code} | {f.lsoa_code for f in item.flags} | {f.msoa_code for f in item.flags if f.msoa_code}
+
+
+def view(
+    session: DbSession,
+    item: BacklogItem,
+    names: Mapping[str, str] | None = None,
+    places: Mapping[str, PlaceName] | None = None,
+    lad_names: Mapping[str, str] | None = None,
+) -> ItemView:
+    """An item with its evidence summed up; ``names``, ``places`` and ``lad_names`` when the caller read them
+    for many items at once."""
     flags = item.flags
     names = names if names is not None else _category_names(session)
+    places = places if places is not None else name_areas(session, _codes(item))
+    lad_names = lad_names if lad_names is not None else authority_names(session)
+    lads = sorted({f.lad_code for f in flags if f.lad_code})
     return ItemView(
         item=item,
         category_name=names.get(item.category_code, item.category_code),
@@ -103,9 +131,11 @@ def view(session: DbSession, item: BacklogItem, names: Mapping[str, str] | None 
         urgency=max((f.urgency for f in flags), key=_URGENCY_RANK.__getitem__, default="low"),
         lsoas=sorted({f.lsoa_code for f in flags}),
         msoas=sorted({f.msoa_code for f in flags if f.msoa_code}),
-        lads=sorted({f.lad_code for f in flags if f.lad_code}),
+        lads=lads,
         groups=sorted({f.population_group for f in flags}),
         context=area_context(session, sorted({f.lsoa_code for f in flags}), item.category_code),
+        places=places,
+        lad_names=[lad_names.get(code, code) for code in lads],  # the code only when no loaded file names it
     )
 
 
@@ -162,7 +192,10 @@ def list_items(session: DbSession, filters: Filters) -> list[ItemView]:
             )
         )
     names = _category_names(session)
-    views = [view(session, item, names) for item in session.scalars(statement.order_by(BacklogItem.id))]
+    items = list(session.scalars(statement.order_by(BacklogItem.id)))
+    places = name_areas(session, {code for item in items for code in _codes(item)})
+    lad_names = authority_names(session)
+    views = [view(session, item, names, places, lad_names) for item in items]
     return sorted(views, key=_sort_key(filters.sort))
 
 

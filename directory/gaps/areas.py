@@ -15,16 +15,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, literal, select
 
-from geo.authorities import authority_name
 from geo.gap_explanation import explain
 from geo.gap_weights import GapWeights
 from geo.lookups import describe
 
 from ..core.db import DbSession
+from ..listings.place_names import PlaceName, authority_names, name_area
 from ..models import Deprivation, GapRun, GapScore, Lsoa, TaxonomyTerm
-from .demand import gap_flag_counts
+from .demand import flags_in, gap_flag_counts
 from .editions import latest_run, other_edition, page_edition
 from .live_services import services_near
+from .score_words import score_in_words
 
 
 def local_authorities(session: DbSession) -> list[tuple[str, str, int]]:
@@ -36,13 +37,8 @@ def local_authorities(session: DbSession) -> list[tuple[str, str, int]]:
         select(Lsoa.lad_code, func.count()).where(Lsoa.edition == edition, Lsoa.lad_code.is_not(None))
         .group_by(Lsoa.lad_code)
     ).all()  # fmt: skip
-    names = dict(
-        session.execute(
-            select(Deprivation.lad_code, func.max(Deprivation.lad_name)).group_by(Deprivation.lad_code)
-        ).all()
-    )
-    # Names from the loaded deprivation file, else the packaged list (boundaries may come without deprivation).
-    out = [(str(code), str(names.get(code) or authority_name(str(code))), int(count)) for code, count in counts]
+    names = authority_names(session)
+    out = [(str(code), names.get(str(code), str(code)), int(count)) for code, count in counts]
     return sorted(out, key=lambda item: (item[1], item[0]))
 
 
@@ -175,6 +171,7 @@ class AreaExplanation:
     services: list[dict[str, Any]]
     lad_name: str
     carried: str = ""  # a sentence saying how the deprivation was carried across LSOA editions, if it was
+    place: PlaceName | None = None  # the name people know it by, with the ONS name and code for specialists
 
 
 def explain_area(session: DbSession, config: Mapping[str, Any], code: str) -> AreaExplanation | None:
@@ -212,12 +209,21 @@ def explain_area(session: DbSession, config: Mapping[str, Any], code: str) -> Ar
             ).astype({"gap_score": float, "deprivation_part": float, "nearest_m": float, "per_1000": float})
             # A carried rank is a rank among the other edition's LSOAs, and says so ("rank r of N").
             rank_edition = other_edition(run.lsoa_edition) if dep is not None and dep.carried else run.lsoa_edition
-            words = explain(frame, GapWeights(**run.weights), radius_m=run.radius_m, lsoa_edition=rank_edition)
-            for item, text in zip(stored, words, strict=True):
-                scores.append({"category": item.category_code, "category_name": names.get(item.category_code,
-                               item.category_code), "score": item.score, "row": item, "explanation": text})  # fmt: skip
+            formulas = explain(frame, GapWeights(**run.weights), radius_m=run.radius_m, lsoa_edition=rank_edition)
+            flags = flags_in(session, code)
+            radius = float(run.radius_m)
+            for item, text in zip(stored, formulas, strict=True):
+                name = names.get(item.category_code, item.category_code)
+                words = score_in_words(
+                    category_name=name, decile=dep.imd_decile if dep else None, nearest_m=item.nearest_m,
+                    within_radius=item.within_radius, radius_m=radius, area_covered=bool(item.area_covered),
+                    flags=flags.get(item.category_code, 0), demand=item.demand,
+                )  # fmt: skip
+                scores.append({"category": item.category_code, "category_name": name, "score": item.score,
+                               "row": item, "explanation": text, "words": words})  # fmt: skip
             scores.sort(key=lambda s: (s["score"] is None, -(s["score"] or 0.0), s["category_name"]))
     services = services_near(session, config, lsoa.x, lsoa.y)
-    lad_name = dep.lad_name if dep and dep.lad_name else (lsoa.lad_code or "")
+    place = name_area(session, code)
+    lad_name = place.authority or (dep.lad_name if dep and dep.lad_name else "")
     carried = describe(dep.carried, dep.carried_from, other_edition(edition)) if dep is not None else ""
-    return AreaExplanation(lsoa, dep, run, scores, services, lad_name, carried)
+    return AreaExplanation(lsoa, dep, run, scores, services, lad_name, carried, place)

@@ -2,7 +2,7 @@
 gap flags raised by link workers, and backlog items resolved.
 
 ``demand_events`` is what the gap score's demand part counts; ``gap_flag_counts`` and
-``resolved_counts`` are what the map and table show per LSOA.
+``resolved_counts`` are what the map and table show per LSOA; ``flags_in`` what an area page says.
 """
 
 from __future__ import annotations
@@ -61,3 +61,13 @@ def resolved_counts(session: DbSession, category: str | None) -> dict[str, int]:
     if category:
         query = query.where(BacklogItem.category_code == category)
     return {str(code): int(count) for code, count in session.execute(query)}
+
+
+def flags_in(session: DbSession, lsoa_code: str) -> dict[str, int]:
+    """Gap flags raised in one LSOA, per category (counted as ``gap_flag_counts`` counts them)."""
+    query = (
+        select(GapFlag.category_code, func.count())
+        .where(GapFlag.lsoa_code == lsoa_code, GapFlag.district.is_(None))
+        .group_by(GapFlag.category_code)
+    )
+    return {str(category): int(count) for category, count in session.execute(query)}

@@ -114,9 +114,11 @@ def build_map(
     tiles: str = "",
     attribution: str = "",
     authorities: Sequence[tuple[str, Any, float, float]] = (),
+    fit_services: bool = False,
 ) -> folium.Map:
     """A folium map of the given LSOAs, services and flags (see the module docstring), with the outlines and
-    names of ``authorities`` (name, GeoJSON geometry, latitude and longitude of its label) drawn on top."""
+    names of ``authorities`` (name, GeoJSON geometry, latitude and longitude of its label) drawn on top.
+    ``fit_services`` fits the first view to the services too, not only the areas (an area page's map)."""
     fmap = _base_map(assets, tiles, attribution, zoom=11, centre=(53.8, -2.6))
     geometries = simplify_for_map(rows)
     features = []
@@ -188,6 +190,9 @@ def build_map(
     if rows:
         # Fitted to the outlines, not the centres, so every area is whole on the first screen.
         west, south, east, north = shapely.total_bounds(shapely.from_geojson([row.geometry for row in rows]))
+        if fit_services and services:
+            south, north = min(south, *(s[0] for s in services)), max(north, *(s[0] for s in services))
+            west, east = min(west, *(s[1] for s in services)), max(east, *(s[1] for s in services))
         fmap.fit_bounds([[float(south), float(west)], [float(north), float(east)]], padding=FIT_PADDING)
     return fmap
 

@@ -13,9 +13,10 @@ from typing import Any, cast
 from geo.crs import to_wgs84
 
 from ..core.db import DbSession
-from .areas import area_rows
+from ..listings.place_names import name_areas
+from .areas import AreaExplanation, AreaRow, area_rows
 from .authorities import authority_rows
-from .demand import gap_flag_counts, resolved_counts
+from .demand import flags_in, gap_flag_counts, resolved_counts
 from .editions import page_edition
 from .live_services import live_services
 from .map_elements import Assets
@@ -70,15 +71,14 @@ def render_lsoa_map(
     has_deprivation = any(row.imd_decile is not None for row in rows)
     if not rows:
         return RenderedMap(None, 0, False, has_deprivation)
+    # Tooltips, popups and flags name each area as people know it; its code follows in brackets.
+    places = name_areas(session, [row.code for row in rows])
+    for row in rows:
+        row.name = places[row.code].headline
     lon, lat = centre_wgs84(rows)
     # Services a little beyond the areas too: the nearest service of an area at the edge may be next door.
     bbox = (float(lat.min()) - 0.05, float(lat.max()) + 0.05, float(lon.min()) - 0.08, float(lon.max()) + 0.08)
-    nearby = live_services(session, config, category=category, bbox=bbox)
-    markers = [
-        (round(float(r.latitude), 5), round(float(r.longitude), 5), str(r.name), str(r.organisation),
-         int(r.service_id), category_name)
-        for r in cast(Any, nearby.drop_duplicates(["service_id", "latitude", "longitude"])).itertuples()
-    ]  # fmt: skip
+    markers = _markers(session, config, category, category_name, bbox)
     flag_counts = gap_flag_counts(session, category)
     flags = None
     if flag_counts is not None:
@@ -100,6 +100,47 @@ def render_lsoa_map(
         authorities=_authorities(session, lads, names or {}),
     )  # fmt: skip
     return RenderedMap(render_parts(fmap), len(rows), False, has_deprivation)
+
+
+def _markers(
+    session: DbSession, config: Mapping[str, Any], category: str, category_name: str,
+    bbox: tuple[float, float, float, float],
+) -> list[tuple[float, float, str, str, int, str]]:  # fmt: skip
+    nearby = live_services(session, config, category=category, bbox=bbox)
+    return [
+        (round(float(r.latitude), 5), round(float(r.longitude), 5), str(r.name), str(r.organisation),
+         int(r.service_id), category_name)
+        for r in cast(Any, nearby.drop_duplicates(["service_id", "latitude", "longitude"])).itertuples()
+    ]  # fmt: skip
+
+
+def render_area_map(
+    session: DbSession, config: Mapping[str, Any], area: AreaExplanation, category: str, category_name: str,
+    assets: Assets, urls: MapUrls,
+) -> RenderedMap:  # fmt: skip
+    """One area's outline with the live services of a category within the counting radius of its centre (the
+    area page's map), coloured by its figures for that category as the gap map colours it."""
+    lsoa, dep = area.lsoa, area.deprivation
+    row = AreaRow(code=lsoa.code, name=area.place.headline if area.place else lsoa.name, lad_code=lsoa.lad_code,
+                  geometry=lsoa.geometry, x=lsoa.x, y=lsoa.y, imd_decile=dep.imd_decile if dep else None,
+                  carried=dep.carried or "" if dep else "")  # fmt: skip
+    scored = next((s["row"] for s in area.scores if s["category"] == category), None)
+    if scored is not None:
+        row.nearest_m, row.within_radius, row.per_1000, row.score = (
+            scored.nearest_m, scored.within_radius, scored.per_1000, scored.score)  # fmt: skip
+    radius_m = float(config["GAP_RADIUS_M"])
+    lon, lat = to_wgs84([lsoa.x], [lsoa.y])
+    la, lo = float(lat[0]), float(lon[0])
+    # Degrees: 111 km to a degree of latitude; at least 64 km to one of longitude anywhere in England.
+    bbox = (la - radius_m / 111_000, la + radius_m / 111_000, lo - radius_m / 64_000, lo + radius_m / 64_000)
+    count = flags_in(session, lsoa.code).get(category, 0)
+    fmap = build_map(
+        [row], _markers(session, config, category, category_name, bbox),
+        [(round(la, 5), round(lo, 5), count, row.name)] if count else [], category_name=category_name,
+        radius_m=radius_m, assets=assets, area_url=urls.area, service_url=urls.service,
+        tiles=config["GAP_MAP_TILES"], attribution=config["GAP_MAP_ATTRIBUTION"], fit_services=True,
+    )  # fmt: skip
+    return RenderedMap(render_parts(fmap), 1, False, dep is not None)
 
 
 def render_authority_map(

@@ -15,6 +15,7 @@ from geo.crs import to_wgs84
 from ..accounts.roles import STAFF_ROLES, roles_required
 from ..accounts.users import area_codes
 from ..core.db import db
+from ..listings.place_names import name_areas
 from .area_data import DOMAIN_NAMES
 from .areas import (
     AreaRow,
@@ -32,7 +33,7 @@ from .editions import coverage, latest_run
 from .exports import authorities_csv, authorities_geojson, table_csv, table_geojson
 from .funding_risk import funding_risk as services_at_funding_risk
 from .map_elements import Assets
-from .rendered_maps import MapUrls, render_authority_map, render_lsoa_map
+from .rendered_maps import MapUrls, render_area_map, render_authority_map, render_lsoa_map
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
 
@@ -234,8 +235,11 @@ def table() -> Any:
         return _download(table_csv(rows, choice["category"]), "text/csv", stem, "csv")
     if fmt == "geojson":
         return _download(table_geojson(rows, choice["category"]), "application/geo+json", stem, "geojson")
+    shown = rows[:MAX_TABLE_ROWS]
     return render_template(
-        "gaps/table.html", rows=rows[:MAX_TABLE_ROWS], total=len(rows), max_rows=MAX_TABLE_ROWS, aggregated=False,
+        "gaps/table.html", rows=shown, total=len(rows), max_rows=MAX_TABLE_ROWS, aggregated=False,
+        places=name_areas(db.session, [row.code for row in shown]),
+        lad_names={code: label for code, label, _count in choice["areas"]},
         max_decile=request.args.get("max_decile", ""), min_score=request.args.get("min_score", ""),
         radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000, **choice,
     )  # fmt: skip
@@ -244,7 +248,10 @@ def table() -> Any:
 @bp.get("/areas/<code>")
 @roles_required(*STAFF_ROLES)
 def area(code: str) -> Any:
-    """One LSOA: its deprivation, and for every category its gap score explained, with services nearby."""
+    """One area: its name, deprivation, and for every category its gap score in words, a map and services nearby.
+
+    The map shows ``category`` (a link in the scores table chooses it), else the category of the highest score.
+    """
     if not _LSOA.match(code):
         abort(404, "LSOA codes look like E01012671.")
     explained = explain_area(db.session, current_app.config, code)
@@ -255,9 +262,22 @@ def area(code: str) -> Any:
     values: dict[str, Any] = {"latitude": round(float(latitude[0]), 5), "longitude": round(float(longitude[0]), 5),
                               "from": "map"}  # fmt: skip
     flag_url = url_for("backlog.flag", **values)
+    scored = {s["category"]: s["category_name"] for s in explained.scores}
+    category = request.args.get("category", "")
+    category = category if category in scored else next(iter(scored), "")
+    rendered = None
+    if category:
+        config = current_app.config
+        key = ("area-map", data_stamp(db.session), code, category, config["GAP_MAP_TILES"],
+               config["GAP_MAP_ATTRIBUTION"], config["GAP_RADIUS_M"], request.script_root)  # fmt: skip
+        rendered = render_cache().get_or_make(
+            key, lambda: render_area_map(db.session, config, explained, category, scored[category], map_assets(),
+                                         _map_urls(category)), lambda made: made.size,
+        )  # fmt: skip
     return render_template(
         "gaps/area.html", area=explained, domain_names=DOMAIN_NAMES, flag_url=flag_url,
-        radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000,
+        radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000, map_category=category,
+        map_category_name=scored.get(category, ""), parts=rendered.parts if rendered else None,
     )  # fmt: skip
 
 

@@ -112,7 +112,7 @@ def test_the_area_page_says_the_deprivation_was_carried_and_from_where(staff: Fl
 
 def test_the_table_and_its_export_mark_carried_deciles(staff: FlaskClient) -> None:
     page = html(staff.get("/gaps/table?la=E06000009&category=carers"))
-    cells = {row.find("span", class_="hint").get_text(): row.find_all("td")[3].get_text(" ", strip=True)
+    cells = {row.find("a")["href"].rsplit("/", 1)[1]: row.find_all("td")[3].get_text(" ", strip=True)
              for row in page.select("table.gap-table tbody tr")}  # fmt: skip
     assert cells == {A: "1 (carried: unchanged)", SPLIT_1: "5 (carried: split)", MERGED: "8 (carried: merged)"}
     assert page.find("p", id="carried-note") is not None

@@ -86,3 +86,32 @@ def test_lsoa_2021_boundaries_are_not_joined_to_iod2019(real: dict[str, Any], ap
     assert "does not join to LSOA 2021 boundaries" in result.output
     with app.app_context():
         db.session.remove()
+
+
+def test_every_blackpool_area_is_named_by_its_real_postcode_sectors(
+    real: dict[str, Any], app: Flask, session: Any, signed_in: Any
+) -> None:
+    """Issue 22 on the real files: the Lancashire postcodes (NSPL extract) name each of Blackpool's 94 LSOAs, and
+    an area page and the gap table head each area by that name, never by its code."""
+    import re
+
+    from directory.listings.place_names import name_areas
+    from tests.conftest import html
+
+    postcodes = real["folder"] / "postcodes_lancashire_blackpool_blackburn.csv"
+    runner = app.test_cli_runner()
+    for command in (["geo", "import-postcodes", str(postcodes)], ["backlog", "load-msoa", "--quiet", str(postcodes)]):
+        loaded = runner.invoke(cli, command)
+        assert loaded.exit_code == 0, loaded.output
+    codes = list(session.scalars(select(Lsoa.code).where(Lsoa.lad_code == BLACKPOOL)))
+    named = name_areas(session, codes)
+    headlines = [named[code].headline for code in codes]
+    assert all(re.fullmatch(r"Blackpool, around FY\d \d(, FY\d \d)*( and FY\d \d)?", h) for h in headlines), headlines
+    assert len(set(headlines)) > 40  # sectors tell most neighbourhoods apart; the second line does the rest
+    staff = signed_in("community-development")
+    page = html(staff.get(f"/gaps/areas/{codes[0]}"))
+    assert page.find("h1").get_text() == named[codes[0]].headline
+    assert page.select_one("p.score-words").get_text().startswith("Among the ")
+    assert page.find("section", class_="area-map") is not None
+    table = html(staff.get(f"/gaps/table?la={BLACKPOOL}"))
+    assert not [a for a in table.select("table.gap-table tbody td a") if re.search(r"E0\d{7}", a.get_text())]
