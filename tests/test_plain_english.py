@@ -167,7 +167,8 @@ def group_pages(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, Any]]:
     add_service = f"/group/organisations/{ids['organization']}/services/new"
     for path in ("/group/", organisation_form, service_form, add_service):
         yield path, client.get(path)
-    yield f"{add_service} (bad input)", submit(client, add_service, {"service_name": "", "phone": "call us", "postcode": "FY1"})
+    unplaced = {"service_name": "", "phone": "call us", "postcode": "FY1"}
+    yield f"{add_service} (bad input)", submit(client, add_service, unplaced)
     yield f"{organisation_form} (bad email)", submit(client, organisation_form, {"email": "pat@example"})
     bad = {"email": "pat@example", "service_areas": "Blackpool, Nowhereshire", "locations-0-postcode": "FY1"}
     yield f"{service_form} (bad input)", submit(client, service_form, bad)
