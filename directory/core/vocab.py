@@ -62,6 +62,7 @@ VERIFICATION_METHODS = {
     "visit": "Visited",
     "group-confirmed": "Confirmed by the group",
     "group-edited": "Checked and saved by the group through its edit link",
+    "group-requested": "Sent by the group when it asked to be listed, and read by staff",
     "import": "Imported from a trusted source",
 }
 WAIT_SOURCES = {

@@ -97,18 +97,19 @@ def approve(session: DbSession, request_id: int, *, staff: Actor) -> ListingRequ
     to the group. A signed-in group's request adds the service to its own organisation, never another."""
     request = _waiting(session, request_id)
     group = Actor(label=f"group: {request.email} (approved by {staff.label})"[:255], source="group")
-    checked: dict[str, Any] = {}
+    # The details are the group's own, as of when it sent them, and staff have read them: that is a check,
+    # dated when the group sent it, so the listing is in search at once (staff are told "on the directory now").
+    sent = (request.created_at or utcnow()).replace(microsecond=0)
+    checked: dict[str, Any] = {"last_verified_at": sent, "verified_by": staff.label[:255]}
     if request.organization_id is not None:
         organization = session.get(Organization, request.organization_id)
         if organization is None or organization.archived:
             raise writes.NotPermitted(
                 f"{request.organization_name} is archived: restore it before adding {request.service_name} to it."
             )
-        # Written by a contact signed in by its edit link (which counts as a check, as their edits do) and read
-        # by staff, so it is live in search at once. A public request's listing stays unverified, as before.
-        now = utcnow().replace(microsecond=0)
-        checked = {"last_verified_at": now, "verified_by": staff.label[:255], "verified_how": "group-edited"}
+        checked["verified_how"] = "group-edited"  # sent by a contact signed in by its edit link
     else:
+        checked["verified_how"] = "group-requested"
         organization = operations.create(
             session, "organization",
             {"name": request.organization_name, "email": request.email, "phone": request.phone or None},

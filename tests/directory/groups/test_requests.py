@@ -46,6 +46,12 @@ def test_a_group_asks_and_staff_list_it_credited_to_the_group(app: Any, signed_i
     assert revision.source == "group" and revision.actor.startswith("group: jean@example.org (approved by staff: ")
     request = session.scalars(select(ListingRequest).where(ListingRequest.email == "jean@example.org")).first()
     assert request is not None and request.status == "approved" and request.service_id == service.id
+    # Staff were told it is on the directory now: a public search finds it, dated when the group sent it.
+    found = html(public.get("/?q=knit")).select("li.result h3 a")
+    assert "Thursday knit and natter" in [a.get_text(strip=True) for a in found]
+    assert service.verified_how == "group-requested" and service.last_verified_at == request.created_at.replace(
+        microsecond=0
+    )
     again = staff.post(approve["action"], data={"csrf_token": approve.find("input")["value"]})
     assert "already approved" in html(staff.get(again.headers["Location"])).get_text()
 
