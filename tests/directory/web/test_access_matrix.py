@@ -92,6 +92,7 @@ ACCESS: dict[str, str] = {
     "groups.sign_out": PUBLIC,
     "groups.home": PUBLIC,  # without an edit-link session: how to get one
     "groups.edit_service": GROUP_LINK,
+    "group_services.add_service": GROUP_LINK,
     "groups.report_wait": GROUP_LINK,
     "groups.pause": GROUP_LINK,
     "groups.running_again": GROUP_LINK,
