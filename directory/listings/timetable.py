@@ -1,5 +1,5 @@
 """When a service's sessions are, in words a client can act on: the rule ("First Tuesday of the month,
-10:00 to 12:00") and the next dates ("Tue 6 Jan, 10:00 to 12:00").
+10am to midday") and the next dates ("Tue 6 Jan, 10am to midday").
 
 Dates come from python-dateutil's RFC 5545 rules, the same rules ORUK schedules carry (FREQ, INTERVAL,
 BYDAY with a week number such as 1TU or -1FR, BYMONTHDAY), so month ends, leap years and five-Friday
@@ -84,10 +84,19 @@ def session_dates(item: Session, start: date, end: date) -> Iterator[date]:
             yield day
 
 
+def clock(moment: time) -> str:
+    """A time as GOV.UK writes it (docs/style-guide.md): "10am", "5:30pm", "midday", "midnight"."""
+    if moment.minute == 0 and moment.hour in (0, 12):
+        return "midnight" if moment.hour == 0 else "midday"
+    hour = moment.hour % 12 or 12
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+
+
 def _hours(item: Session) -> str:
-    """ ", 10:00 to 12:00", ", 10:00" or nothing: the part of a session's words that gives its times."""
-    text = f", {item.opens_at.strftime('%H:%M')}" if item.opens_at else ""
-    return text + (f" to {item.closes_at.strftime('%H:%M')}" if item.closes_at else "")
+    """ ", 10am to midday", ", 10am" or nothing: the part of a session's words that gives its times."""
+    text = f", {clock(item.opens_at)}" if item.opens_at else ""
+    return text + (f" to {clock(item.closes_at)}" if item.closes_at else "")
 
 
 def _label(day: date, item: Session, now: datetime) -> str:
@@ -114,7 +123,7 @@ def upcoming(schedules: Sequence[Session], now: datetime, count: int = 2) -> lis
 
 
 def next_sessions(schedules: Sequence[Session], now: datetime, count: int = 2) -> list[str]:
-    """The next few sessions from ``now``, e.g. "Tue 2 Dec, 10:00 to 12:00"; "By appointment" if there are none."""
+    """The next few sessions from ``now``, e.g. "Tue 2 Dec, 10am to midday"; "By appointment" if there are none."""
     labels = [label for _, label in upcoming(schedules, now, count)]
     if not labels and any(s.by_appointment for s in schedules):
         labels = ["By appointment"]

@@ -51,16 +51,16 @@ def test_staff_enter_first_tuesday_of_the_month_and_clients_see_the_right_dates(
         ("MONTHLY", "FR", -1, ["2026-12-25"], date(2027, 6, 30)),
     ]
     page = html(client.get(f"/services/{service_id}")).get_text(" ", strip=True)
-    assert "First Tuesday of the month, 10:00 to 12:00" in page
-    assert "Last Friday of the month, 14:00, until 30 Jun 2027" in page
+    assert "First Tuesday of the month, 10am to midday" in page
+    assert "Last Friday of the month, 2pm, until 30 Jun 2027" in page
     # The last Friday of December (25th) is a holiday: the next ones are January's and February's.
-    assert "Next: Tue 5 Jan, 10:00 to 12:00; Fri 29 Jan, 14:00; Tue 2 Feb, 10:00 to 12:00" in page
+    assert "Next: Tue 5 Jan, 10am to midday; Fri 29 Jan, 2pm; Tue 2 Feb, 10am to midday" in page
 
     [found] = [r for r in client.get("/api/search?q=memory+cafe").get_json()["results"] if r["id"] == service_id]
-    assert found["next_sessions"] == ["Tue 5 Jan, 10:00 to 12:00", "Fri 29 Jan, 14:00"]
+    assert found["next_sessions"] == ["Tue 5 Jan, 10am to midday", "Fri 29 Jan, 2pm"]
     results = html(staff.get("/?q=memory+cafe"))
     card = next(c for c in results.select("li.result") if "Memory cafe" in c.get_text())
-    assert "Next: Tue 5 Jan, 10:00 to 12:00" in card.get_text(" ", strip=True)  # a compact row shows the next one
+    assert "Next: Tue 5 Jan, 10am to midday" in card.get_text(" ", strip=True)  # a compact row shows the next one
 
 
 def test_an_unchanged_save_and_a_restore_keep_every_rule_field(signed_in: Any, make_service: Any, session: Any) -> None:
@@ -125,8 +125,8 @@ def test_the_signposting_sheet_prints_the_rule_and_the_next_date(
     [entry] = sheet.select("section.entry")
     text = entry.get_text(" ", strip=True)
     # December 2026's second Wednesday is the 9th: still ahead on the 5th.
-    assert "When: Second Wednesday of the month, 13:00 to 15:00" in text
-    assert "Next: Wed 9 Dec, 13:00 to 15:00; Wed 13 Jan, 13:00 to 15:00" in text
+    assert "When: Second Wednesday of the month, 1pm to 3pm" in text
+    assert "Next: Wed 9 Dec, 1pm to 3pm; Wed 13 Jan, 1pm to 3pm" in text
 
 
 def test_staff_edit_a_places_accessibility_and_eligibility_and_clients_see_them(

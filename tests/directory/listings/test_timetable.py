@@ -10,7 +10,7 @@ import pytest
 
 from directory.core.validation import schedules as clean_schedules
 from directory.listings.snapshots import schedule_columns
-from directory.listings.timetable import describe, next_sessions, session_dates
+from directory.listings.timetable import clock, describe, next_sessions, session_dates
 from directory.models import Schedule
 
 
@@ -28,14 +28,14 @@ def test_first_tuesday_after_this_months_has_passed_is_next_months() -> None:
     first_tuesday = session(byday="TU", week_of_month=1)
     # 1 December 2026 is a Tuesday; on Saturday 5 December the next first Tuesday is 5 January 2027.
     assert next_sessions([first_tuesday], datetime(2026, 12, 5, 9), 2) == [
-        "Tue 5 Jan, 10:00 to 12:00",
-        "Tue 2 Feb, 10:00 to 12:00",
+        "Tue 5 Jan, 10am to midday",
+        "Tue 2 Feb, 10am to midday",
     ]
     # On the day itself, before it ends, it is today's.
-    assert next_sessions([first_tuesday], datetime(2026, 12, 1, 11, 30), 1) == ["Tue 1 Dec, 10:00 to 12:00"]
+    assert next_sessions([first_tuesday], datetime(2026, 12, 1, 11, 30), 1) == ["Tue 1 Dec, 10am to midday"]
     # After it has ended, next month's.
-    assert next_sessions([first_tuesday], datetime(2026, 12, 1, 12, 1), 1) == ["Tue 5 Jan, 10:00 to 12:00"]
-    assert describe(first_tuesday) == "First Tuesday of the month, 10:00 to 12:00"
+    assert next_sessions([first_tuesday], datetime(2026, 12, 1, 12, 1), 1) == ["Tue 5 Jan, 10am to midday"]
+    assert describe(first_tuesday) == "First Tuesday of the month, 10am to midday"
 
 
 def test_last_friday_in_four_and_five_friday_months() -> None:
@@ -52,9 +52,9 @@ def test_second_and_fourth_wednesday() -> None:
     both = [session(byday="WE", week_of_month=2), session(byday="WE", week_of_month=4)]
     # December 2026's Wednesdays: 2, 9, 16, 23, 30.
     assert next_sessions(both, datetime(2026, 12, 10, 8), 3) == [
-        "Wed 23 Dec, 10:00 to 12:00",
-        "Wed 13 Jan, 10:00 to 12:00",
-        "Wed 27 Jan, 10:00 to 12:00",
+        "Wed 23 Dec, 10am to midday",
+        "Wed 13 Jan, 10am to midday",
+        "Wed 27 Jan, 10am to midday",
     ]
 
 
@@ -75,18 +75,18 @@ def test_month_ends_and_leap_years() -> None:
 def test_fortnightly_counts_from_its_first_date() -> None:
     fortnightly = session(byday="MO", interval=2, dtstart="2026-11-30")
     assert next_sessions([fortnightly], datetime(2026, 12, 5), 3) == [
-        "Mon 14 Dec, 10:00 to 12:00",
-        "Mon 28 Dec, 10:00 to 12:00",
-        "Mon 11 Jan, 10:00 to 12:00",
+        "Mon 14 Dec, 10am to midday",
+        "Mon 28 Dec, 10am to midday",
+        "Mon 11 Jan, 10am to midday",
     ]
-    assert describe(fortnightly) == "Every other Monday, 10:00 to 12:00"
+    assert describe(fortnightly) == "Every other Monday, 10am to midday"
 
 
 def test_holidays_and_valid_from_to_are_kept_out() -> None:
     saturdays = session(byday="SA", except_dates="2026-12-26, 2027-01-02", valid_to="2027-01-16")
     assert dates(saturdays, date(2026, 12, 19), date(2027, 2, 1)) == ["2026-12-19", "2027-01-09", "2027-01-16"]
     later = session(byday="TH", valid_from="2027-01-07")
-    assert next_sessions([later], datetime(2026, 12, 5), 1) == ["Thu 7 Jan, 10:00 to 12:00"]
+    assert next_sessions([later], datetime(2026, 12, 5), 1) == ["Thu 7 Jan, 10am to midday"]
     ended = session(byday="TH", valid_to="2026-12-01")
     assert next_sessions([ended], datetime(2026, 12, 5), 1) == []
 
@@ -96,8 +96,8 @@ def test_by_appointment_only_says_so_and_weekly_sessions_still_work() -> None:
     weekly = Schedule(byday="SA", opens_at=time(10), closes_at=time(12), by_appointment=False)
     # A row saved before rules existed (no freq, interval or dates) is a weekly session.
     assert next_sessions([weekly], datetime(2026, 12, 5, 9), 2) == [
-        "Sat 5 Dec, 10:00 to 12:00",
-        "Sat 12 Dec, 10:00 to 12:00",
+        "Sat 5 Dec, 10am to midday",
+        "Sat 12 Dec, 10am to midday",
     ]
 
 
@@ -123,7 +123,12 @@ def test_a_bad_rule_is_refused_naming_the_session(fields: dict[str, Any], messag
 
 def test_dates_off_are_told_in_words_not_as_iso_dates() -> None:
     holidays = session(byday="TU", except_dates="2027-01-01, 2026-12-29")
-    assert describe(holidays) == "Tuesdays, 10:00 to 12:00, not on 29 Dec 2026 or 1 Jan 2027"
+    assert describe(holidays) == "Tuesdays, 10am to midday, not on 29 Dec 2026 or 1 Jan 2027"
     assert describe(session(byday="TU", except_dates="2026-12-29")).endswith(", not on 29 Dec 2026")
     three = session(byday="TU", except_dates="2026-12-22, 2026-12-29, 2027-01-05")
     assert describe(three).endswith("not on 22 Dec 2026, 29 Dec 2026 or 5 Jan 2027")
+
+
+def test_times_are_written_as_gov_uk_writes_them() -> None:
+    said = [clock(time(h, m)) for h, m in ((0, 0), (0, 30), (9, 5), (10, 0), (12, 0), (12, 30), (17, 30), (23, 59))]
+    assert said == ["midnight", "12:30am", "9:05am", "10am", "midday", "12:30pm", "5:30pm", "11:59pm"]

@@ -228,7 +228,7 @@ def test_staff_can_create_a_service_from_the_form(signed_in: Any, make_organizat
     )  # fmt: skip
     assert response.status_code == 302, html(response).get_text()
     page = html(client.get(response.headers["Location"]))
-    assert "Thursdays, 16:00 to 18:00" in page.get_text()
+    assert "Thursdays, 4pm to 6pm" in page.get_text()
     assert "FY1 4HU" in page.get_text()
 
 

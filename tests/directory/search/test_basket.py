@@ -46,7 +46,7 @@ def test_two_services_make_a_sheet_with_phone_address_times_and_qr(signed_in: An
     entries = sheet.select("section.entry")
     assert len(entries) == 2
     text_one = entries[0].get_text(" ", strip=True)
-    assert "01253 111222" in text_one and "St John's Hall" in text_one and "Tuesdays, 10:00 to 12:00" in text_one
+    assert "01253 111222" in text_one and "St John's Hall" in text_one and "Tuesdays, 10am to midday" in text_one
     assert "Next: Tue" in text_one
     assert "you can contact them yourself" in text_one and "Cost: free" in text_one
     assert "ask your link worker to refer you" in entries[1].get_text() and "£1 a visit" in entries[1].get_text()
