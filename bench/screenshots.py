@@ -112,7 +112,8 @@ def capture(url: str, chromium: str, out: Path, postcode: str) -> list[tuple[str
                 page.fill("#email", f"{shot.role}@screenshots.example.org")
                 page.fill("#password", PASSWORD)
                 page.click("main form button[type=submit]")
-                page.wait_for_url("**/staff/**")
+                # Each role lands on its own start (search, the gap map, listings): wait to leave the form.
+                page.wait_for_url(lambda address: not address.rstrip("/").endswith("/login"))
             page.goto(shot.path)
             page.locator(shot.ready).first.wait_for(state="attached", timeout=15_000)
             page.wait_for_timeout(600)  # marker clusters and tooltips settle after the first draw
