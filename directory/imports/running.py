@@ -1,4 +1,4 @@
-"""Running one import source: its records go through the write path with provenance, one transaction a run.
+"""Running one import source: its records go through the write path with provenance, all or nothing a run.
 
 A run is all-or-nothing for the source and row-accounted for its records:
 
@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -59,6 +60,11 @@ DIED_AFTER = timedelta(minutes=3)
 HEARTBEAT_SECONDS = 30
 QUIET_AFTER = timedelta(days=183)
 BAD_AFTER_FAILURES = 3
+# After each chunk on SQLite the run stands back this long (at most; no longer than the chunk held the lock) before
+# it takes the write lock again. A save waiting for the lock polls for it every 100 ms at worst (SQLite's busy
+# handler backs off to that), so without the pause the run took the lock back first, chunk after chunk, and a save
+# waited seconds (bench/RESULTS.md).
+STAND_BACK_SECONDS = 0.1
 # One import at a time in a process: two runs' chunks would only take turns at SQLite's write lock.
 RUN_LOCK = threading.Lock()
 
@@ -118,7 +124,7 @@ def run_source(
     """Run one source (fetching it, unless ``payloads`` are given) and return the kept report.
 
     A fault that is not the source's (a bug in a parser or the write path) is recorded as the run's
-    failure like a dead source is, after the run's transaction has been rolled back. Runs in one
+    failure like a dead source is, after what the run wrote has been taken back. Runs in one
     process take turns (``RUN_LOCK``).
     """
     with RUN_LOCK:
@@ -182,7 +188,7 @@ def _attempt(
             if checksum == source.last_checksum and not force:
                 result.skipped = True
         if not result.skipped:
-            # Downloaded first, so the write transaction (SQLite's write lock) lasts only as long as the writing.
+            # Downloaded first, so no write transaction (SQLite's write lock) ever waits on the source.
             staged = stream if isinstance(stream, list) else staging.stage(stream)
             try:
                 checksum = _write(session, source, run, importer, staged, result, all_or_nothing, progress, chunk_size,
@@ -192,7 +198,7 @@ def _attempt(
                     staged.close()
     except (FetchFailed, ParseFailed, ImportError_, NotBound) as exc:
         result.failure = str(exc)
-    except Exception as exc:  # a crash: the run's own transaction is already rolled back; keep the report
+    except Exception as exc:  # a crash: what the run wrote is already taken back; keep the report
         logger.exception("Import run %s of %r stopped on an unexpected error", run.id, source.name)
         result.failure = f"the import stopped on an unexpected error, nothing was changed ({type(exc).__name__}: {exc})"
     return checksum
@@ -282,12 +288,14 @@ class _KeepNothing(Exception):
 @contextmanager
 def _transaction(connection: Connection, writes: Session) -> Iterator[None]:
     """One chunk's (or the publishing) transaction: committed at the end, so other writers get in between."""
-    if connection.dialect.name == "sqlite":
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
         # pysqlite starts transactions lazily; begin one explicitly (taking the write lock now, rather than failing
         # to upgrade a read later) so the savepoints below nest inside it instead of committing on their own.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.begin()
+    began = time.perf_counter()
     try:
         yield
         writes.commit()  # releases the session's last savepoint, if it holds one
@@ -296,6 +304,8 @@ def _transaction(connection: Connection, writes: Session) -> Iterator[None]:
         connection.rollback()
         raise
     connection.commit()
+    if sqlite:  # let a save that waited for the lock have it (PostgreSQL locks rows, and queues waiters fairly)
+        time.sleep(min(STAND_BACK_SECONDS, time.perf_counter() - began))
 
 
 def _take_back(engine: Engine, source: ImportSource, run: ImportRun, result: RunResult, places: int | None) -> None:
@@ -316,7 +326,7 @@ def _take_back(engine: Engine, source: ImportSource, run: ImportRun, result: Run
 
 def _finish(session: DbSession, source: ImportSource, run: ImportRun, result: RunResult, checksum: str) -> None:
     now = utcnow()
-    session.rollback()  # the bookkeeping session saw nothing of the import's own transaction
+    session.rollback()  # the bookkeeping session starts afresh after the import's own transactions
     run = session.get(ImportRun, run.id) or run
     source = session.get(ImportSource, source.id) or source
     run.ended_at = now

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
@@ -342,20 +343,24 @@ class RecordWriter:
     def publish(self) -> None:
         """In the run's last transaction: apply the deferred work, write the keys of records met again, and show
         the hidden listings. A refused change is named, and its listing keeps its old key (tried again next run)."""
-        for n, entry in enumerate(self.deferred, start=1):
-            if entry[0] == "hold":
-                _, item, similar = entry
-                if not self._guarded(item.position, item.record.where, partial(self._hold, item, similar)):
-                    self.result.held -= 1  # rejected instead, and named
-            else:
+        entries = iter(self.deferred)
+        while group := list(islice(entries, self.chunk_size)):
+            # Loaded together, so each update finds its listing in the session rather than reading it alone.
+            loaded = self._preload([entry[4] for entry in group if entry[0] == "change"])
+            for entry in group:
+                if entry[0] == "hold":
+                    _, item, similar = entry
+                    if not self._guarded(item.position, item.record.where, partial(self._hold, item, similar)):
+                        self.result.held -= 1  # rejected instead, and named
+                    continue
                 _, position, where, external_id, service_id, version, changes, wait, link = entry
                 if not self._guarded(position, where, partial(self._apply_change, service_id, version, changes, wait)):
                     self.result.updated -= 1 if changes else 0  # rejected instead, and named
                     self.result.unchanged -= 0 if changes else 1
                     self.later_keys[("service", external_id)] = link
                     self.published.add(external_id)
-            if n % self.chunk_size == 0:
-                self.session.expunge_all()
+            del loaded
+            self.session.expunge_all()
         for position, record in self.calendar:
             if self._repeated(position, record, record.external_id in self.refused_ids):
                 continue

@@ -23,6 +23,7 @@ from directory.models import Service
 from directory.models.imports import ExternalRecord, ImportRun, ImportSource
 from scrapers.base import Parsed, ServiceRecord
 from scrapers.spreadsheet import SpreadsheetImporter
+from tests.conftest import html
 from tests.directory.imports.test_running import unique
 from tests.directory.imports.test_writer import everything
 from tests.directory.listings.test_views import _edit_form
@@ -54,8 +55,9 @@ def found(client: Any, word: str) -> set[str]:
 
 
 def page_text(client: Any, service_id: int) -> str | None:
+    """The listing page's words (not its markup: the form tokens in it change every second), or None if not shown."""
     response = client.get(f"/services/{service_id}")
-    return response.get_data(as_text=True) if response.status_code == 200 else None
+    return html(response).get_text(" ", strip=True) if response.status_code == 200 else None
 
 
 def listing_of(session: Any, source_id: int, external_id: str) -> Service:
