@@ -1,7 +1,7 @@
 """Listings a source no longer publishes: counted, named, flagged for staff, archived after a grace period.
 
-At the end of a successful run (inside its publishing transaction), each listing the source gave before that this run did not
-give, and did not list either (an item whose detail failed or that was rejected is still published), is:
+At the end of a successful run (inside its publishing transaction), each listing the source gave before that this
+run did not give, and did not list either (an item whose detail failed or that was rejected is still published), is:
 
 - named in the run's notes and counted in its ``removed`` figure;
 - queued for staff as a ``source-removed`` follow-up naming the run that first missed it, once while it stays
