@@ -46,7 +46,7 @@ from scrapers.ical import NO_FUTURE_EVENTS
 from ..core import validation as v
 from ..core import writes
 from ..core.clock import utcnow
-from ..listings import bulk_write, operations, rules
+from ..listings import bulk_write, operations, rules, vectors
 from ..listings.snapshots import service_snapshot
 from ..models import Service, TaxonomyTerm
 from ..models.imports import ImportEvidence, ImportRun, ImportSource
@@ -343,6 +343,23 @@ class RecordWriter:
     def publish(self) -> None:
         """In the run's last transaction: apply the deferred work, write the keys of records met again, and show
         the hidden listings. A refused change is named, and its listing keeps its old key (tried again next run)."""
+        # Vectors are made by the search-vectors job after the run, outside this transaction.
+        with vectors.left_to_fill(self.session):
+            self._apply_deferred()
+            for position, record in self.calendar:
+                if self._repeated(position, record, record.external_id in self.refused_ids):
+                    continue
+                self.refused_ids.add(record.external_id)  # a calendar has a record or two: remember them all
+                self._guarded(position, record.where, partial(self._apply_calendar, record))
+        self._report_rejects()
+        self.keys, self.later_keys = self.later_keys, {}
+        self._save_keys()
+        organisations = sorted(set(self.made.values()))
+        publish.publish(self.session, self.hidden, organisations)
+        self.session.commit()
+        self.session.expunge_all()
+
+    def _apply_deferred(self) -> None:
         entries = iter(self.deferred)
         while group := list(islice(entries, self.chunk_size)):
             # Loaded together, so each update finds its listing in the session rather than reading it alone.
@@ -361,18 +378,6 @@ class RecordWriter:
                     self.published.add(external_id)
             del loaded
             self.session.expunge_all()
-        for position, record in self.calendar:
-            if self._repeated(position, record, record.external_id in self.refused_ids):
-                continue
-            self.refused_ids.add(record.external_id)  # a calendar has a record or two: remember them all
-            self._guarded(position, record.where, partial(self._apply_calendar, record))
-        self._report_rejects()
-        self.keys, self.later_keys = self.later_keys, {}
-        self._save_keys()
-        organisations = sorted(set(self.made.values()))
-        publish.publish(self.session, self.hidden, organisations)
-        self.session.commit()
-        self.session.expunge_all()
 
     def close(self) -> None:
         self.deferred.close()
