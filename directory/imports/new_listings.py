@@ -3,6 +3,10 @@ source's id for them, else by name, else made once per name), services, places, 
 
 Nothing here commits or catches a refusal: the record writer runs :func:`write_new` in a savepoint of its own and,
 if the database refuses the batch, runs it again one record at a time to name the one refused.
+
+An import writes its new listings hidden (archived, as are the organisations it makes) and publishes them all at
+once at the end (``publish``). A hidden organisation is not found by name, so the ones this run made are passed in
+(``made``) and a later chunk reuses them rather than making another of the same name.
 """
 
 from __future__ import annotations
@@ -45,20 +49,31 @@ class Written:
     organisations: dict[str, int] = field(default_factory=dict)  # the source's organisation id -> ours
     rejected: list[tuple[NewRecord, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # organisations' fields left out or cut (``salvage``)
+    made: dict[str, int] = field(default_factory=dict)  # organisations made here, by name in lower case
 
 
 def write_new(
-    session: DbSession, items: list[NewRecord], links: dict[Key, Link], actor: writes.Actor, *, salvaging: bool = False
+    session: DbSession,
+    items: list[NewRecord],
+    links: dict[Key, Link],
+    actor: writes.Actor,
+    *,
+    salvaging: bool = False,
+    hidden: bool = False,
+    made: dict[str, int] | None = None,
 ) -> Written:
     """Write ``items`` as new listings (an item whose organisation cannot be made is rejected, not written). With
-    ``salvaging`` an organisation's bad optional fields are left out with a note instead (``salvage``)."""
+    ``salvaging`` an organisation's bad optional fields are left out with a note instead (``salvage``); with
+    ``hidden`` the listings and organisations are written out of sight, and ``made`` names the organisations the
+    run made hidden before."""
     written = Written()
-    organisation_of = _organisations(session, items, links, written, actor, salvaging)
+    organisation_of = _organisations(session, items, links, written, actor, salvaging, hidden, made or {})
     accepted = [item for item in items if item.position in organisation_of]
     service_ids = bulk_write.create_services(
         session,
         [{**item.cleaned, "organization_id": organisation_of[item.position]} for item in accepted],
         actor,
+        hidden=hidden,
     )
     waits = [(i, item.wait[0], item.wait[1]) for i, item in zip(service_ids, accepted, strict=True) if item.wait]
     bulk_write.add_waiting_times(session, waits, source="import", actor=actor)
@@ -73,6 +88,8 @@ def _organisations(
     written: Written,
     actor: writes.Actor,
     salvaging: bool,
+    hidden: bool,
+    made_before: dict[str, int],
 ) -> dict[int, int]:
     """Each item's organisation: by the source's id for it, else by name, else made (once per name)."""
     found: dict[int, int] = {}
@@ -91,6 +108,8 @@ def _organisations(
         name = organisation_name(item.record)
         if name.lower() in by_name:
             found[item.position] = by_name[name.lower()]
+        elif name.lower() in made_before:
+            found[item.position] = made_before[name.lower()]
         else:
             to_make.setdefault(name.lower(), []).append(item)
     makes: list[tuple[dict[str, Any], list[NewRecord]]] = []
@@ -112,9 +131,10 @@ def _organisations(
             written.rejected += [(item, errors[item.position]) for item in group]
         else:
             makes.append((values, group))
-    made = bulk_write.create_organisations(session, [values for values, _ in makes], actor)
+    made = bulk_write.create_organisations(session, [values for values, _ in makes], actor, hidden=hidden)
     for organisation_id, (_, group) in zip(made, makes, strict=True):
         found.update({item.position: organisation_id for item in group})
+        written.made[organisation_name(group[0].record).lower()] = organisation_id
     for item in items:
         org = item.record.organisation
         if item.position in found and org is not None and org.external_id:

@@ -122,8 +122,9 @@ def run_queued(session: DbSession, config: dict[str, Any], instance_path: str | 
 class ProgressFile:
     """How many records a running import has read, kept in a small file for the admin page.
 
-    A run keeps its writes in one transaction to the end (on SQLite holding the write lock), so its
-    progress cannot go to the database; a file in the instance folder can, at most once a second.
+    A run's own writes stay hidden until it is published, and writing progress to the database would take
+    SQLite's write lock once more for each update; a file in the instance folder costs nothing, at most once a
+    second.
     """
 
     def __init__(self, folder: Path, source_id: int) -> None:

@@ -1,7 +1,7 @@
 """Listings a source no longer publishes: counted, named, flagged for staff, archived after a grace period.
 
-At the end of a successful run (inside its transaction), each listing the source gave before that this run did not
-give, and did not list either (an item whose detail failed or that was rejected is still published), is:
+At the end of a successful run (inside its publishing transaction), each listing the source gave before that this
+run did not give, and did not list either (an item whose detail failed or that was rejected is still published), is:
 
 - named in the run's notes and counted in its ``removed`` figure;
 - queued for staff as a ``source-removed`` follow-up naming the run that first missed it, once while it stays
@@ -85,7 +85,7 @@ def account_removed(
         )  # fmt: skip
         said = "flagged for staff" if queued is not None else "still flagged for staff"
         note(f"{where}: no longer in the source; {said}, archived on {due:%d %b %Y} unless it comes back.")
-    session.commit()  # releases this work's savepoint inside the run's transaction
+    session.commit()  # releases this work's savepoint inside the run's publishing transaction
 
 
 def _archive(session: Session, service: Service, actor: writes.Actor) -> None:

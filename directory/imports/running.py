@@ -1,12 +1,13 @@
-"""Running one import source: its records go through the write path with provenance, one transaction a run.
+"""Running one import source: its records go through the write path with provenance, all or nothing a run.
 
 A run is all-or-nothing for the source and row-accounted for its records:
 
-- the whole run's writes happen on one database transaction of their own, written a chunk of
-  records at a time by ``writer.RecordWriter`` (new listings in bulk through ``bulk_write``, changed ones
-  through ``operations``, each chunk or record in a savepoint), so at the end the database holds
-  exactly the accepted records, and a fetch that fails part-way (or a crash) leaves the previous
-  state intact;
+- the source is read whole first (``staging``); then its records are written a chunk at a time by
+  ``writer.RecordWriter``, each chunk a short transaction of its own so that staff saves get in between
+  (SQLite has one write lock). New listings are written hidden and changes to public listings deferred,
+  and one short last transaction publishes the run (``publish``): users see all of it or none. A run
+  that fails part-way (or a crash) takes back what its chunks wrote (``publish.take_back``), so the
+  database holds exactly the accepted records, or is as it was;
 - the ``ImportRun`` report (counts, every rejected record with its reason, notices) is kept on the
   ordinary session, so a failed run is recorded even though its writes were rolled back;
 - records are keyed by (source, external id) in ``ExternalRecord``: a re-run updates in place, and
@@ -31,12 +32,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
 from scrapers import FetchFailed, ParseFailed, ServiceRecord
@@ -47,7 +50,7 @@ from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..core.liveness import Heartbeat, this_worker, worker_gone
 from ..models.imports import ImportRun, ImportSource
-from . import staging
+from . import publish, staging
 from .sources import ImportError_, make_importer
 from .writer import CHUNK_SIZE, NotBound, RecordWriter
 
@@ -57,7 +60,12 @@ DIED_AFTER = timedelta(minutes=3)
 HEARTBEAT_SECONDS = 30
 QUIET_AFTER = timedelta(days=183)
 BAD_AFTER_FAILURES = 3
-# One import at a time in a process: each holds its transaction to the end (SQLite's write lock too).
+# After each chunk on SQLite the run stands back this long (at most; no longer than the chunk held the lock) before
+# it takes the write lock again. A save waiting for the lock polls for it every 100 ms at worst (SQLite's busy
+# handler backs off to that), so without the pause the run took the lock back first, chunk after chunk, and a save
+# waited seconds (bench/RESULTS.md).
+STAND_BACK_SECONDS = 0.1
+# One import at a time in a process: two runs' chunks would only take turns at SQLite's write lock.
 RUN_LOCK = threading.Lock()
 
 Progress = Callable[[int], object]
@@ -67,7 +75,7 @@ logger = logging.getLogger(__name__)
 def reset_stuck_runs(session: DbSession, *, now: datetime | None = None) -> int:
     """Runs whose process has stopped (killed, or its machine gone: see ``core.liveness``) are marked failed and
     their sources freed at once; a run still 'running' after hours is reset too, whoever ran it. The caller
-    commits. Nothing a dead run did was kept: its transaction died with it."""
+    commits. Nothing a dead run did is kept: what its chunks wrote was hidden, and is taken back here."""
     now = now or utcnow()
     running = list(session.scalars(select(ImportRun).where(ImportRun.status == "running")))
     stuck = [
@@ -76,6 +84,7 @@ def reset_stuck_runs(session: DbSession, *, now: datetime | None = None) -> int:
         if worker_gone(run.worker, run.heartbeat_at, now, DIED_AFTER) or run.started_at < now - STUCK_AFTER
     ]
     for run in stuck:
+        publish.take_back(session, run.source_id, run.id)  # its hidden, never-published listings
         run.status, run.ended_at = "failed", utcnow()
         run.failure = "The run stopped before it finished (its process died); nothing it did was kept."
         if run.source.state == "running":
@@ -115,7 +124,7 @@ def run_source(
     """Run one source (fetching it, unless ``payloads`` are given) and return the kept report.
 
     A fault that is not the source's (a bug in a parser or the write path) is recorded as the run's
-    failure like a dead source is, after the run's transaction has been rolled back. Runs in one
+    failure like a dead source is, after what the run wrote has been taken back. Runs in one
     process take turns (``RUN_LOCK``).
     """
     with RUN_LOCK:
@@ -179,7 +188,7 @@ def _attempt(
             if checksum == source.last_checksum and not force:
                 result.skipped = True
         if not result.skipped:
-            # Downloaded first, so the write transaction (SQLite's write lock) lasts only as long as the writing.
+            # Downloaded first, so no write transaction (SQLite's write lock) ever waits on the source.
             staged = stream if isinstance(stream, list) else staging.stage(stream)
             try:
                 checksum = _write(session, source, run, importer, staged, result, all_or_nothing, progress, chunk_size,
@@ -189,7 +198,7 @@ def _attempt(
                     staged.close()
     except (FetchFailed, ParseFailed, ImportError_, NotBound) as exc:
         result.failure = str(exc)
-    except Exception as exc:  # a crash: the run's own transaction is already rolled back; keep the report
+    except Exception as exc:  # a crash: what the run wrote is already taken back; keep the report
         logger.exception("Import run %s of %r stopped on an unexpected error", run.id, source.name)
         result.failure = f"the import stopped on an unexpected error, nothing was changed ({type(exc).__name__}: {exc})"
     return checksum
@@ -214,25 +223,25 @@ def _write(
     chunk_size: int,
     grace_days: int,
 ) -> str:
-    """Parse and write every payload inside one transaction; commit it only if the run succeeds."""
+    """Parse and write every payload a chunk at a time, then publish the run; take it back if it fails."""
     hasher = hashlib.sha256()
     engine = session.get_bind()
     assert isinstance(engine, Engine), "imports open their own connection on the app's engine"
+    writer: RecordWriter | None = None
+    published = False
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # pysqlite starts transactions lazily; begin one explicitly (taking the write lock now) so
-            # the savepoints below nest inside it instead of committing on their own.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.begin()
-        # Each commit on this session releases a savepoint of the run's transaction; the writer empties it
+        # Each commit on this session releases a savepoint of the chunk's transaction; the writer empties it
         # after every chunk, so objects are never kept (or reloaded) across chunks.
         writes = Session(
             bind=connection, join_transaction_mode="create_savepoint", autoflush=False, expire_on_commit=False
         )
-        keep = False
+        batch = partial(_transaction, connection, writes)
         try:
-            writer = RecordWriter(writes, source, run, result, chunk_size=chunk_size, grace_days=grace_days)
+            with batch():
+                new_places_from = publish.last_place(writes)
+                writer = RecordWriter(
+                    writes, source, run, result, chunk_size=chunk_size, grace_days=grace_days, batch=batch
+                )
             for payload in stream:
                 if isinstance(payload, Rejected):  # an item the source lists but could not give
                     hasher.update(repr(payload).encode())
@@ -249,28 +258,75 @@ def _write(
                     else:
                         writer.note(item)
             writer.finish()
-            if isinstance(importer, ICalImporter):
-                writer.calendar_evidence()
-            elif result.seen == 0:
+            calendar = isinstance(importer, ICalImporter)
+            if not calendar and result.seen == 0:
                 raise ParseFailed("the source returned no listings; nothing was changed (an empty feed never archives)")
-            writer.note_missing()
-            if all_or_nothing and result.rejected:
-                result.notices.append("All or nothing was asked for and some records were rejected: nothing was kept.")
-                result.created = result.updated = result.held = result.removed = 0
-            else:
-                keep = True
+            with batch():  # the publishing transaction: all the run's changes to what users see, at once
+                writer.publish()
+                if calendar:
+                    writer.calendar_evidence()
+                writer.note_missing()
+                if all_or_nothing and result.rejected:
+                    raise _KeepNothing
+            published = True
+        except _KeepNothing:
+            result.notices.append("All or nothing was asked for and some records were rejected: nothing was kept.")
+            result.created = result.updated = result.held = result.removed = 0
         finally:
             writes.close()
-            if keep:
-                connection.commit()
-            else:
-                connection.rollback()
+            if writer is not None:
+                writer.close()
+            if not published:
+                _take_back(engine, source, run, result, new_places_from if writer is not None else None)
     return hasher.hexdigest()
+
+
+class _KeepNothing(Exception):
+    """All or nothing was asked for and a record was rejected."""
+
+
+@contextmanager
+def _transaction(connection: Connection, writes: Session) -> Iterator[None]:
+    """One chunk's (or the publishing) transaction: committed at the end, so other writers get in between."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite starts transactions lazily; begin one explicitly (taking the write lock now, rather than failing
+        # to upgrade a read later) so the savepoints below nest inside it instead of committing on their own.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.begin()
+    began = time.perf_counter()
+    try:
+        yield
+        writes.commit()  # releases the session's last savepoint, if it holds one
+    except BaseException:
+        writes.rollback()
+        connection.rollback()
+        raise
+    connection.commit()
+    if sqlite:  # let a save that waited for the lock have it (PostgreSQL locks rows, and queues waiters fairly)
+        time.sleep(min(STAND_BACK_SECONDS, time.perf_counter() - began))
+
+
+def _take_back(engine: Engine, source: ImportSource, run: ImportRun, result: RunResult, places: int | None) -> None:
+    """Remove what a run that is not published wrote (hidden, never shown), in short transactions; say so."""
+    try:
+        with Session(bind=engine) as session:
+            removed = publish.take_back(session, source.id, run.id, new_places_from=places, commit=session.commit)
+    except Exception:  # the run's own failure is what its report names; its hidden rows stay hidden
+        logger.exception("Import run %s of %r: its unpublished listings could not be taken back", run.id, source.name)
+        result.notices.append("The listings this run had written out of sight could not all be removed; they stay "
+                              "hidden (archived) and are shown nowhere.")  # fmt: skip
+        return
+    if removed:
+        result.notices.append(
+            f"The {removed:,} new listings this run had written out of sight (never shown) were removed."
+        )
 
 
 def _finish(session: DbSession, source: ImportSource, run: ImportRun, result: RunResult, checksum: str) -> None:
     now = utcnow()
-    session.rollback()  # the bookkeeping session saw nothing of the import's own transaction
+    session.rollback()  # the bookkeeping session starts afresh after the import's own transactions
     run = session.get(ImportRun, run.id) or run
     source = session.get(ImportSource, source.id) or source
     run.ended_at = now

@@ -1,9 +1,10 @@
-"""A run's payloads, downloaded to a staging file before its write transaction begins.
+"""A run's payloads, downloaded to a staging file before anything is written.
 
 A feed can take minutes to fetch. Read inside the run's transaction, it would hold the database's write lock (on
 SQLite, ``BEGIN IMMEDIATE``) for all that time and every other save would fail with "database is locked". So a
 run first reads the whole source into an anonymous temporary file (memory stays flat however big the feed), then
-writes it in one short transaction. A source that fails part-way fails here, before anything was locked.
+writes it a chunk at a time in short transactions (``publish``). A source that fails part-way fails here, before
+anything was written.
 """
 
 from __future__ import annotations

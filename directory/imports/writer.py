@@ -1,33 +1,38 @@
 """Writing one import run's records: a chunk at a time, through the write path, every row accounted.
 
 ``running.run_source`` hands a run's records (and the rows its parser rejected) to a :class:`RecordWriter` on the
-run's own session, inside the run's one transaction. The writer takes them a chunk at a time, so memory stays flat
-however long the run. For each chunk:
+run's own session. The writer takes them a chunk at a time, so memory stays flat however long the run, and writes
+each chunk in a short transaction of its own (``batch``), so other saves get in between chunks. Users see the run
+whole or not at all (``publish``): new listings are written hidden, and changes to public listings are worked out
+but deferred to the run's last, publishing transaction (:meth:`RecordWriter.publish`). For each chunk:
 
 1. one query reads the source's keys (``source_keys``) for the chunk's ids. A record whose content checksum is
    unchanged is counted and left alone; an id met twice in a run is rejected;
-2. a changed record updates its listing through ``operations.update`` (optimistic locking, a revision), in a
-   savepoint of its own; a refused change is rolled back and named;
+2. a changed record's changes are worked out against its listing and deferred; at publishing they go through
+   ``operations.update`` (optimistic locking, a revision), each in a savepoint of its own; a refused change
+   (a bad value, or a listing staff saved since) is rolled back and named;
 3. a new record is cleaned by the write path's own cleaners and rules (``bulk_write.clean_service``); a bad one is
    named and skipped. One that looks like a listing from elsewhere (``lookalikes``: similar name and organisation at
-   the same postcode; one query a chunk) is held for staff as a ``MergeCandidate``;
-4. the chunk's accepted new records are written together (``new_listings``) in one savepoint. If the database
+   the same postcode; one query a chunk) is held for staff as a ``MergeCandidate`` (written at publishing);
+4. the chunk's accepted new records are written together, hidden (``new_listings``), in one savepoint. If the database
    refuses the batch, the savepoint is rolled back and the records written again one at a time, so the one it
    refused is named and the others are kept;
-5. the chunk's keys are written, the rejects are reported in payload order, and the session is emptied.
+5. the keys of the chunk's new listings are written (those of records met again wait for publishing), the rejects
+   are reported in payload order, and the session is emptied.
 
-The writer's session is joined to the run's transaction in savepoint mode, so the commits here are not commits to
-the database: each ``session.commit()`` releases a savepoint, keeping a record's, a batch's or a chunk's work inside
-the run's transaction, and each rollback drops only that work. Nothing is kept until the run commits its own
-transaction. A fault that is not a bad record (an exception other than a refusal) propagates, and
-``running.run_source`` rolls the whole run back.
+The writer's session is joined to the chunk's (or the publishing) transaction in savepoint mode, so the commits here
+are not commits to the database: each ``session.commit()`` releases a savepoint, keeping a record's or a batch's work
+inside the chunk's transaction, and each rollback drops only that work. A fault that is not a bad record (an
+exception other than a refusal) propagates, and ``running.run_source`` takes the run back (``publish.take_back``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
@@ -41,18 +46,18 @@ from scrapers.ical import NO_FUTURE_EVENTS
 from ..core import validation as v
 from ..core import writes
 from ..core.clock import utcnow
-from ..listings import bulk_write, operations, rules
+from ..listings import bulk_write, operations, rules, vectors
 from ..listings.snapshots import service_snapshot
 from ..models import Service, TaxonomyTerm
 from ..models.imports import ImportEvidence, ImportRun, ImportSource
 from ..verification.follow_ups import follow_up_evidence
-from . import lookalikes, removals, source_keys
+from . import lookalikes, publish, removals, source_keys
 from .new_listings import NewRecord, write_new
 from .record_values import changed_fields, refusal, same_places, service_values, wait_of
 from .salvage import salvage
 from .source_keys import Key, Link
 
-CHUNK_SIZE = 500
+CHUNK_SIZE = 250  # records a chunk: one short transaction each (about 0.1-0.3 s of SQLite's write lock)
 MAX_NOTICES = 1000  # a report keeps this many notes; the rest are counted
 
 
@@ -72,8 +77,10 @@ class RecordWriter:
         *,
         chunk_size: int = CHUNK_SIZE,
         grace_days: int = 28,
+        batch: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
         self.session = session
+        self.batch = batch  # a chunk's own transaction
         self.source = source
         self.source_id = source.id
         self.run_id = run.id
@@ -94,6 +101,13 @@ class RecordWriter:
         self.rejects: list[tuple[int, Rejected]] = []
         self.dropped_notices = 0
         self.position = 0
+        # Kept for the publishing transaction: work on public listings (a staging file), the keys of records met
+        # again, the hidden listings by the status each is published with, and the organisations made hidden.
+        self.deferred = publish.Deferred()
+        self.later_keys: dict[Key, Link] = {}
+        self.hidden: dict[str, list[int]] = {}
+        self.made: dict[str, int] = {}
+        self.calendar: list[tuple[int, ServiceRecord]] = []
 
     # -- taking records --------------------------------------------------------------------------
     def add(self, item: ServiceRecord | Rejected) -> None:
@@ -120,9 +134,12 @@ class RecordWriter:
 
     # -- one chunk -------------------------------------------------------------------------------
     def flush(self) -> None:
+        if self.pending:
+            with self.batch():
+                self._flush()
+
+    def _flush(self) -> None:
         items, self.pending = self.pending, []
-        if not items:
-            return
         start = self.position
         self.position += len(items)
         records = [(start + i, item) for i, item in enumerate(items) if isinstance(item, ServiceRecord)]
@@ -132,17 +149,16 @@ class RecordWriter:
                 if item.external_id:
                     self.published.add(item.external_id)
         if self.source.kind == "ical":
-            for position, record in records:
-                if self._repeated(position, record, record.external_id in self.refused_ids):
-                    continue
-                self.refused_ids.add(record.external_id)  # a calendar has a record or two: remember them all
-                self._guarded(position, record.where, partial(self._apply_calendar, record))
+            self.calendar += records  # a record or two, changing a public listing: applied at publishing
         else:
             self._write_chunk(records)
         self._save_keys()
+        self._report_rejects()
+        self.session.expunge_all()  # the chunk's listings are written: nothing of them is kept in memory
+
+    def _report_rejects(self) -> None:
         self.result.rejected.extend(reject for _, reject in sorted(self.rejects, key=lambda pair: pair[0]))
         self.rejects.clear()
-        self.session.expunge_all()  # the chunk's listings are written: nothing of them is kept in memory
 
     def _repeated(self, position: int, record: ServiceRecord, repeated: bool) -> bool:
         if repeated:
@@ -162,26 +178,29 @@ class RecordWriter:
         ids: set[str] = set()
         for position, record in records:
             external_id = record.external_id
-            if self._repeated(
-                position, record, external_id in ids or external_id in met or external_id in self.refused_ids
-            ):
+            again = ("service", external_id) in self.later_keys or external_id in self.refused_ids
+            if self._repeated(position, record, external_id in ids or external_id in met or again):
                 continue
             ids.add(external_id)
             link = links.get(("service", external_id))
             if link is not None and link[2] == checksums[position]:
                 self.result.unchanged += 1
-                self.keys[("service", record.external_id)] = (link[0], link[1], link[2])
+                self.later_keys[("service", record.external_id)] = (link[0], link[1], link[2])
             elif link is not None:
-                self._guarded(position, record.where, partial(self._update, record, link, checksums[position]))
+                self._guarded(
+                    position, record.where, partial(self._update, position, record, link, checksums[position])
+                )
             else:
                 self._guarded(position, record.where, partial(self._check, position, record, checksums[position], new))
         del loaded
         new = self._hold_lookalikes(new)
         if new:
             self._create(new, links)
-        self.refused_ids |= ids - {external_id for kind, external_id in self.keys if kind == "service"}
+        self.refused_ids |= {
+            i for i in ids if ("service", i) not in self.keys and ("service", i) not in self.later_keys
+        }
 
-    def _guarded(self, position: int, where: str, work: Callable[[], None]) -> None:
+    def _guarded(self, position: int, where: str, work: Callable[[], None]) -> bool:
         """Do one record's work in its own savepoint; a refusal is rolled back and named, never raised."""
         try:
             work()
@@ -193,6 +212,8 @@ class RecordWriter:
             self._reject(position, where, f"the database refused it: {type(exc).__name__}")
         else:
             self.session.commit()  # releases this record's savepoint, so a later refusal cannot undo it
+            return True
+        return False
 
     def _preload(self, service_ids: list[int]) -> list[Service]:
         if not service_ids:
@@ -219,7 +240,8 @@ class RecordWriter:
         return values, clean(values)
 
     # -- a changed record ------------------------------------------------------------------------
-    def _update(self, record: ServiceRecord, link: Link, checksum: str) -> None:
+    def _update(self, position: int, record: ServiceRecord, link: Link, checksum: str) -> None:
+        """Work out a changed record's changes to its listing, and defer them to the publishing transaction."""
         wait = wait_of(record)  # checked before anything is written
         service = self.session.get(Service, link[1])
         if service is None:  # pragma: no cover - listings are archived, never deleted
@@ -230,15 +252,22 @@ class RecordWriter:
         if "locations" in changes and same_places(cleaned["locations"], service.locations):
             del changes["locations"]
         if changes:
-            operations.update(
-                self.session, "service", service.id, changes, expected_version=service.version, actor=self.actor
-            )
-            self.result.updated += 1
+            self.result.updated += 1  # counted now, so the run's figures add up before it is published
         else:
             self.result.unchanged += 1
+        if changes or wait is not None:
+            work = (position, record.where, record.external_id, service.id, service.version, changes, wait, link)
+            self.deferred.add(("change", *work))
+        self.later_keys[("service", record.external_id)] = (link[0], service.id, checksum)
+
+    def _apply_change(self, service_id: int, version: int, changes: dict[str, Any], wait: Any) -> None:
+        if changes:
+            operations.update(self.session, "service", service_id, changes, expected_version=version, actor=self.actor)
         if wait is not None:
+            service = self.session.get(Service, service_id)
+            if service is None:  # pragma: no cover - listings are archived, never deleted
+                raise ValueError(f"the listing {service_id} it was imported as has gone")
             self._waiting(service, *wait)
-        self.keys[("service", record.external_id)] = (link[0], service.id, checksum)
 
     def _waiting(self, service: Service, weeks: int, reported: datetime | None) -> None:
         latest = service.latest_wait
@@ -267,19 +296,26 @@ class RecordWriter:
             if similar is None:
                 kept.append(item)
             else:
-                self._guarded(item.position, item.record.where, partial(self._hold, item, similar))
+                self.deferred.add(("hold", item, similar))  # staff's queue changes only when the run is published
+                self.result.held += 1
+                self.note(f"{item.record.where}: held for staff as a possible duplicate of listing {similar[0]}")
         return kept
 
     def _hold(self, item: NewRecord, similar: lookalikes.Similar) -> None:
         lookalikes.hold(self.session, self.source_id, self.run_id, item, similar)
-        self.session.commit()
-        self.result.held += 1
-        self.note(f"{item.record.where}: held for staff as a possible duplicate of listing {similar[0]}")
 
     def _create(self, items: list[NewRecord], links: dict[Key, Link]) -> None:
         """Write new records together; if the database refuses, write them one at a time to name the one."""
         try:
-            written = write_new(self.session, items, links, self.actor, salvaging=self.source.kind == "oruk")
+            written = write_new(
+                self.session,
+                items,
+                links,
+                self.actor,
+                salvaging=self.source.kind == "oruk",
+                hidden=True,
+                made=self.made,
+            )
             self.session.commit()
         except SQLAlchemyError as exc:
             self.session.rollback()
@@ -293,12 +329,58 @@ class RecordWriter:
             self._reject(item.position, item.record.where, reason)
         for text in written.notes:
             self.note(text)
+        self.made.update(written.made)
         for item, service_id in written.created:
             self.keys[("service", item.record.external_id)] = (None, service_id, item.checksum)
+            self.hidden.setdefault(str(item.cleaned.get("status") or "active"), []).append(service_id)
         for external_id, organisation_id in written.organisations.items():
             row = links.get(("organization", external_id), (None, 0, ""))[0]
-            self.keys[("organization", external_id)] = (row, organisation_id, "")
+            # A new key is written now (the run is known by it); a known one is brought up to date at publishing.
+            (self.keys if row is None else self.later_keys)[("organization", external_id)] = (row, organisation_id, "")
         self.result.created += len(written.created)
+
+    # -- publishing --------------------------------------------------------------------------------
+    def publish(self) -> None:
+        """In the run's last transaction: apply the deferred work, write the keys of records met again, and show
+        the hidden listings. A refused change is named, and its listing keeps its old key (tried again next run)."""
+        # Vectors are made by the search-vectors job after the run, outside this transaction.
+        with vectors.left_to_fill(self.session):
+            self._apply_deferred()
+            for position, record in self.calendar:
+                if self._repeated(position, record, record.external_id in self.refused_ids):
+                    continue
+                self.refused_ids.add(record.external_id)  # a calendar has a record or two: remember them all
+                self._guarded(position, record.where, partial(self._apply_calendar, record))
+        self._report_rejects()
+        self.keys, self.later_keys = self.later_keys, {}
+        self._save_keys()
+        organisations = sorted(set(self.made.values()))
+        publish.publish(self.session, self.hidden, organisations)
+        self.session.commit()
+        self.session.expunge_all()
+
+    def _apply_deferred(self) -> None:
+        entries = iter(self.deferred)
+        while group := list(islice(entries, self.chunk_size)):
+            # Loaded together, so each update finds its listing in the session rather than reading it alone.
+            loaded = self._preload([entry[4] for entry in group if entry[0] == "change"])
+            for entry in group:
+                if entry[0] == "hold":
+                    _, item, similar = entry
+                    if not self._guarded(item.position, item.record.where, partial(self._hold, item, similar)):
+                        self.result.held -= 1  # rejected instead, and named
+                    continue
+                _, position, where, external_id, service_id, version, changes, wait, link = entry
+                if not self._guarded(position, where, partial(self._apply_change, service_id, version, changes, wait)):
+                    self.result.updated -= 1 if changes else 0  # rejected instead, and named
+                    self.result.unchanged -= 0 if changes else 1
+                    self.later_keys[("service", external_id)] = link
+                    self.published.add(external_id)
+            del loaded
+            self.session.expunge_all()
+
+    def close(self) -> None:
+        self.deferred.close()
 
     # -- calendars -------------------------------------------------------------------------------
     def _bound_service(self) -> Service:

@@ -11,7 +11,10 @@ few multi-row statements instead. Nothing is given up:
   ``operations`` would keep, and each service its search-index entry;
 - places are reused as ``snapshots.find_or_make_location`` reuses them (same name, address and
   postcode), and new ones are placed from the postcode table;
-- nothing here commits: the caller's transaction keeps or drops a batch whole.
+- nothing here commits: the caller's transaction keeps or drops a batch whole;
+- ``hidden`` writes a batch out of sight (services archived, organisations archived) for an import that
+  publishes its new listings all at once later (``imports.publish``); the revisions still hold the listing
+  as it will be published.
 
 Changes to existing listings stay one at a time in ``operations``: they need optimistic locking.
 """
@@ -72,8 +75,11 @@ def clean_organisation(values: dict[str, Any]) -> dict[str, Any]:
     return v.clean_fields({**rules.ORGANIZATION_DEFAULTS, **values}, rules.ORGANIZATION_SPEC, partial=True)
 
 
-def create_organisations(session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor) -> list[int]:
-    """Insert organisations cleaned by :func:`clean_organisation`, a revision each; their ids, in order."""
+def create_organisations(
+    session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor, *, hidden: bool = False
+) -> list[int]:
+    """Insert organisations cleaned by :func:`clean_organisation`, a revision each; their ids, in order. With
+    ``hidden`` they are written archived (their revisions as they will be published)."""
     if not items:
         return []
     now = utcnow()
@@ -84,17 +90,20 @@ def create_organisations(session: DbSession, items: Sequence[dict[str, Any]], ac
          "created_at": now, "updated_at": now}
         for item in items
     ]  # fmt: skip
-    ids = _insert(session, table, rows)
+    ids = _insert(session, table, [{**row, "archived": True} for row in rows] if hidden else rows)
     snapshots = [{name: _plain(row[name]) for name in ORGANIZATION_SCALARS} for row in rows]
     _revisions(session, "organization", ids, snapshots, actor, now)
     return ids
 
 
-def create_services(session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor) -> list[int]:
+def create_services(
+    session: DbSession, items: Sequence[dict[str, Any]], actor: writes.Actor, *, hidden: bool = False
+) -> list[int]:
     """Insert services cleaned by :func:`clean_service` (each with its ``organization_id``); their ids, in order.
 
     Writes their categories, sessions, contacts, areas and places, a revision each and their entries
-    in the search index.
+    in the search index. With ``hidden`` they are written archived, which search and every public page
+    leave out, while their revisions hold the status they will be published with.
     """
     if not items:
         return []
@@ -110,7 +119,7 @@ def create_services(session: DbSession, items: Sequence[dict[str, Any]], actor: 
          "created_at": now, "updated_at": now}
         for item in items
     ]  # fmt: skip
-    ids = _insert(session, table, rows)
+    ids = _insert(session, table, [{**row, "status": "archived"} for row in rows] if hidden else rows)
     terms = _terms(session, {code for item in items for code in item.get("categories", [])})
     places = _places(session, [place for item in items for place in item.get("locations", [])])
 

@@ -33,6 +33,17 @@ _SQLITE_INSERT = text(
 )
 
 
+_PG_DELETE = text("DELETE FROM service_fts WHERE service_id = :id")
+
+
+def forget(session: DbSession, service_ids: list[int]) -> None:
+    """Remove the entries of services that are being removed (an import's never-published listings)."""
+    if service_ids:
+        statement = _SQLITE_DELETE if uses_fts5(session) else _PG_DELETE if dialect(session) == "postgresql" else None
+        if statement is not None:
+            session.execute(statement, [{"id": i} for i in service_ids])
+
+
 def dialect(session: DbSession) -> str:
     return str(session.get_bind().dialect.name)
 

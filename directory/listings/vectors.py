@@ -4,12 +4,16 @@
 describes an older listing than the one committed; bulk loads leave vectors to ``fill_missing`` (the
 ``search-vectors`` command, and the ``search-vectors`` job, which runs after every scheduled import). A
 vector made before its service's ``updated_at`` is out of date and made again. Nothing happens when the model
-is not installed (``core/meaning.py``).
+is not installed (``core/meaning.py``). Inside :func:`left_to_fill` a write drops the vector instead, for
+``fill_missing`` to make again: an import publishing thousands of changes at once would otherwise hold the
+database's write lock for the model's work too (most of each change's time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 from sqlalchemy import delete, exists, insert, select
@@ -25,8 +29,31 @@ def describe(name: str, categories: str, description: str) -> str:
     return f"{name}. {categories}. {description}"[:1000]
 
 
+_LEFT_TO_FILL: ContextVar[set[int] | None] = ContextVar("vectors_left_to_fill", default=None)
+
+
+@contextmanager
+def left_to_fill(session: DbSession) -> Iterator[None]:
+    """Within it, written services' vectors are dropped (together, at the end: never left stale), and
+    ``fill_missing`` makes them later."""
+    written: set[int] = set()
+    token = _LEFT_TO_FILL.set(written)
+    try:
+        yield
+    finally:
+        _LEFT_TO_FILL.reset(token)
+    for piece in range(0, len(written), 500):
+        ids = sorted(written)[piece : piece + 500]
+        session.execute(delete(ServiceVector).where(ServiceVector.service_id.in_(ids)))
+
+
 def refresh(session: DbSession, service: Service) -> None:
-    """Replace one service's vector (dropped when the model is not installed, so none goes stale)."""
+    """Replace one service's vector (dropped when the model is not installed, or inside :func:`left_to_fill`, so
+    none goes stale)."""
+    left = _LEFT_TO_FILL.get()
+    if left is not None:
+        left.add(service.id)
+        return
     if not meaning.installed():
         session.execute(delete(ServiceVector).where(ServiceVector.service_id == service.id))
         return

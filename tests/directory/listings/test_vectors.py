@@ -65,3 +65,17 @@ def test_a_vector_older_than_its_listing_is_made_again(session: Any, make_servic
     session.commit()
     assert float(_vector(session, service.id) @ money) > before
     assert service.id not in {r[0] for r in vectors.due(session)}
+
+
+def test_writes_inside_left_to_fill_drop_the_vector_for_the_job_to_make(session: Any, make_service: Any) -> None:
+    """An import's publishing transaction leaves the model's work to the search-vectors job: no stale vector."""
+    service = make_service(name="Knit and natter", description="Knitting and a chat.")
+    with vectors.left_to_fill(session):
+        operations.update(session, "service", service.id, {"name": "Money advice", "description": "Debt help."},
+                          expected_version=service.version, actor=STAFF)  # fmt: skip
+    session.commit()
+    assert session.scalar(select(ServiceVector).where(ServiceVector.service_id == service.id)) is None
+    assert service.id in {r[0] for r in vectors.due(session)}
+    vectors.fill_missing(session)
+    session.commit()
+    assert float(_vector(session, service.id) @ meaning.embed(["help with debt and money"])[0]) > 0.2
