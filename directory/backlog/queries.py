@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from geo.authorities import authority_code
 from geo.distance import haversine_km
 
 from ..core.db import DbSession
@@ -180,7 +181,8 @@ def list_items(session: DbSession, filters: Filters) -> list[ItemView]:
     elif filters.assignee.isdigit():
         statement = statement.where(BacklogItem.assignee_id == int(filters.assignee))
     if filters.area:
-        code = filters.area
+        # People write an authority's name ("Burnley", "city of bristol"); specialists may give any area's code.
+        code = authority_code(filters.area) or filters.area.strip().upper()
         statement = statement.where(
             or_(
                 BacklogItem.area_code == code,

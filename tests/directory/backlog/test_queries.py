@@ -18,6 +18,9 @@ def test_list_filters_by_need_area_status_and_assignee_and_sorts(
     assert [v.item.id for v in by_need] == [big.id, small.id]
     burnley = queries.list_items(session, queries.Filters(category="domestic-abuse", area="E07000117", status="all"))
     assert [v.item.id for v in burnley] == [small.id]
+    for written in ("Burnley", " burnley ", "e07000117"):  # the name as people write it, or the code in any case
+        named = queries.list_items(session, queries.Filters(category="domestic-abuse", area=written, status="all"))
+        assert [v.item.id for v in named] == [small.id], written
     workflow.transition(session, big.id, "triaged", people["cdw"])
     session.commit()
     workflow.assign(session, big.id, people["cdw"], people["cdw"].id)
