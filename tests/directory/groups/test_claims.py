@@ -165,6 +165,7 @@ def test_approval_emails_an_edit_link_that_opens_only_that_organisation(app: Fla
 
     [message] = mailbox.wait_for(1)
     assert mailbox.recipients == [["jean@knitters.example.org"]]
+    assert message["Message-ID"].startswith(f"<mail-claim-link.{claim.id}@")  # sent through the outbox, keyed
     text, body = text_and_html(message)
     assert "Jean Ashworth" in text and "Thank you for asking to manage" in text and organization.name in body
     assert "The Blackpool directory team, 01253 000000" in text
