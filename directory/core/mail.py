@@ -42,6 +42,16 @@ def message_id(kind: str, key: int | str) -> str:
     return f"<{kind}-{key}@{domain}>"
 
 
+def render(subject: str, template: str, *, unsubscribe_url: str | None = None, **context: Any) -> tuple[str, str, str]:
+    """The one-line subject and the text and HTML bodies of ``email/<template>``, ready to send or to keep."""
+    # A subject is one line whatever it was built from (a listing's name stored before names were one line).
+    subject = " ".join(subject.split())
+    context.update(subject=subject, unsubscribe_url=unsubscribe_url, contact=current_app.config.get("MAIL_CONTACT"))
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", **context)
+    return subject, text, html
+
+
 def send(
     to: str,
     subject: str,
@@ -53,11 +63,14 @@ def send(
 ) -> None:
     """Render ``email/<template>.txt`` and ``.html`` and send them as one message to ``to`` (with ``message_id``
     as its Message-ID when the message is one of a kind, so a second send of it is recognisably the same)."""
-    # A subject is one line whatever it was built from (a listing's name stored before names were one line).
-    subject = " ".join(subject.split())
-    context.update(subject=subject, unsubscribe_url=unsubscribe_url, contact=current_app.config.get("MAIL_CONTACT"))
-    text = render_template(f"email/{template}.txt", **context)
-    html = render_template(f"email/{template}.html", **context)
+    subject, text, html = render(subject, template, unsubscribe_url=unsubscribe_url, **context)
+    send_rendered(to, subject, text, html, unsubscribe_url=unsubscribe_url, message_id=message_id)
+
+
+def send_rendered(
+    to: str, subject: str, text: str, html: str, *, unsubscribe_url: str | None = None, message_id: str | None = None
+) -> None:
+    """Send a message already rendered (by :func:`render`); :class:`MailFailed` says why it could not go."""
     headers = {"Auto-Submitted": "auto-generated"}
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"

@@ -157,9 +157,16 @@ SETTINGS: dict[str, Setting] = {
         "the contact line at the foot of every email (who runs the directory and how to reach them)",
         "Reply to this email to reach the directory team.",
     ),
+    "MAIL_ATTEMPTS": Setting(
+        "times in all an email from the outbox (a declined request, a claim's link, a new edit link) is tried before"
+        " the outbox job gives up on it; the first try is at once, the rest one per run of the job",
+        6,
+        int,
+    ),
     "JOBS_SCHEDULE": Setting(
         "when scheduled jobs run: NAME=crontab pairs separated by ;",
-        "staleness=0 2 * * *; reminders=0 9 * * *; scrapers=0 3 * * *; gaps=30 4 * * *; search-vectors=0 5 * * *",
+        "staleness=0 2 * * *; reminders=0 9 * * *; scrapers=0 3 * * *; gaps=30 4 * * *; search-vectors=0 5 * * *;"
+        " outbox=*/10 * * * *",
     ),
     "JOBS_MISFIRE_GRACE": Setting(
         "seconds late a missed scheduled run may still start (once) after a restart", 86400, int

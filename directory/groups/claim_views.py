@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..accounts.roles import STAFF_ROLES, actor_for, roles_required
-from ..core import mail, writes
+from ..core import outbox, writes
 from ..core.db import db
 from ..core.validation import ValidationFailed
 from . import claims as listing_claims
@@ -57,14 +57,19 @@ def approve(claim_id: int) -> Any:
         )
     except writes.NotFound as exc:
         abort(404, str(exc))
-    except (writes.NotPermitted, writes.StaleEdit, ValidationFailed, mail.MailFailed) as exc:
+    except (writes.NotPermitted, writes.StaleEdit, ValidationFailed) as exc:
         db.session.rollback()
         flash(f"Nothing was changed: {exc}", "error")
         return redirect(url_for("claims.queue"), 303)
-    db.session.commit()  # the contact email, when it was set
+    db.session.commit()  # the approval, the link, its email in the outbox and the contact email, together
+    status = outbox.deliver(db.session, done.email.id)
     claim = done.claim
     extra = f" {claim.email} is now {claim.organization.name}'s contact email." if done.contact_email_set else ""
-    flash(f"Approved: {claim.email} has been emailed an edit link for {claim.organization.name}.{extra}", "success")
+    flash(
+        f"Approved: {claim.email} has been emailed an edit link for {claim.organization.name}.{extra}"
+        + outbox.not_sent_yet(status),
+        "error" if status == "failed" else "success",
+    )
     return redirect(url_for("claims.queue"), 303)
 
 
@@ -73,14 +78,17 @@ def approve(claim_id: int) -> Any:
 def decline(claim_id: int) -> Any:
     """Decline with a reason, which is emailed; the claim is kept."""
     try:
-        claim = listing_claims.decline(
+        claim, email = listing_claims.decline(
             db.session, claim_id, request.form.get("reason", ""), staff=actor_for(current_user)
         )
     except writes.NotFound as exc:
         abort(404, str(exc))
-    except (writes.NotPermitted, ValidationFailed, mail.MailFailed) as exc:
+    except (writes.NotPermitted, ValidationFailed) as exc:
         db.session.rollback()
         flash(f"Nothing was changed: {exc}", "error")
         return redirect(url_for("claims.queue"), 303)
-    flash(f"Declined, and {claim.email} was told why.", "success")
+    db.session.commit()
+    status = outbox.deliver(db.session, email.id)
+    flash(f"Declined, and {claim.email} was told why." + outbox.not_sent_yet(status),
+          "error" if status == "failed" else "success")  # fmt: skip
     return redirect(url_for("claims.queue"), 303)

@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..core import outbox, writes
 from ..core import validation as v
-from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import DbSession
-from ..core.mail import external_url, send
+from ..core.mail import external_url
+from ..core.outbox import OutboundMail
 from ..core.writes import Actor
 from ..listings import operations
 from ..models import Organization
@@ -85,14 +86,15 @@ def _pending(session: DbSession, claim_id: int) -> ListingClaim:
 class Approved:
     claim: ListingClaim
     contact_email_set: bool  # the organisation had no email, and now has the claimant's
+    email: OutboundMail  # the link, queued: the caller commits, then delivers it
 
 
 def approve(session: DbSession, claim_id: int, *, staff: Actor, days: int) -> Approved:
-    """Email the claimant an edit link for this organisation only, and record who approved it and when.
+    """Queue an email to the claimant with an edit link for this organisation only, record who approved it and
+    when, and, if the organisation has no email, set the claimant's through the write path.
 
-    The email goes before the commit, so a mail failure (MailFailed) leaves the claim waiting and no link
-    behind: the approval is committed here, around the email. Only then, if the organisation has no email, is the
-    claimant's set through the write path, for the caller to commit.
+    All in the caller's transaction: the email is an outbox row, delivered after the commit, so an approval that
+    is not kept sends no link, and one that is kept sends it once.
     """
     claim = _pending(session, claim_id)
     organization = claim.organization
@@ -102,38 +104,30 @@ def approve(session: DbSession, claim_id: int, *, staff: Actor, days: int) -> Ap
     claim.status, claim.decided_at, claim.decided_by = "approved", utcnow(), staff.label[:255]
     claim.token_id = link.id
     session.flush()
-    try:
-        send(
-            claim.email, f"You can now keep {organization.name}'s listing up to date", "invitation",
-            organization=organization, link=external_url("groups.enter", token=token), expires=link.expires_at,
-            claim=claim,
-        )  # fmt: skip
-    except Exception:
-        session.rollback()
-        raise
-    session.commit()
+    email = outbox.queue(
+        session, f"claim-link:{claim.id}", claim.email, f"You can now keep {organization.name}'s listing up to date",
+        "invitation", organization=organization, link=external_url("groups.enter", token=token),
+        expires=link.expires_at, claim=claim,
+    )  # fmt: skip
     if organization.email:
-        return Approved(claim=claim, contact_email_set=False)
+        return Approved(claim=claim, contact_email_set=False, email=email)
     operations.update(
         session, "organization", organization.id, {"email": claim.email}, expected_version=organization.version,
         actor=staff, action=f"claim {claim.id} approved",  # revision.action holds 32 characters
     )  # fmt: skip
-    return Approved(claim=claim, contact_email_set=True)
+    return Approved(claim=claim, contact_email_set=True, email=email)
 
 
-def decline(session: DbSession, claim_id: int, reason: Any, *, staff: Actor) -> ListingClaim:
-    """Decline with a reason, emailed to the claimant; the claim is kept. A mail failure changes nothing."""
+def decline(session: DbSession, claim_id: int, reason: Any, *, staff: Actor) -> tuple[ListingClaim, OutboundMail]:
+    """Decline with a reason, queued to email the claimant (the caller commits, then delivers); the claim is kept."""
     claim = _pending(session, claim_id)
     try:
         cleaned = v.text(2_000, required=True)(reason)
     except ValueError as exc:
         raise v.ValidationFailed({"reason": f"Give the person a reason: {exc}"}) from None
     claim.status, claim.decided_at, claim.decided_by, claim.reason = "declined", utcnow(), staff.label[:255], cleaned
-    session.flush()
-    try:
-        send(claim.email, f"Your request to manage {claim.organization.name}'s listing", "claim_declined", claim=claim)
-    except Exception:
-        session.rollback()
-        raise
-    session.commit()
-    return claim
+    email = outbox.queue(
+        session, f"claim-declined:{claim.id}", claim.email,
+        f"Your request to manage {claim.organization.name}'s listing", "claim_declined", claim=claim,
+    )  # fmt: skip
+    return claim, email

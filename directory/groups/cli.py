@@ -8,8 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..core import outbox
 from ..core.db import db
-from ..core.mail import MailFailed, external_url, send
+from ..core.mail import external_url
 from ..core.validation import ValidationFailed
 from .links import invite, live_links, revoke
 
@@ -35,16 +36,18 @@ def register(cli: click.Group) -> None:
         except ValidationFailed as exc:
             click.secho(str(exc), fg="red", err=True)
             sys.exit(1)
-        try:
-            send(
-                row.email, f"Keep {row.organization.name}'s listing up to date", "invitation",
-                organization=row.organization, link=external_url("groups.enter", token=token), expires=row.expires_at,
-            )  # fmt: skip
-        except MailFailed as exc:
-            db.session.commit()
-            click.secho(f"The link was made (id {row.id}) but not sent: {exc}", fg="red", err=True)
-            sys.exit(1)
+        email = outbox.queue(
+            db.session, f"invite:{row.id}", row.email, f"Keep {row.organization.name}'s listing up to date",
+            "invitation", organization=row.organization, link=external_url("groups.enter", token=token),
+            expires=row.expires_at,
+        )  # fmt: skip
         db.session.commit()
+        if outbox.deliver(db.session, email.id) == "failed":
+            click.secho(
+                f"The link was made (id {row.id}) but the email could not be sent yet: {email.error} "
+                "It is kept in the outbox, and the outbox job will try again.", fg="red", err=True,
+            )  # fmt: skip
+            sys.exit(1)
         click.echo(f"Sent an edit link for {row.organization.name} to {row.email} (link {row.id}).")
 
     @groups_group.command("revoke")

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 
-from ..core import mail
+from ..core import mail, outbox
 from ..core.db import db
 from . import links as groups
 from .renewals import RenewalRefused, masked, renew
@@ -26,15 +26,13 @@ def new_link() -> Any:
         db.session.rollback()
         status = exc.status if isinstance(exc, groups.TokenRefused) else 409
         return render_template("groups/new_link.html", refused=str(exc)), status
-    try:
-        mail.send(
-            row.email, f"Your new link for {row.organization.name}'s listing", "invitation",
-            organization=row.organization, link=mail.external_url("groups.enter", token=token),
-            expires=row.expires_at,
-        )  # fmt: skip
-    except mail.MailFailed:
-        db.session.rollback()  # nothing was sent, so no link is kept
-        message = "We could not send the email just now. Try again in a few minutes, or ask the directory team."
-        return render_template("groups/new_link.html", refused=message), 503
+    # Kept with the link in one transaction: a retried request finds the link just made and is refused, so the
+    # group gets one email, and the outbox job sends it later if the mail server does not answer now.
+    email = outbox.queue(
+        db.session, f"new-link:{row.id}", row.email, f"Your new link for {row.organization.name}'s listing",
+        "invitation", organization=row.organization, link=mail.external_url("groups.enter", token=token),
+        expires=row.expires_at,
+    )  # fmt: skip
     db.session.commit()
-    return render_template("groups/new_link.html", sent_to=masked(row.email), link=row)
+    delayed = outbox.deliver(db.session, email.id) == "failed"
+    return render_template("groups/new_link.html", sent_to=masked(row.email), link=row, delayed=delayed)

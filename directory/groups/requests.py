@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..core import outbox, writes
 from ..core import validation as v
-from ..core import writes
 from ..core.clock import utcnow
 from ..core.db import DbSession
-from ..core.mail import send
+from ..core.outbox import OutboundMail
 from ..core.writes import Actor
 from ..listings import operations
 from ..models import Organization, TaxonomyTerm
@@ -130,15 +130,17 @@ def approve(session: DbSession, request_id: int, *, staff: Actor) -> ListingRequ
     return request
 
 
-def decline(session: DbSession, request_id: int, reason: str, *, staff: Actor) -> ListingRequest:
-    """Decline with a reason the group is told by email; the request is kept. The email goes before the
-    commit, so when it cannot be sent (MailFailed) the request is still waiting."""
+def decline(session: DbSession, request_id: int, reason: str, *, staff: Actor) -> tuple[ListingRequest, OutboundMail]:
+    """Decline with a reason the group is told by email; the request is kept. The email is queued in the
+    outbox in this transaction (the caller commits, then delivers it), so a decline that is not kept sends nothing."""
     request = _waiting(session, request_id)
     try:
         cleaned = v.text(2_000, required=True)(reason)
     except ValueError as exc:
         raise v.ValidationFailed({"reason": f"Give the group a reason: {exc}"}) from None
     request.status, request.decided_at, request.decided_by, request.reason = "rejected", utcnow(), staff.label, cleaned
-    send(request.email, "Your request to be listed", "listing_declined", request=request)
-    session.commit()
-    return request
+    email = outbox.queue(
+        session, f"listing-declined:{request.id}", request.email, "Your request to be listed", "listing_declined",
+        request=request,
+    )  # fmt: skip
+    return request, email

@@ -24,9 +24,10 @@ from flask import (
 from flask_login import current_user
 
 from ..accounts.roles import STAFF_ROLES, actor_for, roles_required
-from ..core import mail, writes
+from ..core import outbox, writes
 from ..core.clock import utcnow
 from ..core.db import db
+from ..core.mail import external_url
 from ..core.validation import ValidationFailed
 from ..listings import checks, operations
 from ..listings import queries as listings
@@ -293,22 +294,15 @@ def invite(organization_id: int) -> Any:
         db.session.rollback()
         flash("No link was sent: " + "; ".join(exc.errors.values()), "error")
         return redirect(target, 303)
-    try:
-        mail.send(
-            row.email, f"Keep {row.organization.name}'s listing up to date", "invitation",
-            organization=row.organization, link=mail.external_url("groups.enter", token=token),
-            expires=row.expires_at,
-        )  # fmt: skip
-    except mail.MailFailed as exc:
-        groups.revoke(db.session, row.id, by="mail failure")
-        db.session.commit()
-        flash(f"The email could not be sent, so the link was withdrawn: {exc}", "error")
-        return redirect(target, 303)
+    email = outbox.queue(
+        db.session, f"invite:{row.id}", row.email, f"Keep {row.organization.name}'s listing up to date", "invitation",
+        organization=row.organization, link=external_url("groups.enter", token=token), expires=row.expires_at,
+    )  # fmt: skip
     db.session.commit()
-    flash(
-        f"Sent an edit link to {row.email}. It works once, within {current_app.config['GROUP_LINK_DAYS']} days.",
-        "success",
-    )
+    status = outbox.deliver(db.session, email.id)
+    days = current_app.config["GROUP_LINK_DAYS"]
+    flash(f"Sent an edit link to {row.email}. It works once, within {days} days." + outbox.not_sent_yet(status),
+          "error" if status == "failed" else "success")  # fmt: skip
     return redirect(target, 303)
 
 
@@ -374,15 +368,15 @@ def reject(change_id: int) -> Any:
         reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationFailed) else str(exc)
         flash(f"Not rejected: {reason}", "error")
         return redirect(url_for("groups.review_queue"), 303)
-    db.session.commit()  # rejected whether or not the email then goes
-    try:
-        mail.send(
-            change.email, f"Your change to {change.listing.name} was not published", "rejected",
-            change=change, listing=change.listing, rows=changes.diff(change),
-        )  # fmt: skip
-        flash(f"Rejected; {change.email} has been emailed your message.", "success")
-    except mail.MailFailed as exc:
-        flash(f"Rejected, but the email to the group failed: {exc}", "error")
+    email = outbox.queue(
+        db.session, f"change-rejected:{change.id}", change.email,
+        f"Your change to {change.listing.name} was not published", "rejected", change=change, listing=change.listing,
+        rows=changes.diff(change),
+    )  # fmt: skip
+    db.session.commit()
+    status = outbox.deliver(db.session, email.id)
+    flash(f"Rejected; {change.email} has been emailed your message." + outbox.not_sent_yet(status),
+          "error" if status == "failed" else "success")  # fmt: skip
     return redirect(url_for("groups.review_queue"), 303)
 
 
@@ -436,14 +430,17 @@ def _decide_listing_request(request_id: int, decision: str) -> Any:
             db.session.commit()
             flash(f"Listed {done.service_name}. It is on the directory now.", "success")
         else:
-            done = listing_requests.decline(
+            done, email = listing_requests.decline(
                 db.session, request_id, request.form.get("reason", ""), staff=actor_for(current_user)
             )
-            flash(f"Declined, and {done.email} was told why.", "success")
+            db.session.commit()
+            status = outbox.deliver(db.session, email.id)
+            flash(f"Declined, and {done.email} was told why." + outbox.not_sent_yet(status),
+                  "error" if status == "failed" else "success")  # fmt: skip
     except writes.NotFound as exc:
         db.session.rollback()
         abort(404, str(exc))
-    except (writes.NotPermitted, ValidationFailed, mail.MailFailed) as exc:
+    except (writes.NotPermitted, ValidationFailed) as exc:
         db.session.rollback()
         flash(f"Nothing was changed: {exc}", "error")
     return redirect(url_for("groups.listing_requests_queue"))

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from ..core.db import db
 from . import lease
-from .registry import recent_runs, run_job
+from .registry import JOBS, recent_runs, run_job
 from .scheduler import serve_forever, stored_jobs
 
 
@@ -39,10 +39,10 @@ def register(cli: click.Group) -> None:
         serve_forever(app, echo=click.echo)
 
     @jobs.command("once")
-    @click.argument("name", type=click.Choice(["staleness", "reminders", "scrapers", "gaps"]))
+    @click.argument("name", type=click.Choice(list(JOBS)))
     @with_appcontext
     def jobs_once(name: str) -> None:
-        """Run one job now: staleness, reminders, scrapers or gaps."""
+        """Run one job now: staleness, reminders, scrapers, gaps, imports, search-vectors or outbox."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         run = run_job(app, name, trigger="cli")
         counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts.items())) or "nothing counted"

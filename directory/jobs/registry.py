@@ -19,6 +19,7 @@ from ..core import meaning
 from ..core.clock import utcnow
 from ..core.db import DbSession, db
 from ..core.liveness import Heartbeat, this_worker, worker_gone
+from ..core.outbox import deliver_waiting
 from ..gaps.compute import NothingToCompute, compute_gaps
 from ..imports.queue import run_queued
 from ..imports.running import run_source
@@ -49,6 +50,12 @@ def _staleness() -> JobResult:
 
 def _reminders() -> JobResult:
     return JobResult(counts=send_reminders(db.session, current_app.config))
+
+
+def _outbox() -> JobResult:
+    counts = deliver_waiting(db.session, current_app.config)
+    given_up = counts.get("given_up", 0)
+    return JobResult(counts=counts, message=f"{given_up} email(s) failed every attempt." if given_up else "")
 
 
 def _scrapers() -> JobResult:
@@ -110,6 +117,7 @@ JOBS: dict[str, Callable[[], JobResult]] = {
     "gaps": _gaps,
     "imports": _queued_imports,
     "search-vectors": _search_vectors,
+    "outbox": _outbox,
 }
 # Imports write new listings in bulk, without their meaning vectors: a run that imported anything is followed
 # at once by the job that works them out, so search ranks new listings by meaning the same day.

@@ -2,6 +2,7 @@
 the schema test), and callers import models from here: ``from directory.models import Service``."""
 
 from ..core.meta import AppMeta
+from ..core.outbox import OutboundMail
 from ..core.personal_data import PersonalDataOverride
 from .accounts import User
 from .backlog import BacklogEvent, BacklogItem, GapFlag, LsoaMsoa
@@ -30,7 +31,7 @@ __all__ = [
     "AppMeta", "BacklogEvent", "BacklogItem", "Contact", "ContactOptOut", "DemandEvent", "Deprivation",
     "ExternalRecord", "FollowUp", "GapFlag", "GapRun", "GapScore", "GroupToken", "ImportEvidence", "ImportRun",
     "ImportSource", "JobRun", "LadOutline", "ListingClaim", "ListingRequest", "Location", "Lsoa", "LsoaLookup",
-    "LsoaMsoa", "MergeCandidate", "Organization", "PendingChange", "PersonalDataOverride", "Postcode", "Reminder",
-    "Revision", "Schedule", "SchedulerLease", "Service", "ServiceArea", "ServiceVector", "Synonym", "TaxonomyTerm",
-    "User", "WaitingTimeReport", "scheduler_job", "service_at_location", "service_taxonomy",
+    "LsoaMsoa", "MergeCandidate", "Organization", "OutboundMail", "PendingChange", "PersonalDataOverride", "Postcode",
+    "Reminder", "Revision", "Schedule", "SchedulerLease", "Service", "ServiceArea", "ServiceVector", "Synonym",
+    "TaxonomyTerm", "User", "WaitingTimeReport", "scheduler_job", "service_at_location", "service_taxonomy",
 ]  # fmt: skip

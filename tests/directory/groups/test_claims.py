@@ -11,7 +11,9 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from sqlalchemy import select
 
+from directory.core.outbox import OutboundMail
 from directory.core.writes import Actor
+from directory.jobs.registry import run_job
 from directory.listings import operations
 from directory.models import Organization, Revision, Service
 from directory.models.groups import GroupToken, ListingClaim
@@ -163,6 +165,7 @@ def test_approval_emails_an_edit_link_that_opens_only_that_organisation(app: Fla
 
     [message] = mailbox.wait_for(1)
     assert mailbox.recipients == [["jean@knitters.example.org"]]
+    assert message["Message-ID"].startswith(f"<mail-claim-link.{claim.id}@")  # sent through the outbox, keyed
     text, body = text_and_html(message)
     assert "Jean Ashworth" in text and "Thank you for asking to manage" in text and organization.name in body
     assert "The Blackpool directory team, 01253 000000" in text
@@ -235,18 +238,33 @@ def test_declining_emails_the_reason_and_keeps_the_claim(app: Flask, mailbox: Ma
     assert claim_form(app.test_client(), organization.id, email="chancer@example.org").status_code == 200
 
 
-def test_a_mail_failure_on_approval_changes_nothing(tmp_path: Path) -> None:
-    with built_app("sqlite", tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2) as down:
+def test_a_mail_failure_on_approval_keeps_the_link_in_the_outbox_and_the_job_sends_it_once(tmp_path: Path) -> None:
+    port = free_port()
+    with built_app("sqlite", tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2) as down:
         organization = organisation_of(down, make_listing(down))
         claim_form(down.test_client(), organization.id)
         [claim] = claims_of(down, organization.id)
         staff = staff_client(down, "admin")
         response = decide(staff, claim.id, "approve")
-        assert "Nothing was changed" in html(staff.get(response.headers["Location"])).get_text()
-        assert claims_of(down, organization.id)[0].status == "pending"
+        said = html(staff.get(response.headers["Location"])).get_text(" ")
+        assert "could not be sent just now" in said and "tried again automatically" in said
+        [approved] = claims_of(down, organization.id)
+        assert approved.status == "approved" and approved.token_id is not None
         with db_session(down) as session:
-            assert session.get_one(Organization, organization.id).email is None
-            assert session.scalars(select(GroupToken).where(GroupToken.email == CLAIM["email"])).all() == []
+            [row] = session.scalars(select(OutboundMail)).all()
+            assert (row.key, row.status, row.attempts) == (f"claim-link:{claim.id}", "failed", 1)
+            assert "Could not send email" in row.error
+
+        with smtp_mailbox(Mailbox(port)) as box:  # the mail server is back
+            assert run_job(down, "outbox", trigger="test").counts == {"sent": 1}
+            assert run_job(down, "outbox", trigger="test").counts == {}
+            [message] = box.wait_for(1)
+            assert box.recipients == [[CLAIM["email"]]]
+            assert message["Message-ID"].startswith(f"<mail-claim-link.{claim.id}@")
+            assert submit(down.test_client(), link_to(message, "/group/link/")).status_code == 302
+        with db_session(down) as session:
+            sent = session.scalars(select(OutboundMail)).one()
+            assert (sent.status, sent.attempts, sent.body_text) == ("sent", 2, "")  # the link is not kept
 
 
 def test_claim_posts_are_rate_limited_per_address(tmp_path: Path) -> None:

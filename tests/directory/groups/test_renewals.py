@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,11 @@ from sqlalchemy import select
 
 from directory.core.clock import utcnow
 from directory.groups import links as groups
+from directory.jobs.registry import run_job
 from directory.models import Organization, Service
 from directory.models.groups import GroupToken
 from tests.conftest import built_app, html
-from tests.mailbox import Mailbox, db_session, form_fields, link_to, make_listing, smtp_mailbox, submit
+from tests.mailbox import Mailbox, db_session, form_fields, free_port, link_to, make_listing, smtp_mailbox, submit
 
 pytestmark = pytest.mark.both_backends
 
@@ -87,6 +89,8 @@ def test_a_used_link_asks_for_a_new_one_that_reaches_the_listed_contact_and_work
     text = html(response).get_text(" ")
     assert "We have emailed you a new link" in text and contact not in text and f"p***@{contact.split('@')[1]}" in text
     [message] = mailbox.to(contact)
+    [row] = edit_links_to(app, contact)[1:]
+    assert message["Message-ID"].startswith(f"<mail-new-link.{row.id}@")  # sent through the outbox, keyed
     new = link_to(message, "/group/link/")
     assert submit(app.test_client(), new).status_code == 302  # it signs the contact in, for their group
     assert edit_links_to(app, contact)[-1].used_at is not None
@@ -155,3 +159,23 @@ def submit_raw(app: Flask, token: str) -> Any:
         return app.test_client().post("/group/new-link", data={"link": token})
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_a_new_link_the_mail_server_refused_is_kept_and_the_outbox_job_sends_it_once(tmp_path: Path) -> None:
+    port = free_port()
+    config = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_TIMEOUT": 2, "PUBLIC_URL": "http://directory.test"}
+    with built_app("sqlite", tmp_path, **config) as down:
+        organization_id, contact = group(down)
+        token = used_link(down, organization_id, contact)
+        response = press_new_link(down, token)
+        assert response.status_code == 200
+        text = html(response).get_text(" ")
+        assert "We have emailed you a new link" in text and "may take up to an hour" in text
+        again = press_new_link(down, token)  # the group presses again: the link is kept, so nothing more is made
+        assert again.status_code == 409 and len(edit_links_to(down, contact)) == 2
+        with smtp_mailbox(Mailbox(port)) as box:
+            assert run_job(down, "outbox", trigger="test").counts == {"sent": 1}
+            run_job(down, "outbox", trigger="test")
+            [message] = box.to(contact)
+            assert len(box.messages) == 1
+        assert submit(down.test_client(), link_to(message, "/group/link/")).status_code == 302

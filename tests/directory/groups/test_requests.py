@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from directory.core.outbox import OutboundMail
+from directory.jobs.registry import run_job
 from directory.listings import operations
 from directory.models import Service
 from directory.models.groups import ListingRequest
 from tests.conftest import built_app, csrf_token, html
-from tests.mailbox import db_session, free_port, staff_client
+from tests.mailbox import Mailbox, db_session, free_port, smtp_mailbox, staff_client
 
 pytestmark = pytest.mark.both_backends
 
@@ -83,8 +85,11 @@ def test_bad_requests_name_each_problem_and_keep_nothing(app: Any, session: Any)
     assert len(session.scalars(select(ListingRequest)).all()) == before
 
 
-def test_a_decline_that_cannot_be_emailed_leaves_the_request_waiting(tmp_path: Any) -> None:
-    with built_app("sqlite", tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2) as down:
+def test_a_decline_that_cannot_be_emailed_is_kept_and_its_email_sent_once_when_the_server_is_back(
+    tmp_path: Any,
+) -> None:
+    port = free_port()
+    with built_app("sqlite", tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2) as down:
         _submit(down.test_client(), service_name="Lunch club", email="lunch@example.org")
         staff = staff_client(down, "admin")
         row = next(tr for tr in html(staff.get("/staff/listing-requests")).select("tbody tr")
@@ -92,7 +97,15 @@ def test_a_decline_that_cannot_be_emailed_leaves_the_request_waiting(tmp_path: A
         decline = row.find_all("form")[1]
         token = decline.find("input", {"name": "csrf_token"})["value"]
         response = staff.post(decline["action"], data={"csrf_token": token, "reason": "Not a community group."})
-        assert "Nothing was changed" in html(staff.get(response.headers["Location"])).get_text()
+        said = html(staff.get(response.headers["Location"])).get_text(" ")
+        assert "Declined" in said and "could not be sent just now" in said
         with db_session(down) as session:
             request = session.scalars(select(ListingRequest).where(ListingRequest.email == "lunch@example.org")).one()
-            assert (request.status, request.reason) == ("waiting", "")
+            assert (request.status, request.reason) == ("rejected", "Not a community group.")
+            [kept] = session.scalars(select(OutboundMail)).all()
+            assert (kept.key, kept.status) == (f"listing-declined:{request.id}", "failed")
+        with smtp_mailbox(Mailbox(port)) as box:
+            assert run_job(down, "outbox", trigger="test").counts == {"sent": 1}
+            run_job(down, "outbox", trigger="test")
+            [message] = box.wait_for(1)
+            assert box.recipients == [["lunch@example.org"]] and "Not a community group." in str(message)

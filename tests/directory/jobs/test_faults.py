@@ -25,9 +25,12 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from directory.cli import cli
+from directory.core import outbox
+from directory.core.outbox import OutboundMail
 from directory.jobs import scheduler as jobs
 from directory.jobs.registry import run_job
 from directory.models import Service
+from directory.models.groups import ListingRequest
 from directory.models.imports import ImportRun, ImportSource
 from directory.models.jobs import JobRun
 from directory.models.verification import Reminder
@@ -128,6 +131,34 @@ def test_a_reminders_run_killed_between_send_and_mark_sends_no_email_twice(tmp_p
         assert sorted(received) == sorted(addresses), "every group got its reminder"
         assert set(received.values()) == {1}, f"a reminder was sent twice: {received}"
         assert _job_runs(app, "reminders")[0][0] == "died", "the killed run is marked died, not left running"
+
+
+def test_an_outbox_run_killed_between_send_and_mark_sends_no_email_twice(tmp_path: Path, backend: str) -> None:
+    held = HeldMailbox(free_port(), hold_at=3)
+    with smtp_mailbox(held) as box, built_app(backend, tmp_path, **_mail(box)) as app:
+        addresses = [f"declined{number}@group.example.org" for number in range(LISTINGS)]
+        with db_session(app) as session:  # emails whose requests ended before delivering them (or failed)
+            for address in addresses:
+                request = ListingRequest(service_name="Lunch club", organization_name="Lunch", email=address)
+                outbox.queue(session, f"listing-declined:{address}", address, "Your request", "listing_declined",
+                             request=request)  # fmt: skip
+            session.commit()
+        child = _command(_env(app, box.port), "jobs", "once", "outbox")
+        try:
+            reached = held.holding.wait(20)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            output = child.communicate(timeout=10)[0].decode()
+        assert reached, f"the third email never reached the SMTP server: {output[-2000:]}"
+        assert len(box.messages) == 3
+        with db_session(app) as session:  # the third is claimed and not marked: the crash between the two
+            assert session.scalar(select(func.count()).where(OutboundMail.status == "sending")) == 1
+
+        again = run_job(app, "outbox", trigger="test")
+        assert again.outcome == "ok" and again.counts == {"sent": LISTINGS - 3}, again.error
+        received = _received(box)
+        assert sorted(received) == sorted(addresses), "every group got its email"
+        assert set(received.values()) == {1}, f"an email was sent twice: {received}"
 
 
 def _store_a_missed_run(app: Flask) -> None:
