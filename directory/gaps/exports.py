@@ -77,9 +77,7 @@ def export_record(row: AreaRow, places: Mapping[str, str], lad_names: Mapping[st
     }
 
 
-def table_csv(
-    rows: Iterable[AreaRow], category: str, places: Mapping[str, str], lad_names: Mapping[str, str]
-) -> str:
+def table_csv(rows: Iterable[AreaRow], category: str, places: Mapping[str, str], lad_names: Mapping[str, str]) -> str:
     return _csv((export_record(row, places, lad_names) for row in rows), TABLE_COLUMNS, category)
 
 

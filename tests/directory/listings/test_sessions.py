@@ -63,8 +63,10 @@ def test_staff_enter_first_tuesday_of_the_month_and_clients_see_the_right_dates(
     assert "Next: Tue 5 Jan, 10am to midday" in card.get_text(" ", strip=True)  # a compact row shows the next one
 
 
-def test_dates_off_are_written_and_shown_as_people_write_them(signed_in: Any, make_organization: Any, session: Any) -> None:
-    """"25 December 2026" is accepted in the box for dates a session is not on, and shown back that way."""
+def test_dates_off_are_written_and_shown_as_people_write_them(
+    signed_in: Any, make_organization: Any, session: Any
+) -> None:
+    """A date written "25 December 2026" is accepted in the box for dates a session is not on, and shown so."""
     org = make_organization(name="Layton Library")
     staff = signed_in("link-worker")
     response = staff.post(
