@@ -11,7 +11,7 @@ FIELD_LABELS: dict[str, str] = {
     "cost_description": "What it costs", "referral_routes": "How people get in",
     "referral_form_url": "Referral form link", "referral_form_upload": "Referral form file",
     "delivery_modes": "How it is delivered", "accessibility": "Accessibility", "languages": "Languages",
-    "capacity": "Capacity", "locations": "Places", "service_areas": "Areas covered without a fixed place",
+    "capacity": "Taking new people?", "locations": "Places", "service_areas": "Areas covered without a fixed place",
     "schedules": "Sessions", "contacts": "Contacts", "funding_status": "Funding", "funder": "Funder",
     "funded_until": "Funded until", "organization_id": "Organisation", "status": "Status",
     "funding_notes": "Funding notes", "internal_notes": "Internal notes", "last_verified_at": "Last verified",

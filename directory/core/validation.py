@@ -216,10 +216,18 @@ def a_date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    text = " ".join(str(value).split())
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD).") from exc
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    # People write "25 December 2026" (or "25 Dec 2026"); the style guide asks pages for dates that way too.
+    for pattern in ("%d %B %Y", "%d %b %Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} is not a date: write it like 25 December 2026.")
 
 
 def a_datetime(value: Any) -> datetime | None:
@@ -241,7 +249,7 @@ def a_time(value: Any) -> time | None:
     try:
         return time.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a time (use HH:MM).") from exc
+        raise ValueError(f"{value!r} is not a time: write it like 14:30 (the 24-hour clock).") from exc
 
 
 def lad_codes(value: Any) -> list[str]:

@@ -17,9 +17,9 @@ SERVICE_STATUSES = {
     "archived": "Archived",
 }
 CAPACITY = {
-    "accepting": "Accepting referrals",
-    "waiting-list": "Waiting list",
-    "not-accepting": "Not accepting referrals",
+    "accepting": "Taking new people",
+    "waiting-list": "Taking new people onto a waiting list",
+    "not-accepting": "Not taking new people",
 }
 FUNDING_STATUSES = {
     "funded": "Funded",

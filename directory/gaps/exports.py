@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..core.csv_cells import safe_cell
@@ -37,8 +37,10 @@ def _feature_collection(features: Iterable[tuple[str, dict[str, Any]]]) -> str:
 
 
 TABLE_COLUMNS = (
+    ("place", "Place"),
     ("lsoa_code", "LSOA code"),
     ("lsoa_name", "LSOA name"),
+    ("lad_name", "Local authority name"),
     ("lad_code", "Local authority"),
     ("imd_decile", "IMD decile (1 = most deprived)"),
     ("imd_rank", "IMD rank"),
@@ -53,10 +55,14 @@ TABLE_COLUMNS = (
 )
 
 
-def export_record(row: AreaRow) -> dict[str, Any]:
+def export_record(row: AreaRow, places: Mapping[str, str], lad_names: Mapping[str, str]) -> dict[str, Any]:
+    """A row's figures, with its place and local authority named in the words the pages use (``places`` by LSOA
+    code, ``lad_names`` by authority code) beside the official codes other systems join on."""
     return {
+        "place": places.get(row.code, ""),
         "lsoa_code": row.code,
         "lsoa_name": row.name,
+        "lad_name": lad_names.get(row.lad_code, "") if row.lad_code else "",
         "lad_code": row.lad_code,
         "imd_decile": row.imd_decile,
         "imd_rank": row.imd_rank,
@@ -71,13 +77,17 @@ def export_record(row: AreaRow) -> dict[str, Any]:
     }
 
 
-def table_csv(rows: Iterable[AreaRow], category: str) -> str:
-    return _csv((export_record(row) for row in rows), TABLE_COLUMNS, category)
+def table_csv(rows: Iterable[AreaRow], category: str, places: Mapping[str, str], lad_names: Mapping[str, str]) -> str:
+    return _csv((export_record(row, places, lad_names) for row in rows), TABLE_COLUMNS, category)
 
 
-def table_geojson(rows: Iterable[AreaRow], category: str) -> str:
+def table_geojson(
+    rows: Iterable[AreaRow], category: str, places: Mapping[str, str], lad_names: Mapping[str, str]
+) -> str:
     """A FeatureCollection (WGS84) of the table's rows with their figures as properties."""
-    return _feature_collection((row.geometry, {"category": category, **export_record(row)}) for row in rows)
+    return _feature_collection(
+        (row.geometry, {"category": category, **export_record(row, places, lad_names)}) for row in rows
+    )
 
 
 AUTHORITY_COLUMNS = (

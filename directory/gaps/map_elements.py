@@ -72,16 +72,17 @@ class GapData(MacroElement):
             return known ? count + " of " + known + " (" + Math.round(100 * count / known) + "%)" : words;
           }
           function tipAuthority(p, box) {
-            line(box, "Aggregated from its " + p.l + " LSOAs" +
+            line(box, "Worked out from its " + p.l + " neighbourhoods" +
                  (p.pop === null ? "" : ", population " + p.pop.toLocaleString("en-GB")));
             line(box, "Mean gap score: " + (p.s === null ? "not scored" : Math.round(p.s) + " of 100 (" +
-                 (p.w ? "population-weighted" : "unweighted") + " mean of its LSOAs)"));
-            line(box, "LSOAs in the most deprived 10% of England: " + share(p.dn, p.dk, "not known"));
-            line(box, "LSOAs with no " + g.category + " service within " + g.radiusKm + " km: " +
+                 (p.w ? "population-weighted" : "unweighted") + " mean of its neighbourhoods)"));
+            line(box, "Neighbourhoods in the most deprived 10% of England: " + share(p.dn, p.dk, "not known"));
+            line(box, "Neighbourhoods with no " + g.category + " service within " + g.radiusKm + " km: " +
                  share(p.mn, p.mk, "not measured"));
             line(box, "Live " + g.category + " services placed here: " + p.v);
             if (p.f !== null) { line(box, "Gap flags: " + p.f); }
-            if (p.k) { line(box, "Deprivation carried from the other LSOA edition for " + p.k + " LSOAs"); }
+            if (p.k) { line(box, "Deprivation carried from the other edition of the boundaries for " + p.k +
+                            " neighbourhoods"); }
             return box;
           }
           function link(box, href, text) {
@@ -92,22 +93,22 @@ class GapData(MacroElement):
           }
           g.name = function (p) {
             var box = document.createElement("div");
-            box.textContent = p.n + " (" + p.c + "): click for its figures";
+            box.textContent = p.n + ": click for its figures";
             return box;
           };
           g.figures = function (p) {
             var box = document.createElement("div");
             box.className = "gap-figures";
             var head = document.createElement("strong");
-            head.textContent = p.n + " (" + p.c + ")";
+            head.textContent = p.n;
             box.appendChild(head);
             if (g.level === "authority") {
               tipAuthority(p, box);
-              link(box, g.authorityUrl + encodeURIComponent(p.c), "Open its map of LSOAs");
+              link(box, g.authorityUrl + encodeURIComponent(p.c), "Open its map of neighbourhoods");
               return box;
             }
             line(box, "IMD decile: " + (p.d === null ? "not known" : p.d + " of 10 (1 = most deprived)" +
-                 (p.k ? ", carried from the other LSOA edition" : "")));
+                 (p.k ? ", carried from the other edition of the boundaries" : "")));
             line(box, "Nearest " + g.category + ": " +
                  (p.m === null ? "none located" : (p.m / 1000).toFixed(1) + " km"));
             line(box, "Within " + g.radiusKm + " km: " + (p.w === null ? "-" : p.w) +

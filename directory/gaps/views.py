@@ -112,6 +112,7 @@ def _choices() -> dict[str, Any]:
         "stamp": stamp,
         "areas": areas,
         "lads": lads,
+        "lad_labels": [name for code, name, _count in areas if code in lads],  # the authorities by name, on screen
         "scope": scope,
         "level": level,
         "lsoas": lsoas,
@@ -231,15 +232,18 @@ def table() -> Any:
             radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000, **choice,
         )  # fmt: skip
     rows = _table_rows(choice)
-    if fmt == "csv":
-        return _download(table_csv(rows, choice["category"]), "text/csv", stem, "csv")
-    if fmt == "geojson":
-        return _download(table_geojson(rows, choice["category"]), "application/geo+json", stem, "geojson")
+    lad_names = {code: label for code, label, _count in choice["areas"]}
+    if fmt:
+        # The downloads name each place in the page's words, beside the codes other systems need.
+        places = {code: place.headline for code, place in name_areas(db.session, [row.code for row in rows]).items()}
+        if fmt == "csv":
+            return _download(table_csv(rows, choice["category"], places, lad_names), "text/csv", stem, "csv")
+        body = table_geojson(rows, choice["category"], places, lad_names)
+        return _download(body, "application/geo+json", stem, "geojson")
     shown = rows[:MAX_TABLE_ROWS]
     return render_template(
         "gaps/table.html", rows=shown, total=len(rows), max_rows=MAX_TABLE_ROWS, aggregated=False,
-        places=name_areas(db.session, [row.code for row in shown]),
-        lad_names={code: label for code, label, _count in choice["areas"]},
+        places=name_areas(db.session, [row.code for row in shown]), lad_names=lad_names,
         max_decile=request.args.get("max_decile", ""), min_score=request.args.get("min_score", ""),
         radius_km=float(current_app.config["GAP_RADIUS_M"]) / 1000, **choice,
     )  # fmt: skip

@@ -14,7 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from geo.authorities import authority_names as packaged_authority_names
 from geo.authorities import display_name
@@ -66,14 +67,32 @@ def headline(authority: str, sectors: Iterable[str], ons_name: str = "") -> str:
     return "A neighbourhood not in the loaded data"
 
 
+_NAMES = "place_names.authority_names"  # their key in ``session.info``
+
+
 def authority_names(session: DbSession) -> dict[str, str]:
     """Local authority names by code: from the loaded deprivation files, else the ONS LSOA lookup, else the
-    packaged official list (boundaries may be loaded without either)."""
+    packaged official list (boundaries may be loaded without either).
+
+    Read once per transaction: a page names areas in several places (the choices, the rows, the backlog's
+    items), and each used to read both tables again. The copy is dropped when the transaction ends, so names
+    loaded by an import are seen by the next request. Callers must not change the dict they get.
+    """
+    kept = session.info.get(_NAMES)
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
     names = dict(packaged_authority_names())
     for model in (LsoaLookup, Deprivation):  # the later wins
         found = session.execute(select(model.lad_code, func.max(model.lad_name)).group_by(model.lad_code))
         names.update({str(code): display_name(str(name)) for code, name in found if code and name})
+    session.info[_NAMES] = names
     return names
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_authority_names(session: Session, *_args: object) -> None:
+    session.info.pop(_NAMES, None)
 
 
 def _chunks(codes: list[str]) -> Iterable[list[str]]:

@@ -17,6 +17,7 @@ from ..core.clock import utcnow
 from ..core.db import db
 from ..core.labels import field_label
 from ..core.meta import read_meta
+from ..core.validation import a_date
 from ..gaps import views as gaps_views
 from ..gaps.editions import shown_release
 from ..groups import changes, claim_views, links, renewal_views, service_views
@@ -84,10 +85,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["authority_name"] = authority_name
+    app.jinja_env.filters["written_date"] = written_date
 
     @app.context_processor
     def _demo() -> dict[str, Any]:
         return {"demo_label": _demo_label()}
+
+
+def written_date(value: Any) -> str:
+    """A stored date ("2026-12-25") as a page writes it ("25 December 2026"); anything else as it is."""
+    try:
+        return a_date(value).strftime("%-d %B %Y") if value else ""  # type: ignore[union-attr]
+    except ValueError:
+        return str(value)
 
 
 def _freshness(verified_at: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -79,6 +80,27 @@ def test_the_map_draws_polygons_and_markers_with_no_network_beyond_loopback(
     assert errors == [] and refused == []
 
 
+def test_an_areas_tooltip_and_figures_name_the_place_without_its_code(
+    gap_site: LiveSite, new_context: Callable[..., BrowserContext]
+) -> None:
+    """Issue 22: a community development worker hovering or clicking an area reads its name, never a code."""
+    context = new_context("community-development", viewport=SCREEN)
+    loopback_only(context, gap_site)
+    page = context.new_page()
+    page.goto(MAP)
+    assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
+    area = page.locator(".folium-map path.leaflet-interactive").nth(1)  # the middle area: no marker over it
+    area.hover()
+    tooltip = page.locator(".leaflet-tooltip:not(.gap-place-label)")  # not the authority's own label
+    tooltip.wait_for()
+    assert tooltip.inner_text() == "Blackpool, around FY4 1: click for its figures"
+    area.click()
+    figures = page.locator(".leaflet-popup-content .gap-figures")
+    figures.wait_for()
+    assert figures.locator("strong").inner_text() == "Blackpool, around FY4 1"
+    assert not re.search(r"E0\d{7}|LSOA", figures.inner_text()), figures.inner_text()
+
+
 def test_a_hostile_service_name_in_a_popup_stays_text(
     gap_site: LiveSite, new_context: Callable[..., BrowserContext], tmp_path: Path
 ) -> None:
@@ -130,8 +152,8 @@ def test_the_map_of_local_authorities_draws_and_opens_an_authoritys_own_map(
     blackpool.click()
     figures = page.locator(".leaflet-popup-content .gap-figures")
     figures.wait_for()
-    assert "Aggregated from its" in figures.inner_text() and figures.locator("img").count() == 0
-    figures.get_by_role("link", name="Open its map of LSOAs").click()
+    assert "Worked out from its" in figures.inner_text() and figures.locator("img").count() == 0
+    figures.get_by_role("link", name="Open its map of neighbourhoods").click()
     page.wait_for_url("**/gaps/map?category=carers&la=*")
     assert wait_for(page, "() => document.querySelectorAll('.folium-map path.leaflet-interactive').length >= 3")
     assert errors == [] and refused == []
@@ -203,10 +225,10 @@ def test_clicking_an_area_opens_its_figures_and_a_link_to_its_page(
     figures = page.locator(".leaflet-popup-content .gap-figures")
     figures.wait_for()
     text = figures.inner_text()
-    code = next(c for c in gap_world.CODES if c in text)
     assert "IMD decile" in text and "Gap score" in text and "Nearest Carers" in text
     link = figures.get_by_role("link", name="Open the area page")
-    assert link.get_attribute("href") == f"/gaps/areas/{code}"
+    code = link.get_attribute("href").removeprefix("/gaps/areas/")
+    assert code in gap_world.CODES and code not in text  # the link holds the code; the words do not
     link.click()
     page.wait_for_url(f"**/gaps/areas/{code}")
 

@@ -54,7 +54,9 @@ def test_the_area_page_is_headed_by_the_place_people_know_with_the_ons_name_seco
     page = html(staff.get(f"/gaps/areas/{CODES[1]}"))
     assert page.find("h1").get_text() == "Blackpool, around FY4 1"
     assert page.title.get_text().startswith("Blackpool, around FY4 1")
-    assert page.find("p", class_="area-ons-name").get_text() == f"LSOA Gapton 001B, {CODES[1]} (2011 boundaries)"
+    official = page.find(class_="area-ons-name").find("details")  # one click away: closed until opened
+    assert not official.has_attr("open") and official.summary.get_text() == "Official area code"
+    assert official.get_text(" ", strip=True) == f"Official area code LSOA Gapton 001B, {CODES[1]} (2011 boundaries)"
     assert not ONS_CODE.search(page.find("h1").get_text() + page.title.get_text())
 
 
@@ -117,14 +119,16 @@ def test_the_gap_table_names_areas_and_authorities(staff: FlaskClient) -> None:
     page = html(staff.get("/gaps/table?la=E06000009&category=carers"))
     rows = page.select("table.gap-table tbody tr")
     assert [r.find_all("td")[1].find("a").get_text() for r in rows] == ["Blackpool, around FY4 1"] * 3
-    assert [r.find_all("td")[1].find("span").get_text() for r in rows][0] == f"LSOA Gapton 001B, {CODES[1]}"
+    official = rows[0].find_all("td")[1].find("details")
+    assert not official.has_attr("open") and official.summary.get_text() == "Official area code"
+    assert official.get_text(" ", strip=True) == f"Official area code LSOA Gapton 001B, {CODES[1]}"
     assert {r.find_all("td")[2].get_text() for r in rows} == {"Blackpool"}
 
 
 def test_the_gap_map_names_each_area_as_people_know_it(staff: FlaskClient) -> None:
     data = map_data(html(staff.get("/gaps/map?la=E06000009&category=carers")))
     names = {f["properties"]["c"]: f["properties"]["n"] for f in data["areas"]["features"]}
-    assert names == dict.fromkeys(CODES, "Blackpool, around FY4 1")  # the popup adds the code, in brackets
+    assert names == dict.fromkeys(CODES, "Blackpool, around FY4 1")  # the code is not shown
 
 
 def test_without_deprivation_the_area_page_says_so_in_words(tmp_path: Path, backend: str) -> None:
@@ -162,11 +166,13 @@ def test_backlog_items_are_named_by_place_and_say_nothing_false_about_msoas(tmp_
         summary = html(client.get(f"/backlog/{item_id}/summary"))
         area = html(client.get(f"/gaps/areas/{CODES[1]}"))
     assert item.find("h1").get_text() == "Carers in Blackpool, around FY4 1"
-    assert item.find("p", class_="item-ref").get_text() == f"Backlog item {item_id} · LSOA Gapton 001B, {CODES[1]}"
+    assert item.find("p", class_="item-ref").get_text() == f"Backlog item {item_id}"
+    official = item.find("p", class_="item-ref").find_next_sibling("details")
+    assert official.get_text(" ", strip=True) == f"Official area code LSOA Gapton 001B, {CODES[1]}"
     facts = {dt.get_text(): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in item.select("dl.facts dt")}
     assert facts["Local authorities"] == "Blackpool" and "MSOAs" not in " ".join(facts)
     assert "Not known" not in item.get_text() and "not loaded" not in item.get_text()
-    assert facts["Neighbourhoods"] == f"Blackpool, around FY4 1 LSOA Gapton 001B, {CODES[1]}"
+    assert facts["Neighbourhoods"] == f"Blackpool, around FY4 1 Official area code LSOA Gapton 001B, {CODES[1]}"
     card = board.select_one("li.backlog-card h3").get_text(strip=True)
     assert card == "Carers in Blackpool, around FY4 1"
     assert listed.select("tbody tr")[0].find_all("td")[3].find(string=True).strip() == "Blackpool, around FY4 1"

@@ -110,7 +110,7 @@ def test_the_hostile_authority_name_stays_data(staff: FlaskClient) -> None:
     assert "<img" not in script and "\\u003cimg src=x onerror=alert(1)\\u003e" in script
     assert "innerHTML" not in script and not page.find("img", src="x")
     options = [label.get_text() for label in page.select("fieldset.authority-choice label")]
-    assert options == [f"{LA_NAME} ({LAD}, 3 areas)"]  # escaped by the template, read back as text
+    assert options == [f"{LA_NAME} (3 neighbourhoods)"]  # escaped by the template, read back as text
 
 
 def test_an_authority_links_to_its_own_map_of_lsoas(staff: FlaskClient) -> None:
@@ -129,7 +129,7 @@ def test_a_map_of_more_lsoas_than_the_setting_is_aggregated_automatically(
     page, _script, data = map_data(staff.get(f"/gaps/map?la={LAD}&category=carers"))
     assert data["level"] == "authority"
     note = " ".join(page.find("p", role="note").get_text().split())
-    assert "3 LSOAs are more than one map shows (2): choose fewer authorities" in note
+    assert "3 neighbourhoods are more than one map shows (2): choose fewer authorities" in note
     # Asking for each LSOA does not override the limit on a map ...
     _page, _script, data = map_data(staff.get(f"/gaps/map?la={LAD}&category=carers&level=lsoa"))
     assert data["level"] == "authority"
@@ -144,11 +144,11 @@ def test_the_table_aggregated_to_authorities_and_its_downloads(staff: FlaskClien
     page = html(staff.get("/gaps/table?scope=england&category=carers"))
     (row,) = page.select("table.gap-authorities tbody tr")
     cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
-    assert cells[0] == "1" and cells[1].startswith(f"{LA_NAME} {LAD}")
+    assert cells[0] == "1" and cells[1] == f"{LA_NAME} · map"  # the name, not its code
     assert cells[2:] == [
         "3",
         "4,500",
-        f"{MEAN_CARERS:.0f} (population-weighted, 3 LSOAs)",
+        f"{MEAN_CARERS:.0f} (population-weighted, 3 neighbourhoods)",
         "1 of 3",
         "0 of 3",
         "1",
@@ -165,6 +165,15 @@ def test_the_table_aggregated_to_authorities_and_its_downloads(staff: FlaskClien
     (feature,) = geojson["features"]
     assert feature["geometry"]["type"] == "Polygon" and feature["properties"]["lad_name"] == LA_NAME
     assert feature["properties"]["level"] == "local authority" and feature["properties"]["no_service"] == 0
+
+
+def test_the_area_export_names_places_and_a_hostile_name_stays_inert(staff: FlaskClient) -> None:
+    exported = staff.get(f"/gaps/table?la={LAD}&level=lsoa&category=carers&format=csv").get_data(as_text=True)
+    records = list(csv.DictReader(io.StringIO(exported)))
+    assert len(records) == 3
+    for record in records:  # the place is named from the (hostile) authority name: a spreadsheet will not run it
+        assert record["Place"].startswith("'" + LA_NAME + ", around FY4 1"), record["Place"]
+        assert record["Local authority name"] == "'" + LA_NAME and record["Local authority"] == LAD
 
 
 def test_bad_scope_or_level_is_refused(staff: FlaskClient) -> None:

@@ -168,6 +168,10 @@ def test_the_csv_export_is_safe_from_formulas(staff: FlaskClient) -> None:
     assert [r["LSOA code"] for r in rows] == [CODES[1], CODES[0], CODES[2]]
     assert rows[2]["LSOA name"] == "'" + NAMES[2]
     assert rows[0]["Gap score"] == "49.1" and rows[0]["Nearest service (km)"] == "1.0"
+    # Each place in the page's words beside its codes (other systems join on the codes).
+    assert [(r["Place"], r["Local authority name"], r["Local authority"]) for r in rows] == [
+        ("Blackpool, around FY4 1", "Blackpool", "E06000009")
+    ] * 3
 
 
 def test_the_geojson_export_is_a_feature_collection(staff: FlaskClient) -> None:
@@ -177,6 +181,7 @@ def test_the_geojson_export_is_a_feature_collection(staff: FlaskClient) -> None:
     first = data["features"][0]
     assert first["geometry"]["type"] == "Polygon" and first["properties"]["lsoa_code"] == CODES[1]
     assert first["properties"]["score"] == 49.1 and first["properties"]["category"] == "carers"
+    assert first["properties"]["place"] == "Blackpool, around FY4 1" and first["properties"]["lad_name"] == "Blackpool"
 
 
 def test_the_area_page_explains_the_score_and_lists_nearby_services(staff: FlaskClient) -> None:

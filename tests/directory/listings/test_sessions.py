@@ -63,6 +63,34 @@ def test_staff_enter_first_tuesday_of_the_month_and_clients_see_the_right_dates(
     assert "Next: Tue 5 Jan, 10am to midday" in card.get_text(" ", strip=True)  # a compact row shows the next one
 
 
+def test_dates_off_are_written_and_shown_as_people_write_them(
+    signed_in: Any, make_organization: Any, session: Any
+) -> None:
+    """A date written "25 December 2026" is accepted in the box for dates a session is not on, and shown so."""
+    org = make_organization(name="Layton Library")
+    staff = signed_in("link-worker")
+    response = staff.post(
+        "/staff/services/new",
+        data={
+            "csrf_token": csrf_token(staff, "/staff/services/new"), "organization_id": str(org.id),
+            "name": "Story time", "categories": ["loneliness"], "gender": "any", "capacity": "accepting",
+            "funding_status": "funded", "status": "active", "is_free": "yes",
+            "schedules-0-byday": "SA", "schedules-0-opens_at": "10:00",
+            "schedules-0-except_dates": "26 December 2026, 2 Jan 2027",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, html(response).get_text()
+    service_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    [row] = session.query(Schedule).filter_by(service_id=service_id).all()
+    assert row.except_dates == ["2026-12-26", "2027-01-02"]
+    form = html(staff.get(f"/staff/services/{service_id}/edit"))
+    box = form.find("input", id="schedules-0-except_dates")
+    assert box["value"] == "26 December 2026, 2 January 2027"
+    assert form.find(id="schedules-0-except_dates-hint").get_text(strip=True) == (
+        "Write each date like 25 December 2026, separated by commas."
+    )
+
+
 def test_an_unchanged_save_and_a_restore_keep_every_rule_field(signed_in: Any, make_service: Any, session: Any) -> None:
     service = make_service(
         name="Fortnightly walk",
