@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from directory import create_app  # noqa: E402
 from directory.accounts.users import create_user  # noqa: E402
+from directory.core.clock import utcnow  # noqa: E402
 from directory.core.db import db  # noqa: E402
 from directory.core.writes import Actor  # noqa: E402
 from directory.jobs.registry import run_job  # noqa: E402
@@ -52,6 +53,7 @@ from directory.models.verification import FollowUp  # noqa: E402
 from directory.ops.database import init_database  # noqa: E402
 from directory.search.engine import search  # noqa: E402
 from directory.search.query import parse_query  # noqa: E402
+from directory.verification.likelihood import closure_likelihoods, closure_rate  # noqa: E402
 from tests.mailbox import link_to, smtp_mailbox  # noqa: E402
 from tests.mailbox import submit as submit_form  # noqa: E402
 
@@ -167,6 +169,8 @@ class Week:
     calls: int
     hidden_running: int
     emails: int
+    calls_closed: int = 0  # calls that found the listing closed
+    closure_rate: float = 0.0  # the yearly closure rate the product measured that week
     dead_why: dict[str, int] = field(default_factory=dict)  # running listings not shown live, by how they show
     live_why: dict[str, int] = field(default_factory=dict)  # closed listings shown live, by their open evidence
 
@@ -184,6 +188,8 @@ class Simulation:
         self.answers: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # day -> (listing, kind, path)
         self.feedback: dict[int, list[int]] = defaultdict(list)  # day -> service ids a person found closed
         self.calls = 0
+        self.calls_closed = 0
+        self.call_log: list[tuple[str, float, bool]] = []  # (shown live or out of sight, P(closed), found closed)
         self.emails = 0
         self.seen_messages = 0
         self.weeks: list[Week] = []
@@ -382,14 +388,35 @@ class Simulation:
             service_id = int(tr.find("a")["href"].rstrip("/").split("/")[-1])
             truth = self.truths[index[service_id]]
             state = truth.state(day)
+            self._note_call(service_id, state)
             form = tr.find("form")
             data = {"csrf_token": form.find("input", {"name": "csrf_token"})["value"], "note": "", "weeks": ""}
             if state == "running":
                 data.update(resolution="still-running", weeks=str(truth.wait_weeks))
             else:
                 data["resolution"] = "paused" if state == "paused" else "closed"
-            client.post(form["action"], data=data)
+                self.calls_closed += state == "closed"
+            response = client.post(form["action"], data=data)
+            if data["resolution"] == "closed":
+                # "Closed" takes the listing out of search, so the queue asks first: staff press "Yes" on that page
+                confirm = BeautifulSoup(response.data, "html.parser").find("form", action=form["action"])
+                fields = {i["name"]: i.get("value", "") for i in confirm.find_all("input") if i.get("name")}
+                assert fields.get("confirmed") == "yes", "the queue no longer asks before closing: update the bench"
+                client.post(form["action"], data=fields)
             self.calls += 1
+
+    def _note_call(self, service_id: int, state: str) -> None:
+        """What staff knew when they picked up the phone: was the listing still shown as live, and how likely did
+        the product think a closure was (its calibration, against what the call found)."""
+        with self.app.app_context():
+            status = db.session.get_one(Service, service_id).status
+            sunk = db.session.scalar(
+                select(FollowUp.id).where(FollowUp.service_id == service_id, FollowUp.resolved_at.is_(None),
+                                          FollowUp.sunk_at.is_not(None))
+            )  # fmt: skip
+            probability = closure_likelihoods(db.session, [service_id], now=utcnow())[service_id].probability
+        shown = "out of sight" if status == "closed" or sunk is not None else "shown live"
+        self.call_log.append((shown, probability, state == "closed"))
 
     # --- the figures -------------------------------------------------------------------------------------------
 
@@ -403,6 +430,7 @@ class Simulation:
         wrong = [r.service.id for r in live if self.truths[index[r.service.id]].state(day) == "closed"]
         false_live = len(wrong)
         with self.app.app_context():
+            measured = closure_rate(db.session, now=now)
             open_reasons: dict[int, set[str]] = defaultdict(set)
             for service_id, reason in db.session.execute(
                 select(FollowUp.service_id, FollowUp.reason).where(
@@ -429,9 +457,10 @@ class Simulation:
             median_wait_days=statistics.median(ages) if ages else None,
             current_wait_share=sum(a <= 90 for a in ages) / len(live) if live else 0.0,
             false_dead=len(dead) / len(running) if running else 0.0, calls=self.calls, hidden_running=len(hidden),
-            emails=self.emails, dead_why=dict(why), live_why=dict(live_why),
+            emails=self.emails, dead_why=dict(why), live_why=dict(live_why), calls_closed=self.calls_closed,
+            closure_rate=measured,
         )  # fmt: skip
-        self.calls = 0
+        self.calls = self.calls_closed = 0
         self.emails = 0
         return result
 
@@ -460,8 +489,22 @@ def summary(weeks: list[Week], label: str) -> str:
         f"mean {statistics.mean(medians) if medians else math.nan:.0f}",
         f"waits ≤ 90 days min {min(w.current_wait_share for w in late):.0%}",
         f"calls a week max {max(w.calls for w in weeks)}, mean {statistics.mean(w.calls for w in weeks):.1f}",
+        f"calls that found a closure {sum(w.calls_closed for w in weeks)} of {sum(w.calls for w in weeks)}",
+        f"emails a week mean {statistics.mean(w.emails for w in weeks):.0f}",
+        f"closure rate measured at the end {weeks[-1].closure_rate:.0%}",
     ]
     return f"{label}: " + "; ".join(parts)
+
+
+def calibration(log: list[tuple[str, float, bool]]) -> str:
+    """The calls by what the listing showed and the closure chance the product gave it, against what they found."""
+    lines = ["calls: shown as | P(closed) the product gave | calls | found closed"]
+    for shown in ("shown live", "out of sight"):
+        for low, high in ((0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.8), (0.8, 1.01)):
+            picked = [closed for s, p, closed in log if s == shown and low <= p < high]
+            if picked:
+                lines.append(f"  {shown} | {low:.0%}-{min(high, 1):.0%} | {len(picked)} | {sum(picked)}")
+    return "\n".join(lines)
 
 
 def _setting(pair: str) -> tuple[str, Any]:
@@ -511,6 +554,7 @@ def main() -> None:
         print(f"\n{label}: {time.perf_counter() - started:.0f} s", flush=True)
         print(table(weeks, label) if args.markdown else "\n".join(str(w) for w in weeks))
         print(summary(weeks, label), flush=True)
+        print(calibration(simulation.call_log), flush=True)
 
 
 if __name__ == "__main__":

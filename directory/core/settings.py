@@ -97,6 +97,13 @@ SETTINGS: dict[str, Setting] = {
         35,
         int,
     ),
+    "REMINDER_ROUND_LIKELIHOOD": Setting(
+        "percent: a group's next round of reminders starts once the chance that its listing closed since the last"
+        " check reaches this, at the closure rate the directory measures (sooner where listings close more often),"
+        " but never later than REMINDER_REPEAT_DAYS",
+        2.0,
+        float,
+    ),
     "REMINDER_KEEP_ASKING_DAYS": Setting(
         "days between further reminders to a listing already queued for a call, until the group answers or staff"
         " check (0: none after the last step)",

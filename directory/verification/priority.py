@@ -135,11 +135,12 @@ def closed_probability(
     signposted: int = 0,
     unanswered_ratio: float = UNANSWERED_RATIO,
     rates: Mapping[str, float] = RATES,
+    yearly_close: float = YEARLY_CLOSE,
 ) -> float:
     """P(the listing has closed) from the same evidence as :func:`wrong_probability`, starting from the yearly
-    closure rate, less likely with each sign of life since the last check (waits heard, signpostings with no
-    report after them)."""
-    odds = _prior(days_since_check, YEARLY_CLOSE)
+    closure rate (measured: ``likelihood.closure_rate``), less likely with each sign of life since the last check
+    (waits heard, signpostings with no report after them)."""
+    odds = _prior(days_since_check, yearly_close)
     odds /= 1 - odds
     odds = _with_evidence(odds, set(evidence), CLOSURE_RATIO, rates)
     odds *= unanswered_ratio**unanswered_reminders

@@ -1,10 +1,11 @@
 """Which listings staff should check first: where a wrong listing would do most harm.
 
-expected harm = P(wrong) × use × deprivation reached, where
+expected harm = P(wrong, weighed) × use × deprivation reached, where
 - P(wrong) is how likely the listing is wrong as it is shown now, from the kind, number and age of the evidence
-  (``priority.py``): for a listing shown as running, that something about it changed or it closed; for one the
-  evidence already sank or took out of search, that it is running after all (1 − P(closed), ``likelihood.py``),
-  so a call goes where it would change what link workers see;
+  (``priority.py``): for a listing shown as running, that it closed (``likelihood.py``) in full, plus
+  ``DETAIL_HARM`` (a quarter) of the further chance that only a detail changed; for one the evidence already sank
+  or took out of search, that it is running after all (1 − P(closed)), so a call goes where it would change what
+  link workers see;
 - use is 1 + ln(1 + signpostings in the last year) (searches are not recorded per listing, signpostings are);
 - deprivation reached is (11 − the most deprived IMD decile among the LSOAs the service is in or covers) / 10,
   so decile 1 counts 1.0 and decile 10 counts 0.1 (0.5 when no deprivation figures are loaded);
@@ -33,6 +34,10 @@ from .likelihood import closure_likelihoods, outcome_rates, reply_rate, unanswer
 from .priority import questions, unanswered_ratio, wrong_probability
 
 UNKNOWN_DEPRIVATION = 0.5
+# A person sent to a closed group has lost a trip and their trust; a changed detail (a new phone number, a moved
+# session) mostly costs a second call. So for a listing shown as running, a closure weighs in full and the rest of
+# the chance it is wrong at this share: calls go first where a closure is likeliest.
+DETAIL_HARM = 0.25
 # A listing that cannot be emailed is settled only by a call (reminders settle the others sooner or later), so a call
 # to it is worth this much more than one to an equally doubtful listing that can still answer by email.
 UNREACHABLE = 2.0
@@ -120,8 +125,12 @@ def prioritised(
         hidden = service.status == "closed" or any(f.sunk_at or f.reason == "reported-stopped" for f in evidence)
         if hidden:
             probability = 1 - closure[service_id].probability  # hidden or sunk: wrong if it is running
+            weighed = probability
+        else:
+            closed = min(closure[service_id].probability, probability)
+            weighed = closed + DETAIL_HARM * (probability - closed)
         count = int(signposted.get(service_id, 0))
-        harm = probability * (1 + math.log1p(count)) * deprivation
+        harm = weighed * (1 + math.log1p(count)) * deprivation
         if "no-email" in reasons_of(evidence) and not hidden:
             harm *= UNREACHABLE  # no reminder will settle it: only a call can
         reasons = tuple(dict.fromkeys(f.reason for f in evidence))

@@ -30,6 +30,7 @@ from ..models.verification import ContactOptOut, FollowUp, Reminder
 from .batches import batch_size, id_batches, reminded_ids
 from .contacts import first_address, normal_address
 from .follow_ups import queue_follow_up
+from .likelihood import closure_rate
 from .waits import keep_asking_due, reminder_due_days, sooner
 
 # Reminders are never closer together than this, even when a job catches up after days off.
@@ -255,15 +256,17 @@ def send_reminders(
     """
     now = now or utcnow()
     offsets = reminder_offsets(config)
+    yearly_close = closure_rate(session, now=now)
+    due_days = reminder_due_days(config, offsets, yearly_close)
     counts: Counter[str] = Counter()
     for ids in id_batches(session, reminded_ids(), batch_size(config, batch)):
         listings = _read_batch(session, ids)
         doubted = sooner(
             session, [x.id for x in listings if not x.hidden and (x.sent.get(("freshness", x.cycle)) or x.evidence)],
-            config, now=now,
+            config, now=now, yearly_close=yearly_close,
         )  # fmt: skip
         for listing in listings:
-            _remind(session, listing, config, offsets, now, counts, listing.id in doubted)
+            _remind(session, listing, config, offsets, now, counts, listing.id in doubted, due_days)
         session.commit()
     return dict(counts)
 
@@ -276,13 +279,14 @@ def _remind(
     now: datetime,
     counts: Counter[str],
     doubted: bool = False,
+    due_days: int | None = None,
 ) -> None:
     counts["checked"] += 1
     if listing.stopped_reported:
         counts["waiting_for_staff"] += 1
         return
     cycle = listing.cycle
-    due = listing.cycle_start + timedelta(days=reminder_due_days(config, offsets))
+    due = listing.cycle_start + timedelta(days=reminder_due_days(config, offsets) if due_days is None else due_days)
     ended = listing.funded_until
     if ended is not None and listing.cycle_start.date() < ended <= now.date():
         # Its funding ended since the last check: a round starts that day (is it carrying on?), and each silence

@@ -53,11 +53,14 @@ def test_deprivation_staleness_and_signposting_order_the_queue(app: Any, make_se
     names = [p.follow_up.service.name for p in queue if p.follow_up.service.name in {
         "Deprived and stale", "Deprived, fresh", "Affluent and stale", "Unknown area, busy"}]  # fmt: skip
     # P(wrong): checked 540 days ago, prior 1 − 2^(−540/365) ≈ 0.641, odds 1.78 × 6 (details wrong) → 0.915;
-    # checked 30 days ago, prior ≈ 0.055, odds 0.059 × 6 → 0.26. Harm = P × (1 + ln(1 + signposted)) × deprivation:
-    # busy 0.915 × 4.04 × 0.5 ≈ 1.85; deprived stale 0.915 × 1 × 1.0; deprived fresh 0.26 × 1.0; affluent 0.915 × 0.2
-    assert names == ["Unknown area, busy", "Deprived and stale", "Deprived, fresh", "Affluent and stale"]
+    # checked 30 days ago, prior ≈ 0.055, odds 0.059 × 6 → 0.26. P(closed) is the age alone (a detail reported wrong
+    # says nothing of a closure): 1 − 0.8^(540/365) ≈ 0.281 and 1 − 0.8^(30/365) ≈ 0.018. Weighed: the closure in
+    # full and a quarter of the rest (DETAIL_HARM): 0.281 + 0.25 × 0.634 ≈ 0.440 and 0.018 + 0.25 × 0.242 ≈ 0.079.
+    # Harm = that × (1 + ln(1 + signposted)) × deprivation: busy 0.440 × 4.04 × 0.5 ≈ 0.89; deprived stale 0.440 × 1.0;
+    # affluent stale 0.440 × 0.2 ≈ 0.088; deprived fresh 0.079 × 1.0
+    assert names == ["Unknown area, busy", "Deprived and stale", "Affluent and stale", "Deprived, fresh"]
     top = next(p for p in queue if p.follow_up.service.name == "Deprived and stale")
-    assert top.decile == 1 and abs(top.harm - 0.915) < 0.002 and "reaches IMD decile 1" in top.reasons
+    assert top.decile == 1 and abs(top.harm - 0.440) < 0.002 and "reaches IMD decile 1" in top.reasons
     assert "91% likely wrong" in top.reasons and "details-wrong" in top.reasons
 
 
@@ -126,3 +129,30 @@ def test_a_listing_no_reminder_can_settle_is_called_before_an_equally_doubtful_o
     rows = [tr.get_text(" ", strip=True) for tr in page.select("tbody tr")]
     order = [name for text in rows for name in ("Ended, cannot be emailed", "Ended, can be emailed") if name in text]
     assert order == ["Ended, cannot be emailed", "Ended, can be emailed"]  # the older evidence no longer wins the tie
+
+
+def test_a_likely_closure_is_called_before_a_likely_changed_detail(make_service: Any, session: Any) -> None:
+    """A closed group shown as running sends people to a locked door; a changed detail mostly costs a second call.
+    So a listing silent through eight reminders comes before an older one a link worker said has a wrong detail,
+    though the older one is likelier to be wrong in some way."""
+    from directory.models.verification import Reminder
+    from directory.verification.follow_ups import open_follow_ups
+
+    now = utcnow()
+    detail = make_service(name="Old, a detail wrong", last_verified_at=(now - timedelta(days=500)).isoformat())
+    checked = (now - timedelta(days=60)).replace(microsecond=0)
+    silent = make_service(name="Silent through eight reminders", last_verified_at=checked.isoformat())
+    report_from_listing(session, detail.id, "details-wrong", "", reported_by="staff: t@example.org")
+    session.add_all(
+        Reminder(service_id=silent.id, kind="freshness", cycle=checked.isoformat(), sequence=n,
+                 email="group@example.org", status="sent", sent_at=now - timedelta(days=50 - 6 * n))
+        for n in range(1, 9)
+    )  # fmt: skip
+    queue_follow_up(session, silent.id, "no-reply", cycle=checked.isoformat(), detail="8 reminders unanswered")
+    session.commit()
+    queue = prioritised(session, open_follow_ups(session), {}, now=now)
+    rows = {p.follow_up.service.name: p for p in queue}
+    older, quiet = rows["Old, a detail wrong"], rows["Silent through eight reminders"]
+    assert older.probability > quiet.probability  # likelier wrong in some way (91% against 76%) ...
+    names = [p.follow_up.service.name for p in queue]
+    assert names.index("Silent through eight reminders") < names.index("Old, a detail wrong")  # ... called second

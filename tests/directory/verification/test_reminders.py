@@ -54,6 +54,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, backend: str, mailbox: Mailbox
         "PUBLIC_URL": "http://directory.test",
         "MAIL_CONTACT": "Blackpool directory team, 01253 000000",
         "REMINDER_REPEAT_DAYS": 152,  # these tests follow the 180-day schedule (issue 15: test_freshness.py)
+        "REMINDER_ROUND_LIKELIHOOD": 0,  # on fixed days, whatever closures other tests record (test_closure_rate.py)
         "REMINDER_KEEP_ASKING_DAYS": 0,
         "REMINDER_SOONER_LIKELIHOOD": 101,  # nor ask doubted listings sooner (test_decay.py)
         "REMINDER_DAYS_BEFORE_DUE": "28,14,0",
