@@ -22,13 +22,14 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select
 
 from ..core.db import DbSession
 from ..core.writes import Actor
-from ..listings import bulk_write, search_index
+from ..listings import bulk_write, operations, search_index
 from ..models import Location, Organization, Revision, Service, service_at_location
 from ..models.imports import ExternalRecord
 from . import staging
@@ -66,6 +67,17 @@ def publish(
         shown = bulk_write.show(session, "organization", piece, {"archived": False}, actor)
         left += [("organisation", i) for i in sorted(set(piece) - shown)]
     return left
+
+
+def report_wait(session: DbSession, service_id: int, weeks: int, reported: datetime | None, *, actor: Actor) -> None:
+    """A record's wait (from ``record_values.wait_of``) for its listing, unless the listing's latest says the same."""
+    service = session.get(Service, service_id)
+    if service is None:  # pragma: no cover - listings are archived, never deleted
+        raise ValueError(f"the listing {service_id} it was imported as has gone")
+    latest = service.latest_wait
+    if latest is not None and latest.weeks == weeks and (reported is None or latest.reported_at >= reported):
+        return
+    operations.report_waiting_time(session, service.id, weeks, source="import", actor=actor, reported_at=reported)
 
 
 def take_back(session: DbSession, source_id: int, run_id: int, *, new_places_from: int | None = None,

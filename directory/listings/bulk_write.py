@@ -16,7 +16,7 @@ few multi-row statements instead. Nothing is given up:
   publishes its new listings all at once later (``imports.publish``); the revisions still hold the listing
   as it will be published.
 
-Changes to many existing listings at once are ``operations.update_many`` (optimistic locking is the write path's).
+Changes to many existing listings at once are ``bulk_update`` (optimistic locking, a revision each).
 """
 
 from __future__ import annotations

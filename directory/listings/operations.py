@@ -8,15 +8,11 @@ and the view, command or job that called them commits (so one request's writes l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm.util import identity_key
 
 from ..core import validation as v
 from ..core import vocab
@@ -34,7 +30,7 @@ from .rules import (
     check_service_rules,
     clean_wait,
 )
-from .snapshots import Places, apply_service, organization_snapshot, service_snapshot
+from .snapshots import apply_service, organization_snapshot, service_snapshot
 
 Kind = Literal["service", "organization"]
 
@@ -188,94 +184,23 @@ def _stale(kind: Kind, now: int, opened: int) -> StaleEdit:
     )
 
 
-@dataclass(frozen=True)
-class Change:
-    """One save of ``update_many``: a service's changes, made to it as seen at ``expected_version``."""
-
-    service_id: int
-    expected_version: int
-    changes: dict[str, Any]
-
-
-Refused = StaleEdit | NotFound | NotPermitted | v.ValidationFailed | ValueError
-# What a service's snapshot, index entry and latest wait read, loaded for a batch at once.
-BATCH_LOAD = tuple(
-    selectinload(relation)
-    for relation in (Service.organization, Service.categories, Service.locations, Service.service_areas,
-                     Service.schedules, Service.contacts, Service.waiting_times)
-)  # fmt: skip
+def check_save(
+    session: DbSession, service: Service, changes: dict[str, Any], *, expected_version: int, actor: Actor
+) -> dict[str, Any]:
+    """A save to ``service`` checked as ``update`` checks it (who may make it, the version it was made to, its
+    values, the rules), writing nothing; its cleaned values. Raises the refusal. For ``bulk_update``."""
+    _permit(actor, service, {})
+    if service.version != expected_version:
+        raise _stale("service", service.version, expected_version)
+    cleaned = v.clean_fields(changes, SERVICE_SPEC, partial=True)
+    check_service_rules(session, cleaned, service)
+    _permit(actor, service, cleaned)
+    return cleaned
 
 
-def update_many(
-    session: DbSession, saves: Sequence[Change], *, actor: Actor, action: str = "update"
-) -> dict[int, Refused]:
-    """``update`` for many services at once, with its guarantees, in a few statements rather than a few each.
-
-    Each save is checked as ``update`` checks it (the version it was made to, its values, the rules, who may make
-    it); the refused ones are returned by their place in ``saves`` and change nothing, and the others are applied:
-    one flush (the version of each moves by one, each UPDATE still checking the version), one revision each (before
-    and after, who, when) in one statement, and their index entries in two. A fault that is not a refusal (the
-    database refusing the flush, a listing changed at the same moment) raises; the caller rolls back the batch.
-    """
-    found = load_many(session, sorted({save.service_id for save in saves}))
-    refused: dict[int, Refused] = {}
-    accepted: list[tuple[Service, dict[str, Any], dict[str, Any]]] = []
-    saved: set[int] = set()
-    for place, save in enumerate(saves):
-        service = found.get(save.service_id)
-        try:
-            if service is None:
-                raise NotFound(f"There is no service with id {save.service_id}.")
-            if service.id in saved:
-                raise StaleEdit("This service is saved twice in one batch: save it again on its own.")
-            _permit(actor, service, {})
-            if service.version != save.expected_version:
-                raise _stale("service", service.version, save.expected_version)
-            cleaned = v.clean_fields(save.changes, SERVICE_SPEC, partial=True)
-            check_service_rules(session, cleaned, service)
-            _permit(actor, service, cleaned)
-        except (StaleEdit, NotFound, NotPermitted, v.ValidationFailed, ValueError) as exc:
-            refused[place] = exc
-            continue
-        saved.add(service.id)
-        accepted.append((service, cleaned, service_snapshot(service)))
-    places: Places = {}
-    with session.no_autoflush:  # one flush for the batch, so each version moves by exactly one
-        for service, cleaned, _ in accepted:
-            apply_service(session, service, cleaned, places)
-            service.updated_at = utcnow()
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise StaleEdit("A listing was saved by someone else at the same moment.") from exc
-    if accepted:
-        at = utcnow()
-        session.execute(insert(Revision), [
-            {"entity_type": "service", "entity_id": service.id, "version": service.version, "action": action,
-             "actor": actor.label, "source": actor.source, "created_at": at, "before": before,
-             "after": service_snapshot(service)}
-            for service, _, before in accepted
-        ])  # fmt: skip
-        search_index.refresh_many(session, [service for service, _, _ in accepted])
-    return refused
-
-
-def load_many(session: DbSession, ids: list[int]) -> dict[int, Service]:
-    """The services, with what their snapshots, index entries and latest waits read, in a query or two a few
-    hundred (none for those the session holds already)."""
-    found: dict[int, Service] = {}
-    for start in range(0, len(ids), 500):
-        piece = []
-        for service_id in ids[start : start + 500]:
-            held = session.identity_map.get(identity_key(Service, service_id))
-            if isinstance(held, Service):
-                found[service_id] = held
-            else:
-                piece.append(service_id)
-        if piece:
-            query = select(Service).where(Service.id.in_(piece)).options(*BATCH_LOAD)
-            found.update((service.id, service) for service in session.scalars(query))
-    return found
+def stale(now: int, opened: int) -> StaleEdit:
+    """The refusal of a save made to version ``opened`` of a service now at version ``now``, as ``update`` words it."""
+    return _stale("service", now, opened)
 
 
 def archive(session: DbSession, kind: Kind, entity_id: int, *, expected_version: int, actor: Actor) -> Any:

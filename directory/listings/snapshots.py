@@ -108,7 +108,7 @@ Places = dict[tuple[Any, Any, Any], Location]
 
 def apply_service(session: DbSession, service: Service, values: dict[str, Any], places: Places | None = None) -> None:
     """Set cleaned values on a service, replacing its related rows where given. ``places``: the places made or
-    found so far by a batch of saves flushed together (``operations.update_many``), so a place two of them give
+    found so far by a batch of saves flushed together (``bulk_update.update_many``), so a place two of them give
     is one place, as it is when each save is flushed before the next."""
     for name in SERVICE_SCALARS:
         if name in values:
