@@ -180,7 +180,7 @@ def apply(session: DbSession, saves: Sequence[Prepared], *, actor: Actor, action
 def _write_rows(session: DbSession, ready: list[Prepared], now: datetime) -> None:
     """One executemany UPDATE per set of fields changed, each row still checked against the version it was made to
     (so a save made at the same moment by another transaction is never overwritten: the batch is refused)."""
-    table: Table = Service.__table__  # type: ignore[assignment]
+    table: Table = Service.__table__
     by_fields: dict[tuple[str, ...], list[Prepared]] = defaultdict(list)
     for save in ready:
         by_fields[tuple(sorted(save.values))].append(save)
