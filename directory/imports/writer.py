@@ -342,7 +342,7 @@ class RecordWriter:
         while group := list(islice(entries, self.chunk_size)):
             # Loaded together (those not prepared, or with a wait), so each finds its listing in the session.
             loaded = bulk_update.load_many(
-                self.session, [e[4] for e in group if e[0] == "change" and (e[9] is None or e[7])]
+                self.session, [e[4] for e in group if e[0] == "change" and (e[9] is None or e[7] is not None)]
             )
             for _, item, similar in (entry for entry in group if entry[0] == "hold"):
                 if not self._guarded(item.position, item.record.where, partial(self._hold, item, similar)):

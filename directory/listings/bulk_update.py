@@ -188,8 +188,9 @@ def _write_rows(session: DbSession, ready: list[Prepared], now: datetime) -> Non
         statement = (
             update(table)
             .where(table.c.id == bindparam("p_id"), table.c.version == bindparam("p_version"))
-            .values({**{name: bindparam(f"v_{name}") for name in names}, "version": bindparam("p_next"),
-                     "updated_at": bindparam("p_now")})
+            .values({**{name: bindparam(f"v_{name}", type_=table.c[name].type) for name in names},
+                     "version": bindparam("p_next", type_=table.c.version.type),
+                     "updated_at": bindparam("p_now", type_=table.c.updated_at.type)})
         )  # fmt: skip
         rows = [
             {**{f"v_{name}": save.values[name] for name in names}, "p_id": save.service_id,

@@ -110,7 +110,16 @@ STAFF = Actor(label="staff: a@b.org", source="staff")
 
 def plain_saves(ids: list[int]) -> list[tuple[int, dict[str, Any]]]:
     return [
-        (ids[0], {"description": "Knitting and crochet"}),
+        # Columns of every kind: text, a list (JSON), a date and time, a true/false.
+        (
+            ids[0],
+            {
+                "description": "Knitting and crochet",
+                "languages": ["English", "Polish"],
+                "last_verified_at": "2026-11-02T10:30:00",
+                "verified_by": "import: a test feed",
+            },
+        ),
         (ids[1], {"name": "Renamed", "eligibility_conditions": "Over 60s", "status": "paused"}),
         (ids[2], {"description": "Saved over staff's change"}),  # staff save it after it was prepared
         (ids[3], {"email": "not an email"}),  # refused when prepared
