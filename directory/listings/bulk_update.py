@@ -14,7 +14,9 @@ one revision (before and after, who, when, source) and its search-index entry. T
   after, its index entry) while the listing is at hand, outside the publishing transaction, and later applied
   without loading anything: the listings' versions read in one query, the rows changed by one executemany UPDATE
   per set of fields, the revisions and index entries in three statements. A listing whose version has moved since
-  it was prepared is refused as a conflict (every write moves the version), so what was prepared is still true.
+  it was prepared is refused as a conflict (every write to it moves the version), so what was prepared is still
+  true, but for what other writes share: the organisation's name is read again for the index entry, and a place
+  shared with another listing keeps, in the revision, the accessibility the run read.
 
 Nothing here commits. A fault that is not a refusal (the database refusing a statement, a listing changed at the
 same moment by another transaction) raises, and the caller rolls the batch back.
@@ -37,7 +39,7 @@ from ..core import validation as v
 from ..core.clock import utcnow
 from ..core.db import DbSession
 from ..core.writes import Actor, NotFound, NotPermitted, StaleEdit
-from ..models import Revision, Service
+from ..models import Organization, Revision, Service
 from . import operations, search_index, vectors
 from .snapshots import SERVICE_SCALARS, Places, _plain, apply_service, service_snapshot
 
@@ -152,10 +154,17 @@ def apply(session: DbSession, saves: Sequence[Prepared], *, actor: Actor, action
     """Apply prepared saves; the refused ones (a listing gone, or changed since it was prepared) by their place."""
     ids = sorted({save.service_id for save in saves})
     versions: dict[int, int] = {}
+    organisations: dict[int, str] = {}  # renaming an organisation does not move its listings' versions: read now
     for start in range(0, len(ids), PIECE):
         # Locked until the caller commits (PostgreSQL; SQLite's one writer holds them already): no save gets between.
-        query = select(Service.id, Service.version).where(Service.id.in_(ids[start : start + PIECE])).with_for_update()
-        versions.update((int(i), int(version)) for i, version in session.execute(query))
+        query = (
+            select(Service.id, Service.version, Organization.name)
+            .join(Organization, Organization.id == Service.organization_id)
+            .where(Service.id.in_(ids[start : start + PIECE]))
+            .with_for_update(of=Service)
+        )
+        for i, version, name in session.execute(query):
+            versions[int(i)], organisations[int(i)] = int(version), str(name)
     refused: dict[int, Refused] = {}
     ready: list[Prepared] = []
     for place, save in enumerate(saves):
@@ -168,7 +177,8 @@ def apply(session: DbSession, saves: Sequence[Prepared], *, actor: Actor, action
             ready.append(save)
     _write_rows(session, ready, utcnow())
     _revisions(session, [(s.service_id, s.version + 1, s.before, s.after) for s in ready], actor, action)
-    search_index.write_documents(session, [save.document for save in ready])
+    documents = [{**save.document, "organization": organisations[save.service_id]} for save in ready]
+    search_index.write_documents(session, documents)
     vectors.refresh_ids(session, [save.service_id for save in ready])
     for save in ready:  # the session's copies, if it holds any, are out of date now
         held = session.identity_map.get(identity_key(Service, save.service_id))

@@ -134,8 +134,17 @@ def test_prepared_saves_applied_together_give_what_the_same_saves_one_at_a_time_
     ids = listings(make_service, tag)
     since = int(session.scalar(select(func.max(Revision.id))) or 0)
 
+    organisation = session.get(Service, ids[0]).organization_id
+
+    def staff_meanwhile() -> None:
+        """Staff save one of the listings, and rename another's organisation (which does not move its version)."""
+        operations.update(session, "service", ids[2], {"description": "Staff's change"}, expected_version=1,
+                          actor=STAFF)  # fmt: skip
+        operations.update(session, "organization", organisation, {"name": f"{tag} renamed group"}, expected_version=1,
+                          actor=STAFF)  # fmt: skip
+
     one_at_a_time: dict[int, str] = {}
-    operations.update(session, "service", ids[2], {"description": "Staff's change"}, expected_version=1, actor=STAFF)
+    staff_meanwhile()
     for service_id, changes in plain_saves(ids):
         try:
             operations.update(session, "service", service_id, changes, expected_version=1, actor=IMPORT)
@@ -153,7 +162,7 @@ def test_prepared_saves_applied_together_give_what_the_same_saves_one_at_a_time_
             prepared.append(ready)
         except ValidationFailed as exc:
             refused[service_id] = f"{type(exc).__name__}: {exc}"
-    operations.update(session, "service", ids[2], {"description": "Staff's change"}, expected_version=1, actor=STAFF)
+    staff_meanwhile()
     session.flush()
     applied = bulk_update.apply(session, prepared, actor=IMPORT)
     refused |= {prepared[n].service_id: f"{type(exc).__name__}: {exc}" for n, exc in applied.items()}
@@ -163,6 +172,8 @@ def test_prepared_saves_applied_together_give_what_the_same_saves_one_at_a_time_
     assert refused == one_at_a_time and sorted(refused) == [ids[2], ids[3]]
     assert together == expected
     assert together["snapshots"][ids[2]]["description"] == "Staff's change"  # the conflict was not overwritten
+    if search_index.uses_fts5(session):  # the entry's words as given (PostgreSQL keeps stems): the new name
+        assert any(f"{tag} renamed group" in str(entry) for entry in together["index"])
     assert together["versions"] == {ids[0]: 2, ids[1]: 2, ids[2]: 2, ids[3]: 1, ids[4]: 2, ids[5]: 1, ids[6]: 1}
 
 
