@@ -22,12 +22,14 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select
 
 from ..core.db import DbSession
-from ..listings import bulk_write, search_index
+from ..core.writes import Actor
+from ..listings import bulk_write, operations, search_index
 from ..models import Location, Organization, Revision, Service, service_at_location
 from ..models.imports import ExternalRecord
 from . import staging
@@ -45,19 +47,37 @@ class Deferred(staging.Staged):
         self.count += 1
 
 
-def publish(session: DbSession, services: dict[str, list[int]], organisations: list[int]) -> None:
-    """Show a run's hidden listings (by the status each is published with) and organisations. The caller commits."""
+def publish(
+    session: DbSession, services: dict[str, list[int]], organisations: list[int], actor: Actor
+) -> list[tuple[str, int]]:
+    """Show a run's hidden listings (by the status each is published with) and organisations; the caller commits.
+
+    Each is shown as the write path would show it: its version moves on (so a form opened on the hidden listing is
+    refused as stale, not saved over it) and a revision ("publish": hidden before, shown after) says who and when.
+    One that staff changed since the run wrote it (its version moved on) is left as they saved it, never overwritten;
+    those are returned ("listing" or "organisation", id). A few statements a piece (``bulk_write.show``): the
+    listings are not loaded.
+    """
+    left: list[tuple[str, int]] = []
     for status, ids in services.items():
         for piece in bulk_write.in_pieces(ids):
-            session.execute(
-                update(Service).where(Service.id.in_(piece)).values(status=status),
-                execution_options={"synchronize_session": False},
-            )
+            shown = bulk_write.show(session, "service", piece, {"status": status}, actor)
+            left += [("listing", i) for i in sorted(set(piece) - shown)]
     for piece in bulk_write.in_pieces(organisations):
-        session.execute(
-            update(Organization).where(Organization.id.in_(piece)).values(archived=False),
-            execution_options={"synchronize_session": False},
-        )
+        shown = bulk_write.show(session, "organization", piece, {"archived": False}, actor)
+        left += [("organisation", i) for i in sorted(set(piece) - shown)]
+    return left
+
+
+def report_wait(session: DbSession, service_id: int, weeks: int, reported: datetime | None, *, actor: Actor) -> None:
+    """A record's wait (from ``record_values.wait_of``) for its listing, unless the listing's latest says the same."""
+    service = session.get(Service, service_id)
+    if service is None:  # pragma: no cover - listings are archived, never deleted
+        raise ValueError(f"the listing {service_id} it was imported as has gone")
+    latest = service.latest_wait
+    if latest is not None and latest.weeks == weeks and (reported is None or latest.reported_at >= reported):
+        return
+    operations.report_waiting_time(session, service.id, weeks, source="import", actor=actor, reported_at=reported)
 
 
 def take_back(session: DbSession, source_id: int, run_id: int, *, new_places_from: int | None = None,

@@ -9,8 +9,8 @@ but deferred to the run's last, publishing transaction (:meth:`RecordWriter.publ
 1. one query reads the source's keys (``source_keys``) for the chunk's ids. A record whose content checksum is
    unchanged is counted and left alone; an id met twice in a run is rejected;
 2. a changed record's changes are worked out against its listing and deferred; at publishing they go through
-   ``operations.update`` (optimistic locking, a revision), each in a savepoint of its own; a refused change
-   (a bad value, or a listing staff saved since) is rolled back and named;
+   the write path a chunk together (``bulk_update``: checked as it is worked out, then optimistic locking, a revision
+   each, a few statements a chunk); a refused change (a bad value, a listing staff saved since) is named;
 3. a new record is cleaned by the write path's own cleaners and rules (``bulk_write.clean_service``); a bad one is
    named and skipped. One that looks like a listing from elsewhere (``lookalikes``: similar name and organisation at
    the same postcode; one query a chunk) is held for staff as a ``MergeCandidate`` (written at publishing);
@@ -30,14 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
 from functools import partial
 from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from scrapers import ServiceRecord
 from scrapers.base import Rejected, RunResult
@@ -46,7 +45,7 @@ from scrapers.ical import NO_FUTURE_EVENTS
 from ..core import validation as v
 from ..core import writes
 from ..core.clock import utcnow
-from ..listings import bulk_write, operations, rules, vectors
+from ..listings import bulk_update, bulk_write, operations, rules, vectors
 from ..listings.snapshots import service_snapshot
 from ..models import Service, TaxonomyTerm
 from ..models.imports import ImportEvidence, ImportRun, ImportSource
@@ -173,7 +172,7 @@ class RecordWriter:
             for position, record in records
             if (link := links.get(("service", record.external_id))) is not None and link[2] != checksums[position]
         ]
-        loaded = self._preload(changed)  # held here so the identity map keeps them for the updates below
+        loaded = bulk_update.load_many(self.session, changed)  # held, so the identity map keeps them for the updates
         new: list[NewRecord] = []
         ids: set[str] = set()
         for position, record in records:
@@ -215,20 +214,6 @@ class RecordWriter:
             return True
         return False
 
-    def _preload(self, service_ids: list[int]) -> list[Service]:
-        if not service_ids:
-            return []
-        query = (
-            select(Service)
-            .where(Service.id.in_(service_ids))
-            .options(
-                selectinload(Service.organization), selectinload(Service.categories),
-                selectinload(Service.locations), selectinload(Service.service_areas),
-                selectinload(Service.schedules), selectinload(Service.contacts), selectinload(Service.waiting_times),
-            )
-        )  # fmt: skip
-        return list(self.session.scalars(query))
-
     def _clean(
         self, clean: Callable[[dict[str, Any]], dict[str, Any]], record: ServiceRecord
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -251,31 +236,24 @@ class RecordWriter:
         changes = changed_fields(values, cleaned, service_snapshot(service))
         if "locations" in changes and same_places(cleaned["locations"], service.locations):
             del changes["locations"]
+        # Checked now as the write path checks it (a refusal is named now), and a change of plain fields worked out
+        # while its listing is at hand, so that publishing need not load it (``bulk_update``).
+        ready = bulk_update.prepare(self.session, service, changes, expected_version=service.version,
+                                    actor=self.actor) if changes else None  # fmt: skip
         if changes:
             self.result.updated += 1  # counted now, so the run's figures add up before it is published
         else:
             self.result.unchanged += 1
         if changes or wait is not None:
             work = (position, record.where, record.external_id, service.id, service.version, changes, wait, link)
-            self.deferred.add(("change", *work))
+            self.deferred.add(("change", *work, ready))
         self.later_keys[("service", record.external_id)] = (link[0], service.id, checksum)
 
     def _apply_change(self, service_id: int, version: int, changes: dict[str, Any], wait: Any) -> None:
         if changes:
             operations.update(self.session, "service", service_id, changes, expected_version=version, actor=self.actor)
         if wait is not None:
-            service = self.session.get(Service, service_id)
-            if service is None:  # pragma: no cover - listings are archived, never deleted
-                raise ValueError(f"the listing {service_id} it was imported as has gone")
-            self._waiting(service, *wait)
-
-    def _waiting(self, service: Service, weeks: int, reported: datetime | None) -> None:
-        latest = service.latest_wait
-        if latest is not None and latest.weeks == weeks and (reported is None or latest.reported_at >= reported):
-            return
-        operations.report_waiting_time(
-            self.session, service.id, weeks, source="import", actor=self.actor, reported_at=reported
-        )
+            publish.report_wait(self.session, service_id, *wait, actor=self.actor)
 
     # -- a new record ----------------------------------------------------------------------------
     def _check(self, position: int, record: ServiceRecord, checksum: str, new: list[NewRecord]) -> None:
@@ -354,30 +332,57 @@ class RecordWriter:
         self._report_rejects()
         self.keys, self.later_keys = self.later_keys, {}
         self._save_keys()
-        organisations = sorted(set(self.made.values()))
-        publish.publish(self.session, self.hidden, organisations)
+        for kind, entity_id in publish.publish(self.session, self.hidden, sorted(set(self.made.values())), self.actor):
+            self.note(f"The {kind} {entity_id} was changed by staff while this run was written: left as they saved it.")
         self.session.commit()
         self.session.expunge_all()
 
     def _apply_deferred(self) -> None:
         entries = iter(self.deferred)
         while group := list(islice(entries, self.chunk_size)):
-            # Loaded together, so each update finds its listing in the session rather than reading it alone.
-            loaded = self._preload([entry[4] for entry in group if entry[0] == "change"])
-            for entry in group:
-                if entry[0] == "hold":
-                    _, item, similar = entry
-                    if not self._guarded(item.position, item.record.where, partial(self._hold, item, similar)):
-                        self.result.held -= 1  # rejected instead, and named
-                    continue
-                _, position, where, external_id, service_id, version, changes, wait, link = entry
-                if not self._guarded(position, where, partial(self._apply_change, service_id, version, changes, wait)):
-                    self.result.updated -= 1 if changes else 0  # rejected instead, and named
-                    self.result.unchanged -= 0 if changes else 1
-                    self.later_keys[("service", external_id)] = link
-                    self.published.add(external_id)
+            # Loaded together (those not prepared, or with a wait), so each finds its listing in the session.
+            loaded = bulk_update.load_many(
+                self.session, [e[4] for e in group if e[0] == "change" and (e[9] is None or e[7] is not None)]
+            )
+            for _, item, similar in (entry for entry in group if entry[0] == "hold"):
+                if not self._guarded(item.position, item.record.where, partial(self._hold, item, similar)):
+                    self.result.held -= 1  # rejected instead, and named
+            self._apply_changes([entry[1:] for entry in group if entry[0] == "change"])
             del loaded
             self.session.expunge_all()
+
+    def _apply_changes(self, group: list[tuple[Any, ...]]) -> None:
+        """A group's changes through the write path together (``bulk_update``: a few statements, not a few each),
+        in one savepoint; a refused one is named. If the database refuses the group, it is rolled back and applied
+        one at a time, so the one it refused is named and the others are kept."""
+        ready = [entry for entry in group if entry[8] is not None]
+        saves = [bulk_update.Change(e[3], e[4], e[5]) for e in group if e[5] and e[8] is None]
+        try:
+            refused = {ready[i][3]: exc for i, exc in bulk_update.apply(
+                self.session, [e[8] for e in ready], actor=self.actor).items()}  # fmt: skip
+            refused |= {saves[i].service_id: exc for i, exc in bulk_update.update_many(
+                self.session, saves, actor=self.actor).items()}  # fmt: skip
+            for entry in group:
+                if entry[6] is not None and entry[3] not in refused:
+                    publish.report_wait(self.session, entry[3], *entry[6], actor=self.actor)
+            self.session.commit()
+        except (SQLAlchemyError, v.ValidationFailed, ValueError, writes.StaleEdit):
+            self.session.rollback()
+            for position, where, external_id, service_id, version, changes, wait, link, _ in group:
+                if not self._guarded(position, where, partial(self._apply_change, service_id, version, changes, wait)):
+                    self._refused_change(external_id, changes, link)
+            return
+        for position, where, external_id, service_id, _, changes, _, link, _ in group:
+            if service_id in refused:
+                self._reject(position, where, refusal(refused[service_id]))
+                self._refused_change(external_id, changes, link)
+
+    def _refused_change(self, external_id: str, changes: dict[str, Any], link: Link) -> None:
+        """A change rejected instead (and named): counted so, and its listing keeps its old key (tried next run)."""
+        self.result.updated -= 1 if changes else 0
+        self.result.unchanged -= 0 if changes else 1
+        self.later_keys[("service", external_id)] = link
+        self.published.add(external_id)
 
     def close(self) -> None:
         self.deferred.close()

@@ -16,16 +16,18 @@ few multi-row statements instead. Nothing is given up:
   publishes its new listings all at once later (``imports.publish``); the revisions still hold the listing
   as it will be published.
 
-Changes to existing listings stay one at a time in ``operations``: they need optimistic locking.
+Changes to many existing listings at once are ``bulk_update`` (optimistic locking, a revision each).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import JSON, DateTime, String, Table, and_, cast, func, insert, literal, select, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ..core import validation as v
 from ..core import writes
@@ -46,7 +48,6 @@ from ..models import (
     service_taxonomy,
 )
 from . import rules, search_index
-from .fts import fold_accents
 from .postcodes import own_point
 from .snapshots import ORGANIZATION_SCALARS, SERVICE_SCALARS, _plain, schedule_columns
 
@@ -187,6 +188,42 @@ def add_waiting_times(
                 for service_id, weeks, at in reports
             ],
         )  # fmt: skip
+
+
+def show(session: DbSession, kind: str, ids: Sequence[int], shown: dict[str, Any], actor: writes.Actor) -> set[int]:
+    """Show listings written ``hidden`` and untouched since (their first version, still hidden), with ``shown``
+    (a service's status, or an organisation not archived); the ids shown, a few hundred at most.
+
+    As the write path would: the version moves on (a form opened on the hidden listing is then refused as stale)
+    and a revision ("publish", hidden before, shown after) says who and when. One changed since it was written (by
+    staff who found it hidden) is left as it is. Its creation revision holds the listing as it is shown, so that
+    is the new revision's "after", with no need to load the listings or read the revisions.
+    """
+    model: Any = Service if kind == "service" else Organization
+    hidden = {"status": "archived"} if kind == "service" else {"archived": True}
+    now = utcnow()
+    untouched = and_(model.version == 1, *(getattr(model, name) == value for name, value in hidden.items()))
+    statement = update(model).where(model.id.in_(ids), untouched).values(**shown, version=2, updated_at=now)
+    done = {
+        int(i) for i in session.scalars(statement.returning(model.id), execution_options={"synchronize_session": False})
+    }
+    # Each revision made in the database from the creation revision (not read into Python: a run may show 10,000).
+    rows = select(
+        literal(kind), Revision.entity_id, literal(2), literal("publish"), literal(actor.label),
+        literal(actor.source), literal(now, DateTime()), _merged(session, Revision.after, hidden), Revision.after,
+    ).where(Revision.entity_type == kind, Revision.entity_id.in_(sorted(done)), Revision.version == 1)  # fmt: skip
+    columns = ["entity_type", "entity_id", "version", "action", "actor", "source", "created_at", "before", "after"]
+    if done:
+        session.execute(insert(Revision).from_select(columns, rows))
+    return done
+
+
+def _merged(session: DbSession, snapshot: Any, values: dict[str, Any]) -> Any:
+    """SQL for the JSON ``snapshot`` with ``values`` put in."""
+    if search_index.dialect(session) == "postgresql":
+        merged = cast(snapshot, JSONB).op("||")(cast(literal(json.dumps(values), String()), JSONB))
+        return cast(merged, JSON)
+    return func.json_patch(snapshot, json.dumps(values))
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -333,9 +370,4 @@ def _revisions(
 
 def _index(session: DbSession, documents: list[dict[str, Any]]) -> None:
     """The services' search-index entries, as ``search_index.refresh`` writes them, in two statements."""
-    if search_index.uses_fts5(session):
-        session.execute(search_index._SQLITE_DELETE, [{"id": d["id"]} for d in documents])
-        session.execute(search_index._SQLITE_INSERT, documents)
-    elif search_index.dialect(session) == "postgresql":
-        folded = [{k: fold_accents(x) if isinstance(x, str) else x for k, x in d.items()} for d in documents]
-        session.execute(search_index._PG_UPSERT, folded)
+    search_index.write_documents(session, documents)

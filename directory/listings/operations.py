@@ -149,11 +149,7 @@ def update(
     entity = _load(session, kind, entity_id)
     _permit(actor, entity, {})
     if entity.version != expected_version:
-        raise StaleEdit(
-            f"This {'service' if kind == 'service' else 'organisation'} was changed by someone "
-            f"else (now version {entity.version}, you opened version {expected_version}). "
-            "Reload it to see their changes, then make yours again."
-        )
+        raise _stale(kind, entity.version, expected_version)
     spec = SERVICE_SPEC if kind == "service" else ORGANIZATION_SPEC
     cleaned = v.clean_fields(changes, spec, partial=True)
     if isinstance(entity, Service):
@@ -178,6 +174,33 @@ def update(
     _reindex(session, entity)
     session.flush()
     return entity
+
+
+def _stale(kind: Kind, now: int, opened: int) -> StaleEdit:
+    return StaleEdit(
+        f"This {'service' if kind == 'service' else 'organisation'} was changed by someone "
+        f"else (now version {now}, you opened version {opened}). "
+        "Reload it to see their changes, then make yours again."
+    )
+
+
+def check_save(
+    session: DbSession, service: Service, changes: dict[str, Any], *, expected_version: int, actor: Actor
+) -> dict[str, Any]:
+    """A save to ``service`` checked as ``update`` checks it (who may make it, the version it was made to, its
+    values, the rules), writing nothing; its cleaned values. Raises the refusal. For ``bulk_update``."""
+    _permit(actor, service, {})
+    if service.version != expected_version:
+        raise _stale("service", service.version, expected_version)
+    cleaned = v.clean_fields(changes, SERVICE_SPEC, partial=True)
+    check_service_rules(session, cleaned, service)
+    _permit(actor, service, cleaned)
+    return cleaned
+
+
+def stale(now: int, opened: int) -> StaleEdit:
+    """The refusal of a save made to version ``opened`` of a service now at version ``now``, as ``update`` words it."""
+    return _stale("service", now, opened)
 
 
 def archive(session: DbSession, kind: Kind, entity_id: int, *, expected_version: int, actor: Actor) -> Any:

@@ -2,8 +2,8 @@
 
 SQLite: the FTS5 table ``service_fts`` keyed by rowid = service id (porter stemming, accents folded).
 PostgreSQL: the table ``service_fts`` (service_id, weighted tsvector, GIN index). Both are created by
-migration 0002. Only ``operations`` calls ``refresh``, inside the write's own transaction, so the index
-never disagrees with a committed listing.
+migration 0002. Only ``operations`` and ``bulk_write`` write entries, inside the write's own transaction, so the
+index never disagrees with a committed listing.
 """
 
 from __future__ import annotations
@@ -72,6 +72,25 @@ def refresh(session: DbSession, service: Service) -> None:
         session.execute(_SQLITE_INSERT, values)
     elif dialect(session) == "postgresql":
         folded = {k: fold_accents(v) if isinstance(v, str) else v for k, v in values.items()}
+        session.execute(_PG_UPSERT, folded)
+
+
+def refresh_many(session: DbSession, services: list[Service]) -> None:
+    """``refresh`` for many services, in two statements (their vectors one by one, as ``refresh``)."""
+    for service in services:
+        vectors.refresh(session, service)
+    write_documents(session, [_document(service) for service in services])
+
+
+def write_documents(session: DbSession, documents: list[dict[str, Any]]) -> None:
+    """Replace the entries of many services (``_document``'s shape) in two statements."""
+    if not documents:
+        return
+    if uses_fts5(session):
+        session.execute(_SQLITE_DELETE, [{"id": d["id"]} for d in documents])
+        session.execute(_SQLITE_INSERT, documents)
+    elif dialect(session) == "postgresql":
+        folded = [{k: fold_accents(x) if isinstance(x, str) else x for k, x in d.items()} for d in documents]
         session.execute(_PG_UPSERT, folded)
 
 

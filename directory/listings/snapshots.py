@@ -103,8 +103,13 @@ def organization_snapshot(organization: Organization) -> dict[str, Any]:
     return {name: _plain(getattr(organization, name)) for name in ORGANIZATION_SCALARS}
 
 
-def apply_service(session: DbSession, service: Service, values: dict[str, Any]) -> None:
-    """Set cleaned values on a service, replacing its related rows where given."""
+Places = dict[tuple[Any, Any, Any], Location]
+
+
+def apply_service(session: DbSession, service: Service, values: dict[str, Any], places: Places | None = None) -> None:
+    """Set cleaned values on a service, replacing its related rows where given. ``places``: the places made or
+    found so far by a batch of saves flushed together (``bulk_update.update_many``), so a place two of them give
+    is one place, as it is when each save is flushed before the next."""
     for name in SERVICE_SCALARS:
         if name in values:
             setattr(service, name, values[name])
@@ -119,13 +124,14 @@ def apply_service(session: DbSession, service: Service, values: dict[str, Any]) 
     if "contacts" in values:
         service.contacts = [Contact(**c) for c in values["contacts"]]
     if "locations" in values:
-        service.locations = [find_or_make_location(session, loc) for loc in values["locations"]]
+        service.locations = [find_or_make_location(session, loc, places) for loc in values["locations"]]
 
 
-def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Location:
+def find_or_make_location(session: DbSession, fields: dict[str, Any], places: Places | None = None) -> Location:
     """Reuse a location with the same name, address and postcode; else place a new one. A place's own coordinates
     (a feed's) are kept, on a reused place too; else it is placed from its postcode (``postcodes.own_point``)."""
-    existing = session.scalars(
+    key = (fields["name"], fields["address_1"], fields["postcode"])
+    existing = (places or {}).get(key) or session.scalars(
         select(Location).where(
             Location.name == fields["name"],
             Location.address_1 == fields["address_1"],
@@ -141,7 +147,7 @@ def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Locatio
             existing.accessibility = list(fields["accessibility"])
         if existing.lad_code is None and fields.get("lad_code"):
             existing.lsoa_code, existing.lad_code = fields.get("lsoa_code"), fields["lad_code"]
-        return existing
+        return _kept(places, key, existing)
     from_postcode = None
     if fields["postcode"]:
         found = session.get(Postcode, fields["postcode"].replace(" ", ""))
@@ -152,4 +158,10 @@ def find_or_make_location(session: DbSession, fields: dict[str, Any]) -> Locatio
     for name, value in own_point(session, fields, from_postcode).items():
         setattr(location, name, value)
     session.add(location)
+    return _kept(places, key, location)
+
+
+def _kept(places: Places | None, key: tuple[Any, Any, Any], location: Location) -> Location:
+    if places is not None:
+        places[key] = location
     return location

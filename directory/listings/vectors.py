@@ -62,6 +62,18 @@ def refresh(session: DbSession, service: Service) -> None:
     session.merge(ServiceVector(service_id=service.id, model=meaning.MODEL_ID, vector=vector, made_at=utcnow()))
 
 
+def refresh_ids(session: DbSession, service_ids: list[int]) -> None:
+    """Services changed without being loaded (``bulk_update.apply``): their vectors are dropped (inside
+    :func:`left_to_fill`, together at its end), never left stale, and ``fill_missing`` makes them again."""
+    left = _LEFT_TO_FILL.get()
+    if left is not None:
+        left.update(service_ids)
+        return
+    for piece in range(0, len(service_ids), 500):
+        ids = service_ids[piece : piece + 500]
+        session.execute(delete(ServiceVector).where(ServiceVector.service_id.in_(ids)))
+
+
 def due(session: DbSession, limit: int | None = None, after: int = 0) -> list[tuple[int, str, str | None]]:
     """(id, name, description) of services (id above ``after``) whose vector is missing, from another model, or
     made before the service last changed."""

@@ -59,7 +59,7 @@ def payloads(services: list[dict[str, Any]]) -> list[bytes]:
     return [json.dumps(service).encode() for service in services]
 
 
-def test_a_feed_with_bad_records_in_small_chunks_keeps_exactly_the_good_ones_a_revision_each(
+def test_a_feed_with_bad_records_in_small_chunks_keeps_exactly_the_good_ones_two_revisions_each(
     session: Any, config: dict[str, Any], make_service: Callable[..., Any], make_organization: Callable[..., Any]
 ) -> None:
     tag = unique("Batch")
@@ -103,19 +103,25 @@ def test_a_feed_with_bad_records_in_small_chunks_keeps_exactly_the_good_ones_a_r
     ]
     after = everything(session)
     assert after["Service"] == before["Service"] + 8 and after["Organization"] == before["Organization"] + 1
-    assert after["Revision"] == before["Revision"] + 9 and after["index"] == before["index"] + 8
-    # One revision each, from the import, holding the same snapshot as the listing read back.
+    # Two revisions each (written hidden, then published: ``bulk_write.show``), eight listings and one organisation.
+    assert after["Revision"] == before["Revision"] + 18 and after["index"] == before["index"] + 8
+    # Two revisions each, from the import: created (hidden), then published, the last holding the same snapshot as
+    # the listing read back, at its version.
     links = session.scalars(
         select(ExternalRecord).where(ExternalRecord.source_id == source.id, ExternalRecord.entity_type == "service")
     ).all()
     assert len(links) == 8
     for link in links:
         service = session.get(Service, link.entity_id)
-        [revision] = session.scalars(
+        created, published = session.scalars(
             select(Revision).where(Revision.entity_type == "service", Revision.entity_id == service.id)
-        ).all()
-        assert (revision.action, revision.source, revision.actor) == ("create", "import", f"import: {source.name}")
-        assert revision.before is None and revision.after == service_snapshot(service)
+            .order_by(Revision.id)
+        ).all()  # fmt: skip
+        assert (created.action, created.source, created.actor) == ("create", "import", f"import: {source.name}")
+        assert (published.action, published.source, published.actor) == ("publish", "import", created.actor)
+        assert created.before is None and created.after == published.after == service_snapshot(service)
+        assert published.changed_fields == ["status"] and published.before["status"] == "archived"
+        assert (created.version, published.version, service.version) == (1, 2, 2)
         assert indexed(session, service.id, "knit") and indexed(session, service.id, tag.split()[0])
         assert [c.code for c in service.categories] == ["arts-crafts"]
         assert [(s.byday, s.opens_at.strftime("%H:%M")) for s in service.schedules] == [
@@ -222,8 +228,9 @@ def test_a_record_the_database_refuses_is_named_and_the_rest_of_its_chunk_kept(
     [rejected] = run.rejected
     assert rejected["where"] == "row 5" and rejected["reason"].startswith("the database refused it: ")
     after = everything(session)
-    # Its chunk was written again one record at a time: its neighbours once each, with one revision each.
+    # Its chunk was written again one record at a time: its neighbours once each, each with one revision as written
+    # (hidden) and one as published.
     assert after["Service"] == before["Service"] + 4 and after["index"] == before["index"] + 4
-    assert after["Revision"] == before["Revision"] + 5  # four listings and their organisation
+    assert after["Revision"] == before["Revision"] + 10  # four listings and their organisation, twice each
     names = sorted(session.scalars(select(Service.name).where(Service.name.like(f"{tag}%"))))
     assert names == [f"{tag} group {n}" for n in (0, 1, 2, 4)]
